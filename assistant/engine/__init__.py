@@ -1,0 +1,1 @@
+"""The follow-through rules: load rules/*.yaml, evaluate them against the program, produce intents."""

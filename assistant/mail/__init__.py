@@ -1,0 +1,1 @@
+"""Understanding and writing email. Pure functions, no I/O."""

@@ -1,0 +1,1 @@
+"""Moving bytes in and out: inboxes and outbound senders. Knows nothing about mentoring."""
