@@ -1,0 +1,118 @@
+"""Wiring: one config → the database, templates, form, rules, outbox and transports the program runs on.
+
+`check` gathers every problem a coordinator could have made (config, templates, form, rules) in one list.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from assistant.clock import Clock
+from assistant.config import Config, load_config
+from assistant.db import open_db
+from assistant.engine.schema import Rule, load_rules
+from assistant.followup import tick
+from assistant.forms import Form, load_form
+from assistant.inbound.ledger import ingest
+from assistant.inbound.pipeline import process_pending
+from assistant.outbox import DrainResult, Outbox
+from assistant.render import Renderer, TemplateError
+from assistant.transport.base import Inbox, Outbound
+from assistant.transport.maildir import MaildirInbox, MaildirOutbound
+from assistant.yamlfile import YamlError
+
+
+@dataclass
+class CycleReport:
+    received: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    prompts: int = 0
+    rule_mails: int = 0
+    drained: DrainResult = field(default_factory=DrainResult)
+
+    def line(self) -> str:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
+        return (
+            f"received {self.received} (outcomes: {outcomes}); queued {self.prompts} check-in prompts and "
+            f"{self.rule_mails} follow-up mails; sent {self.drained.sent}, retrying {self.drained.retrying}, "
+            f"failed {self.drained.failed}"
+        )
+
+
+class App:
+    def __init__(self, config: Config, clock: Clock, db: Database | None = None):
+        self.config, self.clock = config, clock
+        self.renderer = Renderer(config.templates)
+        self.form: Form = load_form(config.form_path)
+        self.rules: list[Rule] = load_rules(config.rules, self.renderer.names())
+        self.db = db if db is not None else open_db(config.database)
+        self.outbox = Outbox(self.db, config, self.renderer, clock)
+        self._inbox: Inbox | None = None
+        self._outbound: Outbound | None = None
+
+    @classmethod
+    def from_path(cls, path: Path | str, clock: Clock) -> App:
+        return cls(load_config(path), clock)
+
+    @property
+    def inbox(self) -> Inbox:
+        if self._inbox is None:
+            self._inbox = MaildirInbox(self.config.inbox.path)
+        return self._inbox
+
+    @property
+    def outbound(self) -> Outbound:
+        if self._outbound is None:
+            self._outbound = MaildirOutbound(self.config.outbound.path)
+        return self._outbound
+
+    def poll(self, report: CycleReport) -> None:
+        report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
+        report.outcomes.update(process_pending(self.db, self.config, self.form, self.outbox, self.clock))
+
+    def tick(self, report: CycleReport) -> None:
+        counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())
+        report.prompts += counts["prompts"]
+        report.rule_mails += counts["rule_mails"]
+
+    def drain(self, report: CycleReport) -> None:
+        result = self.outbox.drain(self.outbound)
+        report.drained.sent += result.sent
+        report.drained.retrying += result.retrying
+        report.drained.failed += result.failed
+
+    def run_once(self) -> CycleReport:
+        """One full cycle: ingest and process mail, run the check-in cycle and rules, send what is due."""
+        report = CycleReport()
+        self.poll(report)
+        self.tick(report)
+        self.drain(report)
+        return report
+
+    def close(self) -> None:
+        for transport in (self._inbox, self._outbound):
+            if transport is not None:
+                transport.close()
+        self.db.close()
+
+
+def check(path: Path | str) -> list[str]:
+    """Every problem in the config and the files it names, as `file:line: message` lines."""
+    try:
+        config = load_config(path)
+    except YamlError as exc:
+        return [str(exc)]
+    renderer = Renderer(config.templates)
+    problems = renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
+    for load in (lambda: load_form(config.form_path), lambda: load_rules(config.rules, renderer.names())):
+        try:
+            load()
+        except (YamlError, TemplateError) as exc:
+            problems.append(str(exc))
+    if not config.rules.is_dir():
+        problems.append(f"{config.rules}: rules folder not found")
+    return problems

@@ -1,0 +1,113 @@
+"""The monthly check-in cycle: on the configured day, each active pairing's mentor and mentee get one prompt.
+
+A prompt is a check-in row, a reply token and an outbox row, written in one transaction; the check-in's
+uniqueness (pairing, participant, period) and the outbox key make the cycle safe to run any number of times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import iso
+from assistant.config import Config
+from assistant.forms import Form
+from assistant.mail.tokens import new_token
+from assistant.outbox import Mail, Outbox
+
+PAIRS_DUE = """
+SELECT p.id AS pairing_id, p.started_at,
+       m.id AS mentor_id, m.name AS mentor_name, m.email AS mentor_email, m.status AS mentor_status,
+       e.id AS mentee_id, e.name AS mentee_name, e.email AS mentee_email, e.status AS mentee_status
+FROM pairings p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
+WHERE p.status = 'active' AND (p.started_at IS NULL OR p.started_at <= :now)
+"""
+
+
+def current_period(config: Config, now: datetime) -> str | None:
+    """'YYYY-MM' once this month's check-in moment has come (program time zone), else None."""
+    local = now.astimezone(config.timezone)
+    day, hour = config.checkins.day_of_month, config.checkins.hour
+    if (local.day, local.hour) >= (day, hour):
+        return f"{local.year:04d}-{local.month:02d}"
+    return None
+
+
+def run_cycle(db: Database, config: Config, form: Form, outbox: Outbox, now: datetime) -> int:
+    """Send this period's prompts that have not been sent. Returns how many were queued."""
+    period = current_period(config, now)
+    if period is None:
+        return 0
+    queued = 0
+    for pair in db.query(PAIRS_DUE, {"now": iso(now)}):
+        for side, other in (("mentor", "mentee"), ("mentee", "mentor")):
+            if pair[f"{side}_status"] != "active":
+                continue  # paused or left: no prompt (RELIABILITY: never mail who asked us not to)
+            queued += _prompt(db, config, form, outbox, pair, side, other, period, now)
+    return queued
+
+
+def _prompt(db: Database, config: Config, form: Form, outbox: Outbox, pair: dict[str, Any], side: str, other: str,
+            period: str, now: datetime) -> int:  # fmt: skip
+    participant_id = pair[f"{side}_id"]
+    exists = db.execute(
+        "SELECT 1 FROM checkins WHERE pairing_id = ? AND participant_id = ? AND period = ?",
+        (pair["pairing_id"], participant_id, period),
+    ).fetchone()
+    if exists:
+        return 0
+    with db.atomic():
+        checkin_id = db["checkins"].insert(
+            {"pairing_id": pair["pairing_id"], "participant_id": participant_id, "period": period,
+             "status": "awaiting", "sent_at": iso(now)}  # fmt: skip
+        ).last_pk
+        token = new_token()
+        db["reply_tokens"].insert(
+            {"token": token, "participant_id": participant_id, "purpose": "checkin", "entity_id": checkin_id,
+             "created_at": iso(now)}  # fmt: skip
+        )
+        context = prompt_context(config, form, pair, side, other, period)
+        message_id = outbox.enqueue(
+            Mail(
+                key=f"checkin:{pair['pairing_id']}:{participant_id}:{period}:prompt",
+                template="checkin_prompt",
+                to=[(pair[f"{side}_name"], pair[f"{side}_email"])],
+                context=context,
+                reply_token=token,
+                entity=f"checkin:{checkin_id}",
+            )
+        )
+        db["checkins"].update(checkin_id, {"prompt_message_id": message_id})
+    return 1
+
+
+def prompt_context(config: Config, form: Form, pair: dict[str, Any], side: str, other: str,
+                   period: str) -> dict[str, Any]:  # fmt: skip
+    return {
+        "name": pair[f"{side}_name"],
+        "role": side,
+        "partner_name": pair[f"{other}_name"],
+        "partner_role": other,
+        "period": period,
+        "month": month_name(period),
+        "questions": numbered(form),
+    }
+
+
+def numbered(form: Form, keys: list[str] | None = None) -> list[dict[str, Any]]:
+    """Questions as templates show them, each keeping its number in the full form."""
+    return [
+        {"number": i, "key": q.key, "text": q.text, "type": q.type, "required": q.required, "hint": hint(q.type, q)}
+        for i, q in enumerate(form.questions, start=1)
+        if keys is None or q.key in keys
+    ]
+
+
+def hint(kind: str, question: Any) -> str:
+    return {"yes_no": "yes/no", "date": "a date"}.get(kind, "")  # a scale says its range in its wording
+
+
+def month_name(period: str) -> str:
+    return datetime.strptime(period, "%Y-%m").strftime("%B")

@@ -1,0 +1,214 @@
+"""The command line: `mentor-assistant --config PATH [--now ISO] COMMAND`. Each command's --help teaches it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from zoneinfo import ZoneInfo
+
+from assistant import __version__
+from assistant.app import App, check
+from assistant.clock import Clock, iso, parse_moment
+from assistant.config import Config, load_config
+from assistant.db import DatabaseError, counts, open_db
+from assistant.importer import import_pairs, import_participants
+from assistant.render import TemplateError
+from assistant.yamlfile import YamlError
+
+log = logging.getLogger("assistant")
+
+DESCRIPTION = """\
+Runs a mentorship program by email: monthly check-ins that participants answer by replying,
+reminders and escalations from YAML rules, everything recorded in one SQLite file.
+
+Start here:
+  mentor-assistant --config config.example.yaml check
+  mentor-assistant --config config.example.yaml import participants examples/participants.csv
+  mentor-assistant --config config.example.yaml import pairs examples/pairs.csv
+  mentor-assistant --config config.example.yaml run --once
+  mentor-assistant demo            (a whole month, simulated, in a throw-away folder)
+"""
+
+EPILOG = """\
+--now sets the clock for the whole command, for simulation and tests:
+  mentor-assistant --config config.yaml --now 2027-01-15T09:00 run --once
+A time without an offset is read in the program's time zone.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentor-assistant", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--config", default="config.yaml", help="the program's config file (default: %(default)s)")
+    parser.add_argument("--now", help="pretend it is this moment (ISO-8601, e.g. 2027-01-15T09:00)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    commands.add_parser(
+        "check", help="validate the config, templates, check-in form and rules",
+        description="Validate the config and everything it names: templates (Jinja2 syntax, every mail has its\n"
+        "subject, txt and html part), the check-in form and the rules. Prints file:line for each problem\n"
+        "and exits 1 if there is any; exits 0 and says so when all is well.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )  # fmt: skip
+    imp = commands.add_parser(
+        "import", help="import participants or pairs from CSV",
+        description="Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
+        "reported with their line; importing the same file again changes nothing.\n\n"
+        "participants columns: email (required), name, role (mentor|mentee|both), status (active|paused|left),\n"
+        "                      skills, goals, timezone (e.g. Europe/London), capacity (mentees at once)\n"
+        "pairs columns:        mentor_email, mentee_email (required), status (proposed|active|paused|closed),\n"
+        "                      started_at (a date)\n\n"
+        "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )  # fmt: skip
+    imp.add_argument("kind", choices=["participants", "pairs"], help="what the file holds")
+    imp.add_argument("file", type=Path, help="the CSV file")
+
+    commands.add_parser("status", help="counts of everything: people, pairs, check-ins, mail, quarantine")
+
+    outbox = commands.add_parser("outbox", help="look at outgoing mail", description="Look at the outbox.")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    listing = outbox_commands.add_parser("list", help="list outgoing mail, newest first")
+    listing.add_argument("--status", choices=["queued", "sending", "sent", "failed", "uncertain"], help="only these")
+    listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default %(default)s)")
+
+    run = commands.add_parser(
+        "run", help="run the assistant (the long-running loop, or one cycle with --once)",
+        description="Run the assistant: read new mail, record answers, start the monthly check-in, apply the\n"
+        "rules and send what is due. Without --once it keeps running (poll every 30 s, tick every minute,\n"
+        "send every 15 s); SIGTERM or Ctrl-C finishes the current step and exits 0.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )  # fmt: skip
+    run.add_argument("--once", action="store_true", help="one full cycle (ingest, tick, drain), then exit")
+
+    demo = commands.add_parser(
+        "demo", help="play a whole month of a small program with a simulated clock",
+        description="Creates a throw-away program folder, imports the example people and pairs, and plays a\n"
+        "month: prompts go out, replies in several mail-client styles arrive, one pair stays silent and\n"
+        "gets reminders and an escalation. Prints the story and where to read the mail.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )  # fmt: skip
+    demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
+
+    export = commands.add_parser("export", help="one row per check-in with its answers, as CSV or JSON")
+    export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
+    export.add_argument("--period", help="only this period (YYYY-MM)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _dispatch(args)
+    except (YamlError, TemplateError, DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from assistant.demo import run_demo
+
+        return run_demo(args.dir)
+    if args.command == "check":
+        return _check(args.config)
+    config = load_config(args.config)
+    clock = _clock(args.now, config.timezone)
+    if args.command == "import":
+        return _import(config, clock, args.kind, args.file)
+    app = App(config, clock)
+    try:
+        if args.command == "status":
+            return _status(app)
+        if args.command == "outbox":
+            return _outbox_list(app, args.status, args.limit)
+        if args.command == "export":
+            from assistant.export import export
+
+            export(app.db, args.format, args.period, sys.stdout)
+            return 0
+        if args.command == "run":
+            return _run(app, args.once)
+    finally:
+        app.close()
+    return 2
+
+
+def _clock(now: str | None, zone: ZoneInfo) -> Clock:
+    if not now:
+        return Clock()
+    try:
+        return Clock(parse_moment(now, zone))
+    except ValueError:
+        raise SystemExit(f"error: --now {now!r} is not an ISO-8601 time like 2027-01-15T09:00") from None
+
+
+def _check(path: str) -> int:
+    problems = check(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(f"{path}: OK (config, templates, form and rules are valid)")
+    return 0
+
+
+def _import(config: Config, clock: Clock, kind: str, file: Path) -> int:
+    db = open_db(config.database)
+    do = import_participants if kind == "participants" else import_pairs
+    report = do(db, file, iso(clock.now()))
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    print(f"{kind}: {report.summary()}")
+    db.close()
+    return 1 if report.errors else 0
+
+
+def _status(app: App) -> int:
+    db = app.db
+    print("rows:", ", ".join(f"{table} {n}" for table, n in counts(db).items()))
+    for table, column in (("participants", "status"), ("pairings", "status"), ("checkins", "status"),
+                          ("messages", "status"), ("messages", "outcome"), ("outbox", "status")):  # fmt: skip
+        rows = db.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column} ORDER BY {column}").fetchall()
+        print(f"{table} by {column}:", ", ".join(f"{value} {n}" for value, n in rows) or "none")
+    quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]
+    print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")
+    return 0
+
+
+def _outbox_list(app: App, status: str | None, limit: int) -> int:
+    db = app.db
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    rows = db.query(
+        f"SELECT id, status, created_at, to_addr, subject FROM outbox {where} ORDER BY id DESC LIMIT ?",
+        [*params, limit],
+    )
+    shown = 0
+    for row in rows:
+        print(f"{row['id']:>5}  {row['status']:<9} {row['created_at'][:16]}  {row['to_addr']:<32} {row['subject']}")
+        shown += 1
+    if not shown:
+        print("the outbox is empty" + (f" (status {status})" if status else ""))
+    return 0
+
+
+def _run(app: App, once: bool) -> int:
+    if once:
+        app.outbox.recover_uncertain()
+        report = app.run_once()
+        print(report.line())
+        return 0
+    from assistant.service import Service
+
+    return Service(app).run()

@@ -1,0 +1,201 @@
+"""config.yaml → frozen dataclasses. Every error names the key, the file:line and what would be valid.
+
+Secrets never live in the file: a transport names the environment variable that holds its password.
+Relative paths are read from the directory of the config file, so a program folder can move as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant import yamlfile
+from assistant.yamlfile import Located, YamlError
+
+ConfigError = YamlError
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class MaildirConfig:
+    """A local Maildir folder: the embedded default for the inbox and for outbound mail."""
+
+    path: Path
+    type: str = "maildir"
+
+
+@dataclass(frozen=True)
+class CheckinConfig:
+    day_of_month: int = 1
+    hour: int = 9
+    form: str = "monthly"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_bytes: int = 10 * 1024 * 1024
+    keep_raw_bytes: int = 256 * 1024
+    auto_replies_per_day: int = 10
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    program_name: str
+    assistant: Person
+    coordinators: tuple[Person, ...]
+    timezone: ZoneInfo
+    database: Path
+    inbox: MaildirConfig
+    outbound: MaildirConfig
+    checkins: CheckinConfig
+    templates: Path
+    rules: Path
+    limits: Limits
+
+    @property
+    def form_path(self) -> Path:
+        return self.templates / "forms" / f"{self.checkins.form}.yaml"
+
+    @property
+    def domain(self) -> str:
+        return self.assistant.email.rpartition("@")[2]
+
+
+TOP_KEYS = {
+    "program_name", "assistant", "coordinators", "timezone", "database", "inbox", "outbound",
+    "checkins", "templates", "rules", "limits",
+}  # fmt: skip
+TRANSPORT_TYPES = {"maildir"}
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file. Raises ConfigError (file:line: message)."""
+    path = Path(path)
+    data = yamlfile.load(path)
+    if not isinstance(data, Located):
+        raise ConfigError(path, None, "the config must be a mapping of keys like `database:` and `inbox:`")
+    yamlfile.check_keys(data, TOP_KEYS, "the config")
+    base = path.parent
+    reader = _Reader(path, data)
+    return Config(
+        path=path,
+        program_name=reader.text("program_name", "Mentoring Program"),
+        assistant=_assistant(reader),
+        coordinators=_coordinators(reader),
+        timezone=_timezone(reader),
+        database=base / reader.text("database", "./var/program.db"),
+        inbox=_transport(reader, "inbox", base),
+        outbound=_transport(reader, "outbound", base),
+        checkins=_checkins(reader),
+        templates=base / reader.text("templates", "./templates"),
+        rules=base / reader.text("rules", "./rules"),
+        limits=_limits(reader),
+    )
+
+
+class _Reader:
+    """Typed access to one mapping, with errors that point at the line."""
+
+    def __init__(self, path: Path, data: Located, prefix: str = ""):
+        self.path, self.data, self.prefix = path, data, prefix
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(self.path, self.data.line_of(key), f"{self.prefix}{key}: {message}")
+
+    def section(self, key: str, allowed: set[str], required: bool = False) -> _Reader:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise ConfigError(self.path, self.data.line, f"missing required key `{self.prefix}{key}`")
+            value = Located()
+            value.line, value.key_lines, value.path = self.data.line_of(key), {}, str(self.path)
+        if not isinstance(value, Located):
+            raise self.fail(key, f"expected a mapping with keys {', '.join(sorted(allowed))}")
+        yamlfile.check_keys(value, allowed, f"`{self.prefix}{key}`")
+        return _Reader(self.path, value, f"{self.prefix}{key}.")
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise ConfigError(self.path, self.data.line, f"missing required key `{self.prefix}{key}`")
+        if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
+            raise self.fail(key, f"expected text, got {value!r}")
+        return str(value).strip()
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.data.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self.fail(key, f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def email(self, key: str) -> str:
+        value = self.text(key)
+        local, at, domain = value.rpartition("@")
+        if not at or not local or "." not in domain or any(c in value for c in " <>,;()\"\r\n"):
+            raise self.fail(key, f"expected an email address like someone@example.org, got {value!r}")
+        return value.lower()
+
+
+def _assistant(reader: _Reader) -> Person:
+    section = reader.section("assistant", {"name", "address"}, required=True)
+    return Person(name=section.text("name", "Mentoring Assistant"), email=section.email("address"))
+
+
+def _coordinators(reader: _Reader) -> tuple[Person, ...]:
+    items = reader.data.get("coordinators")
+    if not isinstance(items, list) or not items:
+        raise reader.fail("coordinators", "expected a list of at least one {name: ..., email: ...}")
+    people = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Located):
+            raise ConfigError(reader.path, items.line_of(index), "each coordinator is {name: ..., email: ...}")
+        yamlfile.check_keys(item, {"name", "email"}, "a coordinator")
+        person = _Reader(reader.path, item, f"coordinators[{index}].")
+        people.append(Person(name=person.text("name"), email=person.email("email")))
+    return tuple(people)
+
+
+def _timezone(reader: _Reader) -> ZoneInfo:
+    name = reader.text("timezone", "UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise reader.fail("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/London") from None
+
+
+def _transport(reader: _Reader, key: str, base: Path) -> MaildirConfig:
+    section = reader.section(key, {"type", "path"}, required=True)
+    kind = section.text("type")
+    if kind not in TRANSPORT_TYPES:
+        raise section.fail("type", f"{kind!r} is not a transport this version has; valid: {', '.join(TRANSPORT_TYPES)}")
+    return MaildirConfig(path=base / section.text("path"))
+
+
+def _checkins(reader: _Reader) -> CheckinConfig:
+    section = reader.section("checkins", {"day_of_month", "hour", "form"})
+    return CheckinConfig(
+        day_of_month=section.integer("day_of_month", 1, 1, 28),
+        hour=section.integer("hour", 9, 0, 23),
+        form=section.text("form", "monthly"),
+    )
+
+
+def _limits(reader: _Reader) -> Limits:
+    section = reader.section("limits", {"max_message_bytes", "keep_raw_bytes", "auto_replies_per_day", "max_attempts"})
+    defaults = Limits()
+    values: dict[str, Any] = {
+        "max_message_bytes": section.integer("max_message_bytes", defaults.max_message_bytes, 1024, 1 << 31),
+        "keep_raw_bytes": section.integer("keep_raw_bytes", defaults.keep_raw_bytes, 0, 1 << 31),
+        "auto_replies_per_day": section.integer("auto_replies_per_day", defaults.auto_replies_per_day, 0, 10_000),
+        "max_attempts": section.integer("max_attempts", defaults.max_attempts, 1, 100),
+    }
+    return Limits(**values)

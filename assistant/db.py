@@ -1,0 +1,174 @@
+"""The program's state: one SQLite file through sqlite-utils, WAL, migrations, and the queries others share.
+
+The tables are a public contract (README.md, "The data"): coordinators query them directly.
+Every time is UTC ISO-8601 text, so text order is time order.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Database, Migrations
+
+TABLES = ("participants", "pairings", "checkins", "answers", "messages", "outbox", "events", "reply_tokens", "firings")
+
+migrations = Migrations("mentorship-assistant")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    for statement in _SCHEMA.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_SCHEMA = """
+CREATE TABLE participants (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,            -- case-folded
+    name TEXT NOT NULL DEFAULT '',
+    role TEXT NOT NULL DEFAULT 'mentee' CHECK (role IN ('mentor', 'mentee', 'both')),
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'left')),
+    paused_until TEXT,
+    skills TEXT NOT NULL DEFAULT '',
+    goals TEXT NOT NULL DEFAULT '',
+    timezone TEXT,
+    capacity INTEGER,
+    bounced_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE pairings (
+    id INTEGER PRIMARY KEY,
+    mentor_id INTEGER NOT NULL REFERENCES participants(id),
+    mentee_id INTEGER NOT NULL REFERENCES participants(id),
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('proposed', 'active', 'paused', 'closed')),
+    started_at TEXT,
+    ended_at TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (mentor_id, mentee_id)
+);
+CREATE TABLE checkins (
+    id INTEGER PRIMARY KEY,
+    pairing_id INTEGER NOT NULL REFERENCES pairings(id),
+    participant_id INTEGER NOT NULL REFERENCES participants(id),
+    period TEXT NOT NULL,                   -- YYYY-MM
+    status TEXT NOT NULL DEFAULT 'awaiting' CHECK (status IN ('awaiting', 'answered', 'skipped')),
+    sent_at TEXT NOT NULL,
+    answered_at TEXT,
+    prompt_message_id TEXT,
+    asked_again_at TEXT,                    -- when we asked once more for missing or unclear answers
+    UNIQUE (pairing_id, participant_id, period)
+);
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY,
+    checkin_id INTEGER NOT NULL REFERENCES checkins(id),
+    question TEXT NOT NULL,
+    value TEXT NOT NULL,
+    raw TEXT NOT NULL DEFAULT '',
+    message_id TEXT,                        -- the reply it came from (messages.message_id)
+    recorded_at TEXT NOT NULL,
+    UNIQUE (checkin_id, question)
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,
+    mailbox TEXT NOT NULL DEFAULT '',
+    uidvalidity INTEGER,
+    uid TEXT,
+    from_addr TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    received_at TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'processed', 'quarantined')),
+    outcome TEXT,
+    reasons TEXT NOT NULL DEFAULT '[]',     -- JSON list: why it went where it went
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    raw BLOB,                               -- truncated to limits.keep_raw_bytes
+    processed_at TEXT
+);
+CREATE INDEX messages_status ON messages(status);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    to_addr TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    template TEXT NOT NULL,
+    entity TEXT NOT NULL DEFAULT '',        -- what it is about, e.g. checkin:12 (replies are matched by it)
+    raw BLOB NOT NULL,                      -- the rendered message, exactly as it will be sent
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    not_before TEXT,
+    sending_at TEXT,
+    sent_at TEXT
+);
+CREATE INDEX outbox_status ON outbox(status);
+CREATE INDEX outbox_message_id ON outbox(message_id);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entity TEXT NOT NULL DEFAULT '',        -- e.g. checkin:12, participant:3, message:<id@x>
+    detail TEXT NOT NULL DEFAULT '{}'       -- JSON
+);
+CREATE INDEX events_entity ON events(entity);
+CREATE TABLE reply_tokens (
+    token TEXT PRIMARY KEY,
+    participant_id INTEGER NOT NULL REFERENCES participants(id),
+    purpose TEXT NOT NULL,                  -- e.g. checkin
+    entity_id INTEGER,                      -- e.g. checkins.id
+    created_at TEXT NOT NULL
+);
+CREATE TABLE firings (
+    id INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    fired_at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    UNIQUE (rule, entity, seq)
+);
+"""
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message says which file and why."""
+
+
+def open_db(path: Path | str) -> Database:
+    """Open (creating folder and file on first use) and migrate the program database."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: statements outside db.atomic() commit at once; atomic() groups the rest.
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=FULL")
+        migrations.apply(db)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"cannot open the database {path}: {exc}") from None
+    return db
+
+
+def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: Any) -> None:
+    """Append to the audit log: what happened, to what, and why."""
+    db["events"].insert({"at": at, "kind": kind, "entity": entity, "detail": json.dumps(detail, default=str)})
+
+
+def one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
+    """The first row of a query as a dict, or None."""
+    return next(iter(db.query(sql, params)), None)
+
+
+def counts(db: Database) -> dict[str, int]:
+    return {table: db[table].count for table in TABLES}

@@ -1,0 +1,166 @@
+"""Import participants and pairs from CSV. Good rows are kept, bad rows are reported by line; re-importing the
+same file changes nothing (rows are matched by email, pairs by their two emails)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlite_utils import Database
+
+from assistant.clock import iso
+from assistant.db import one
+from assistant.mail.message import strict_address
+
+PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
+PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
+ROLES = ("mentor", "mentee", "both")
+PARTICIPANT_STATUSES = ("active", "paused", "left")
+PAIR_STATUSES = ("proposed", "active", "paused", "closed")
+
+
+class RowError(ValueError):
+    pass
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.errors)} errors"
+
+
+def import_participants(db: Database, path: Path, now: str) -> ImportReport:
+    return _import(path, PARTICIPANT_COLUMNS, ("email",), lambda row: _participant(db, row, now))
+
+
+def import_pairs(db: Database, path: Path, now: str) -> ImportReport:
+    return _import(path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), lambda row: _pair(db, row, now))
+
+
+def _import(path: Path, known: tuple[str, ...], required: tuple[str, ...], apply: Callable[[dict], str]) -> ImportReport:
+    report = ImportReport()
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
+        return report
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+        missing = [c for c in required if c not in header]
+        unknown = [h for h in header if h not in known]
+        if missing or unknown:
+            problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
+            report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
+            return report
+        reader.fieldnames = header
+        for row in reader:
+            line = reader.line_num
+            try:
+                outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
+            except (RowError, UnicodeDecodeError) as exc:
+                report.errors.append(f"{path}:{line}: {exc}")
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def _email(value: str, column: str) -> str:
+    address = strict_address(value)[1]
+    if not address:
+        raise RowError(f"{column} {value!r} is not an email address")
+    return address
+
+
+def _choice(value: str, choices: tuple[str, ...], column: str, default: str) -> str:
+    value = (value or default).lower()
+    if value not in choices:
+        raise RowError(f"{column} {value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _participant(db: Database, row: dict[str, str], now: str) -> str:
+    record: dict[str, Any] = {
+        "email": _email(row.get("email", ""), "email"),
+        "name": row.get("name", ""),
+        "role": _choice(row.get("role", ""), ROLES, "role", "mentee"),
+        "status": _choice(row.get("status", ""), PARTICIPANT_STATUSES, "status", "active"),
+        "skills": row.get("skills", ""),
+        "goals": row.get("goals", ""),
+        "timezone": _timezone(row.get("timezone", "")),
+        "capacity": _capacity(row.get("capacity", "")),
+    }
+    existing = one(db, "SELECT * FROM participants WHERE email = ?", [record["email"]])
+    if existing is None:
+        db["participants"].insert({**record, "created_at": now, "updated_at": now})
+        return "added"
+    if all(existing[k] == v for k, v in record.items()):
+        return "unchanged"
+    db["participants"].update(existing["id"], {**record, "updated_at": now})
+    return "updated"
+
+
+def _timezone(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RowError(f"timezone {value!r} is not an IANA time zone like Europe/London") from None
+    return value
+
+
+def _capacity(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit():
+        raise RowError(f"capacity {value!r} must be a whole number (how many mentees at once)")
+    return int(value)
+
+
+def _moment(value: str) -> str | None:
+    """A date or date-time from the sheet, stored like every time: UTC ISO-8601."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise RowError(f"started_at {value!r} must be a date like 2026-09-15") from None
+    return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+def _pair(db: Database, row: dict[str, str], now: str) -> str:
+    ids = {}
+    for column in ("mentor_email", "mentee_email"):
+        address = _email(row.get(column, ""), column)
+        person = one(db, "SELECT id FROM participants WHERE email = ?", [address])
+        if person is None:
+            raise RowError(f"{column} {address} is not a participant; import participants first")
+        ids[column] = person["id"]
+    if ids["mentor_email"] == ids["mentee_email"]:
+        raise RowError("mentor and mentee are the same person")
+    status = _choice(row.get("status", ""), PAIR_STATUSES, "status", "active")
+    started = _moment(row.get("started_at", "")) or (now if status == "active" else None)
+    existing = one(
+        db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ids["mentor_email"], ids["mentee_email"]]
+    )
+    if existing is None:
+        db["pairings"].insert(
+            {"mentor_id": ids["mentor_email"], "mentee_id": ids["mentee_email"], "status": status,
+             "started_at": started, "created_at": now}  # fmt: skip
+        )
+        return "added"
+    if existing["status"] == status:
+        return "unchanged"
+    db["pairings"].update(existing["id"], {"status": status})
+    return "updated"

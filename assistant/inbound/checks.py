@@ -1,0 +1,94 @@
+"""One small predicate per concern, and the chain that orders them. Each returns a reason when it claims a mail."""
+
+from __future__ import annotations
+
+from assistant.db import one
+from assistant.inbound.chain import Inbound, Link
+from assistant.mail.automatic import robot_reason
+from assistant.mail.tokens import token_in
+
+CHECKIN = """
+SELECT c.*, p.email AS participant_email, p.name AS participant_name, p.status AS participant_status
+FROM checkins c JOIN participants p ON p.id = c.participant_id WHERE c.id = ?
+"""
+
+
+def automatic(inbound: Inbound) -> str | None:
+    found = robot_reason(inbound.msg, inbound.config.assistant.email)
+    if found:
+        inbound.found["robot_kind"] = found[0]
+        return f"{found[0]}: {found[1]}"
+    return None
+
+
+def no_sender(inbound: Inbound) -> str | None:
+    if not inbound.msg.from_addr:
+        return f"no single valid From address in {inbound.msg.header('From')[:100]!r}"
+    return None
+
+
+def checkin_reply(inbound: Inbound) -> str | None:
+    """A reply to a check-in: by the token in the address it was sent to, else by its thread."""
+    how, checkin_id = _checkin_by_token(inbound) or _checkin_by_thread(inbound) or (None, None)
+    if checkin_id is None:
+        return None
+    checkin = one(inbound.db, CHECKIN, [checkin_id])
+    if checkin is None:
+        return None
+    inbound.found["checkin"] = checkin
+    if checkin["participant_email"] != inbound.msg.from_addr:
+        return None  # left for sender_mismatch: a token never lets someone else answer
+    return f"check-in {checkin_id} ({checkin['period']}) by {how}"
+
+
+def sender_mismatch(inbound: Inbound) -> str | None:
+    checkin = inbound.found.get("checkin")
+    if checkin:
+        return f"check-in {checkin['id']} belongs to {checkin['participant_email']}, not {inbound.msg.from_addr}"
+    return None
+
+
+def known_sender(inbound: Inbound) -> str | None:
+    address = inbound.msg.from_addr
+    if any(c.email == address for c in inbound.config.coordinators):
+        return "a coordinator, with no request we can act on yet"
+    person = one(inbound.db, "SELECT id, status FROM participants WHERE email = ?", [address])
+    if person:
+        inbound.found["participant_id"] = person["id"]
+        return "a participant, not in reply to anything of ours"
+    return None
+
+
+def unknown_sender(inbound: Inbound) -> str | None:
+    return f"{inbound.msg.from_addr} is not in the program"
+
+
+def _checkin_by_token(inbound: Inbound) -> tuple[str, int] | None:
+    token = token_in(inbound.msg.recipients, inbound.config.assistant.email)
+    if not token:
+        return None
+    row = one(inbound.db, "SELECT entity_id FROM reply_tokens WHERE token = ? AND purpose = 'checkin'", [token])
+    return ("reply token", row["entity_id"]) if row else None
+
+
+def _checkin_by_thread(inbound: Inbound) -> tuple[str, int] | None:
+    ids = list(inbound.msg.thread_ids)[:50]
+    if not ids:
+        return None
+    row = one(
+        inbound.db,
+        f"SELECT entity FROM outbox WHERE message_id IN ({', '.join('?' * len(ids))}) AND entity LIKE 'checkin:%'"
+        " ORDER BY id DESC",
+        ids,
+    )
+    return ("In-Reply-To/References", int(row["entity"].split(":")[1])) if row else None
+
+
+CHAIN = [
+    Link("automatic", automatic, "automatic"),
+    Link("no_sender", no_sender, "no_sender"),
+    Link("checkin_reply", checkin_reply, "checkin_reply"),
+    Link("sender_mismatch", sender_mismatch, "sender_mismatch"),
+    Link("known_sender", known_sender, "no_context"),
+    Link("unknown_sender", unknown_sender, "unknown_sender"),
+]

@@ -1,0 +1,62 @@
+"""The inbound ledger: every message is stored before anything else happens to it (Discourse's receiver).
+
+`ingest` copies new mail from the inbox into the `messages` table and only then tells the inbox it is done,
+so a crash at any point loses nothing; a message already in the ledger (same Message-ID) is skipped.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import logging
+
+from sqlite_utils import Database
+
+from assistant.clock import Clock, iso
+from assistant.config import Limits
+from assistant.db import record_event
+from assistant.mail.message import decode_header, message_id_of
+from assistant.transport.base import Inbox, Incoming
+
+log = logging.getLogger(__name__)
+HEADER_BYTES = 100 * 1024  # Postfix's header limit: enough to name any honest message
+
+
+def ingest(db: Database, inbox: Inbox, clock: Clock, limits: Limits) -> int:
+    """Store every new message, then mark it processed in the inbox. Returns how many were new."""
+    stored = 0
+    for item in inbox.fetch():
+        stored += store(db, item, iso(clock.now()), limits)
+        inbox.mark_processed(item)
+    return stored
+
+
+def store(db: Database, item: Incoming, now: str, limits: Limits) -> int:
+    head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(item.raw[:HEADER_BYTES])
+    message_id = message_id_of(head, item.raw)
+    too_large = len(item.raw) > limits.max_message_bytes
+    row = {
+        "message_id": message_id,
+        "mailbox": item.mailbox,
+        "uidvalidity": item.uidvalidity,
+        "uid": item.key,
+        "from_addr": decode_header(head.get("From", ""))[:500],
+        "subject": decode_header(head.get("Subject", ""))[:500],
+        "received_at": now,
+        "size": len(item.raw),
+        # Kept whole until processed (it is the only copy); trimmed to keep_raw_bytes afterwards.
+        "raw": item.raw[: limits.keep_raw_bytes] if too_large else item.raw,
+        "status": "quarantined" if too_large else "received",
+        "outcome": "too_large" if too_large else None,
+        "error": f"{len(item.raw)} bytes is over limits.max_message_bytes" if too_large else None,
+    }
+    cursor = db.execute(
+        f"INSERT OR IGNORE INTO messages ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
+    )
+    if cursor.rowcount == 0:
+        log.info("already in the ledger, skipped: %s", message_id)
+        record_event(db, now, "duplicate_message", f"message:{message_id}", uid=item.key)
+        return 0
+    if too_large:
+        log.warning("quarantined %s: %s", message_id, row["error"])
+    return 1

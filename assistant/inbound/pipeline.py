@@ -1,0 +1,85 @@
+"""From the ledger to program state: parse, classify, handle — one message at a time, each in its own transaction.
+
+The attempt is counted (and committed) before the work starts, so a message that crashes the process, not just
+the handler, still reaches `limits.max_attempts` and is quarantined with its reason instead of blocking the queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import Clock, iso
+from assistant.config import Config
+from assistant.forms import Form
+from assistant.inbound.chain import Inbound, classify
+from assistant.inbound.checkin import handle_checkin_reply
+from assistant.inbound.checks import CHAIN
+from assistant.inbound.errors import handle_other
+from assistant.mail.message import parse_message
+from assistant.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+def process_pending(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock) -> Counter[str]:
+    """Process every ledger message still `received`, oldest first. Returns outcomes counted."""
+    outcomes: Counter[str] = Counter()
+    rows = list(db.query("SELECT id FROM messages WHERE status = 'received' ORDER BY id"))
+    for row in rows:
+        outcomes[process_one(db, config, form, outbox, clock, row["id"])] += 1
+    return outcomes
+
+
+def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
+    db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?", (ledger_id,))
+    row = db.execute("SELECT raw, attempts FROM messages WHERE id = ?", (ledger_id,)).fetchone()
+    raw, attempts = bytes(row[0] or b""), row[1]
+    if attempts > config.limits.max_attempts:
+        return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
+    try:
+        with db.atomic():
+            inbound = Inbound(ledger_id, parse_message(raw), db, config, form, outbox, clock.now())
+            outcome = handle(inbound, classify(CHAIN, inbound))
+            _done(db, config, inbound, outcome, raw)
+    except Exception as exc:  # one boundary per message: nothing a mail contains may stop the loop
+        log.exception("message %s failed (attempt %s)", ledger_id, attempts)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.execute("UPDATE messages SET error = ? WHERE id = ?", (error, ledger_id))
+        if attempts >= config.limits.max_attempts:
+            return _quarantine(db, ledger_id, error, clock)
+        return "error"
+    log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(inbound.reasons))
+    return outcome
+
+
+def handle(inbound: Inbound, outcome: str) -> str:
+    if outcome == "checkin_reply":
+        return handle_checkin_reply(inbound)
+    return handle_other(inbound, outcome)
+
+
+def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: bytes) -> None:
+    update: dict[str, Any] = {
+        "status": "processed",
+        "outcome": outcome,
+        "reasons": json.dumps(inbound.reasons),
+        "from_addr": inbound.msg.from_addr or inbound.msg.header("From")[:500],
+        "processed_at": iso(inbound.now),
+        "error": None,
+        "raw": raw[: config.limits.keep_raw_bytes],
+    }
+    db["messages"].update(inbound.ledger_id, update)
+
+
+def _quarantine(db: Database, ledger_id: int, reason: str, clock: Clock) -> str:
+    db.execute(
+        "UPDATE messages SET status = 'quarantined', outcome = 'quarantined', error = ?, processed_at = ? WHERE id = ?",
+        (reason, iso(clock.now()), ledger_id),
+    )
+    log.warning("message %s quarantined: %s", ledger_id, reason)
+    return "quarantined"
