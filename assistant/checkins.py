@@ -6,7 +6,7 @@ uniqueness (pairing, participant, period) and the outbox key make the cycle safe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -26,11 +26,19 @@ WHERE p.status = 'active' AND (p.started_at IS NULL OR p.started_at <= :now)
 """
 
 
+CATCH_UP = timedelta(days=7)
+
+
 def current_period(config: Config, now: datetime) -> str | None:
-    """'YYYY-MM' once this month's check-in moment has come (program time zone), else None."""
+    """'YYYY-MM' from this month's check-in moment (program time zone) until a week after it, else None.
+
+    The week lets a program that was down on the day catch up; later than that, a check-in about "this month"
+    would arrive too late to make sense, so the period is skipped.
+    """
     local = now.astimezone(config.timezone)
-    day, hour = config.checkins.day_of_month, config.checkins.hour
-    if (local.day, local.hour) >= (day, hour):
+    moment = local.replace(day=config.checkins.day_of_month, hour=config.checkins.hour, minute=0, second=0,
+                           microsecond=0)  # fmt: skip
+    if moment <= local < moment + CATCH_UP:
         return f"{local.year:04d}-{local.month:02d}"
     return None
 

@@ -123,7 +123,16 @@ def html_to_text(html: str) -> str:
     converter.ignore_links = True
     converter.ignore_emphasis = True
     converter.ignore_tables = True
-    return converter.handle(html)
+    return _unescape_markdown(converter.handle(html))
+
+
+_MD_DOT = re.compile(r"^((?:[ \t]*>)*[ \t]*\d+)\\\.", re.M)
+_MD_SIGN = re.compile(r"^((?:[ \t]*>)*[ \t]*)\\([-+])", re.M)
+
+
+def _unescape_markdown(text: str) -> str:
+    """html2text writes Markdown and escapes `1.` as `1\\.`; a person typed `1.`, so give it back."""
+    return _MD_SIGN.sub(r"\1\2", _MD_DOT.sub(r"\1.", text)).replace("\\\\", "\\")
 
 
 def _decoded(part: Message) -> str:

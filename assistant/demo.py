@@ -1,0 +1,150 @@
+"""`mentor-assistant demo`: a whole month of a small program, on a simulated clock, in a throw-away folder.
+
+Prompts go out on the cycle day; replies in several mail-client styles arrive in the inbox Maildir; one pair
+stays silent and gets reminders and then an escalation to the coordinator. Everything runs through the same
+code as a real program: Maildir in, SQLite, rules, outbox, Maildir out.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from assistant.app import App
+from assistant.clock import FixedClock, iso
+from assistant.config import load_config
+from assistant.db import open_db
+from assistant.importer import import_pairs, import_participants
+from assistant.replies import out_of_office, reply
+from assistant.transport.maildir import deliver
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime.fromisoformat("2026-12-01T09:00:00+00:00")
+
+CONFIG = """\
+program_name: Example Mentoring Program
+assistant: {{name: Ada from the Mentoring Program, address: mentoring@example.org}}
+coordinators: [{{name: Grace Hopper, email: grace@example.org}}]
+timezone: Europe/London
+database: ./program.db
+inbox: {{type: maildir, path: ./inbox}}
+outbound: {{type: maildir, path: ./sent}}
+checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+templates: {templates}
+rules: {rules}
+"""
+
+# (day of the month, who, style, what they write, answers typed under the quoted questions)
+REPLIES: list[tuple[int, str, str, str, dict[int, str]]] = [
+    (1, "maya.patel@example.org", "gmail",
+     "Hi Ada!\n\n1. Yes\n2. Twice\n3. We rehearsed my promotion case and rewrote my self-review.\n4. 5\n\nThanks,\nMaya", {}),
+    (2, "dana.okafor@example.org", "iphone",
+     "Yes, twice — we worked on her promotion case. I'd say 4/5.", {}),
+    (2, "priya.raman@example.org", "outlook",
+     "Met: yes\nMeetings: 1\nTopics: delegation, and her first 1:1s as a lead\nRating: 4 out of 5", {}),
+    (3, "lena.fischer@example.org", "apple_inline",
+     "", {1: "Yes", 2: "once", 3: "Planning my first team offsite", 4: "2", 5: "Could we find a second mentor on hiring?"}),
+    (3, "kim.larsen@example.org", "html_only",
+     "1. yes\n2. a couple\n3. pricing my first consultancy project\n4. 4", {}),
+    (4, "sofia.marquez@example.org", "out_of_office", "", {}),
+    (5, "kim.larsen@example.org", "gmail", "2. Two, sorry!", {}),
+    (6, "sofia.marquez@example.org", "gmail", "1. no\n4. 3 - she has been travelling, we meet next week", {}),
+]
+SILENT = ("helen.cho@example.org", "jo.nguyen@example.org")
+DAYS = (1, 2, 3, 4, 5, 6, 8, 15, 22, 29)
+
+
+def run_demo(folder: Path | None) -> int:
+    folder = Path(folder or tempfile.mkdtemp(prefix="mentoring-demo-")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    config_path = folder / "config.yaml"
+    config_path.write_text(CONFIG.format(templates=ROOT / "templates", rules=ROOT / "rules"), encoding="utf-8")
+    config = load_config(config_path)
+    clock = FixedClock(START - timedelta(days=1))
+    db = open_db(config.database)
+    now = iso(clock.now())
+    import_participants(db, ROOT / "examples" / "participants.csv", now)
+    import_pairs(db, ROOT / "examples" / "pairs.csv", now)
+    app = App(config, clock, db)
+    _say(f"A month of {config.program_name}, simulated in {folder}\n"
+         f"10 people, 4 pairs; the coordinator is {config.coordinators[0].name}. "
+         f"Helen Cho and Jo Nguyen will stay silent.\n")  # fmt: skip
+    for day in DAYS:
+        _play_day(app, clock, day)
+    _summary(app, folder)
+    app.close()
+    return 0
+
+
+def _play_day(app: App, clock: FixedClock, day: int) -> None:
+    """Morning: the assistant's cycle. Evening: the day's replies arrive and the assistant runs again."""
+    morning = START + timedelta(days=day - 1, hours=1)
+    clock.set(morning)
+    lines = _cycle(app)
+    clock.set(morning + timedelta(hours=8))
+    for reply_day, who, style, text, inline in REPLIES:
+        if reply_day == day:
+            lines.append(_send_reply(app, who, style, text, inline))
+    lines += _cycle(app)
+    if lines:
+        _say(f"{morning.astimezone(app.config.timezone):%a %-d %B}")
+        _say("\n".join(lines) + "\n")
+
+
+def _cycle(app: App) -> list[str]:
+    lines = []
+    known = {row["id"] for row in app.db.query("SELECT id FROM outbox")}
+    report = app.run_once()
+    now = iso(app.clock.now())
+    for row in app.db.query("SELECT from_addr, outcome FROM messages WHERE processed_at = ? ORDER BY id", [now]):
+        lines.append(f"  ✓ the assistant reads mail from {row['from_addr']}: {row['outcome'].replace('_', ' ')}")
+    for row in app.db.query("SELECT id, to_addr, subject FROM outbox ORDER BY id"):
+        if row["id"] not in known:
+            lines.append(f"  → to {row['to_addr']}: {row['subject']}")
+    del report
+    return lines
+
+
+def _send_reply(app: App, who: str, style: str, text: str, inline: dict[int, str]) -> str:
+    prompt = app.db.execute(
+        "SELECT raw FROM outbox WHERE to_addr = ? AND template IN ('checkin_prompt', 'checkin_reply')"
+        " ORDER BY id DESC LIMIT 1",
+        [who],
+    ).fetchone()
+    name = app.db.execute("SELECT name FROM participants WHERE email = ?", [who]).fetchone()[0]
+    when = app.clock.now() - timedelta(minutes=30)
+    if style == "out_of_office":
+        raw = out_of_office(prompt[0], (name, who), when)
+    else:
+        raw = reply(prompt[0], (name, who), text, style, when, inline)
+    deliver(app.config.inbox.path, raw)
+    label = "an out-of-office auto-reply" if style == "out_of_office" else f"a reply ({style.replace('_', ' ')} style)"
+    return f"  ← {name} sends {label}"
+
+
+def _summary(app: App, folder: Path) -> None:
+    db = app.db
+    _say("What the database holds now (table answers):")
+    for row in db.query(
+        "SELECT p.name, c.status, group_concat(a.question || '=' || a.value, ', ') AS answers FROM checkins c"
+        " JOIN participants p ON p.id = c.participant_id LEFT JOIN answers a ON a.checkin_id = c.id"
+        " GROUP BY c.id ORDER BY c.id"
+    ):
+        _say(f"  {row['name']:<14} {row['status']:<9} {row['answers'] or ''}")
+    sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
+    _say(f"\n{sent} emails were sent. Read them with any mail client, or as files:\n"
+         f"  sent mail:  {folder / 'sent' / 'new'}\n  inbox:      {folder / 'inbox' / 'cur'}\n"
+         f"  database:   {folder / 'program.db'}\n"
+         f"Try:  mentor-assistant --config {folder / 'config.yaml'} status\n"
+         f"      mentor-assistant --config {folder / 'config.yaml'} export --format csv")  # fmt: skip
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def subject_of(raw: bytes) -> str:
+    return str(email.message_from_bytes(raw, policy=email.policy.default)["Subject"])

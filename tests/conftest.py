@@ -1,0 +1,115 @@
+"""Shared fixtures: a throw-away program folder on the embedded default (Maildir in and out, SQLite), a clock
+that only moves when a test moves it, and helpers to play participants' mail clients."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from assistant.app import App
+from assistant.clock import FixedClock, iso
+from assistant.config import load_config
+from assistant.db import open_db
+from assistant.importer import import_pairs, import_participants
+from assistant.transport.maildir import deliver
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "corpora"
+
+CONFIG = """\
+program_name: Test Mentoring Program
+assistant: {{name: Ada, address: mentoring@example.org}}
+coordinators: [{{name: Grace Hopper, email: grace@example.org}}]
+timezone: Europe/London
+database: ./program.db
+inbox: {{type: maildir, path: ./inbox}}
+outbound: {{type: maildir, path: ./sent}}
+checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+templates: {root}/templates
+rules: {root}/rules
+"""
+
+
+def at(text: str) -> datetime:
+    """A moment in UTC from 'YYYY-MM-DDTHH:MM'."""
+    return datetime.fromisoformat(text + "+00:00")
+
+
+class Program:
+    """A program folder with the example people and pairs, driven step by step."""
+
+    def __init__(self, folder: Path, clock: FixedClock):
+        self.folder, self.clock = folder, clock
+        self.config_path = folder / "config.yaml"
+        self.config_path.write_text(CONFIG.format(root=ROOT), encoding="utf-8")
+        self.config = load_config(self.config_path)
+        db = open_db(self.config.database)
+        import_participants(db, ROOT / "examples" / "participants.csv", iso(clock.now()))
+        import_pairs(db, ROOT / "examples" / "pairs.csv", iso(clock.now()))
+        self.app = App(self.config, clock, db)
+        self.db = db
+
+    def run(self, when: str | None = None):
+        if when:
+            self.clock.set(at(when))
+        return self.app.run_once()
+
+    def deliver(self, raw: bytes) -> None:
+        deliver(self.config.inbox.path, raw)
+
+    def sent(self) -> list[EmailMessage]:
+        """Every message in the outbound Maildir, oldest first."""
+        folder = self.config.outbound.path / "new"
+        files = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime_ns) if folder.exists() else []
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+    def outbox(self, **where: str) -> list[dict]:
+        clause = " AND ".join(f"{k} = ?" for k in where) or "1"
+        return list(self.db.query(f"SELECT * FROM outbox WHERE {clause} ORDER BY id", list(where.values())))
+
+    def last_to(self, address: str, template: str | None = None) -> bytes:
+        rows = [r for r in self.outbox(to_addr=address) if template is None or r["template"] == template]
+        assert rows, f"nothing was queued to {address}"
+        return rows[-1]["raw"]
+
+    def answers(self, address: str) -> dict[str, str]:
+        rows = self.db.query(
+            "SELECT a.question, a.value FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            " JOIN participants p ON p.id = c.participant_id WHERE p.email = ?",
+            [address],
+        )
+        return {row["question"]: row["value"] for row in rows}
+
+    def checkin(self, address: str) -> dict:
+        rows = list(
+            self.db.query(
+                "SELECT c.* FROM checkins c JOIN participants p ON p.id = c.participant_id WHERE p.email = ?"
+                " ORDER BY c.id DESC",
+                [address],
+            )
+        )
+        return rows[0]
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Iterator[Program]:
+    clock = FixedClock(at("2026-11-30T12:00"))
+    prog = Program(tmp_path, clock)
+    yield prog
+    prog.app.close()
+
+
+@pytest.fixture
+def example_config(tmp_path: Path) -> Path:
+    """A copy of config.example.yaml in a temporary folder, with the templates and rules it names."""
+    for name in ("templates", "rules"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "config.example.yaml", tmp_path / "config.yaml")
+    return tmp_path / "config.yaml"
