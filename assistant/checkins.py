@@ -36,8 +36,9 @@ def current_period(config: Config, now: datetime) -> str | None:
     would arrive too late to make sense, so the period is skipped.
     """
     local = now.astimezone(config.timezone)
-    moment = local.replace(day=config.checkins.day_of_month, hour=config.checkins.hour, minute=0, second=0,
-                           microsecond=0)  # fmt: skip
+    moment = local.replace(
+        day=config.checkins.day_of_month, hour=config.checkins.hour, minute=0, second=0, microsecond=0
+    )
     if moment <= local < moment + CATCH_UP:
         return f"{local.year:04d}-{local.month:02d}"
     return None
@@ -57,8 +58,17 @@ def run_cycle(db: Database, config: Config, form: Form, outbox: Outbox, now: dat
     return queued
 
 
-def _prompt(db: Database, config: Config, form: Form, outbox: Outbox, pair: dict[str, Any], side: str, other: str,
-            period: str, now: datetime) -> int:  # fmt: skip
+def _prompt(
+    db: Database,
+    config: Config,
+    form: Form,
+    outbox: Outbox,
+    pair: dict[str, Any],
+    side: str,
+    other: str,
+    period: str,
+    now: datetime,
+) -> int:
     participant_id = pair[f"{side}_id"]
     exists = db.execute(
         "SELECT 1 FROM checkins WHERE pairing_id = ? AND participant_id = ? AND period = ?",
@@ -67,14 +77,28 @@ def _prompt(db: Database, config: Config, form: Form, outbox: Outbox, pair: dict
     if exists:
         return 0
     with db.atomic():
-        checkin_id = db["checkins"].insert(
-            {"pairing_id": pair["pairing_id"], "participant_id": participant_id, "period": period,
-             "status": "awaiting", "sent_at": iso(now)}  # fmt: skip
-        ).last_pk
+        checkin_id = (
+            db["checkins"]
+            .insert(
+                {
+                    "pairing_id": pair["pairing_id"],
+                    "participant_id": participant_id,
+                    "period": period,
+                    "status": "awaiting",
+                    "sent_at": iso(now),
+                }
+            )
+            .last_pk
+        )
         token = new_token()
         db["reply_tokens"].insert(
-            {"token": token, "participant_id": participant_id, "purpose": "checkin", "entity_id": checkin_id,
-             "created_at": iso(now)}  # fmt: skip
+            {
+                "token": token,
+                "participant_id": participant_id,
+                "purpose": "checkin",
+                "entity_id": checkin_id,
+                "created_at": iso(now),
+            }
         )
         context = prompt_context(config, form, pair, side, other, period)
         message_id = outbox.enqueue(
@@ -91,8 +115,9 @@ def _prompt(db: Database, config: Config, form: Form, outbox: Outbox, pair: dict
     return 1
 
 
-def prompt_context(config: Config, form: Form, pair: dict[str, Any], side: str, other: str,
-                   period: str) -> dict[str, Any]:  # fmt: skip
+def prompt_context(
+    config: Config, form: Form, pair: dict[str, Any], side: str, other: str, period: str
+) -> dict[str, Any]:
     return {
         "name": pair[f"{side}_name"],
         "role": side,

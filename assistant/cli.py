@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
 from zoneinfo import ZoneInfo
 
 from assistant import __version__
@@ -51,14 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     commands.add_parser(
-        "check", help="validate the config, templates, check-in form and rules",
+        "check",
+        help="validate the config, templates, check-in form and rules",
         description="Validate the config and everything it names: templates (Jinja2 syntax, every mail has its\n"
         "subject, txt and html part), the check-in form and the rules. Prints file:line for each problem\n"
         "and exits 1 if there is any; exits 0 and says so when all is well.",
         formatter_class=argparse.RawTextHelpFormatter,
-    )  # fmt: skip
+    )
     imp = commands.add_parser(
-        "import", help="import participants or pairs from CSV",
+        "import",
+        help="import participants or pairs from CSV",
         description="Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
         "reported with their line; importing the same file again changes nothing.\n\n"
         "participants columns: email (required), name, role (mentor|mentee|both), status (active|paused|left),\n"
@@ -67,37 +68,64 @@ def build_parser() -> argparse.ArgumentParser:
         "                      started_at (a date)\n\n"
         "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.",
         formatter_class=argparse.RawTextHelpFormatter,
-    )  # fmt: skip
+    )
     imp.add_argument("kind", choices=["participants", "pairs"], help="what the file holds")
     imp.add_argument("file", type=Path, help="the CSV file")
 
-    commands.add_parser("status", help="counts of everything: people, pairs, check-ins, mail, quarantine")
+    commands.add_parser(
+        "status",
+        help="counts of everything: people, pairs, check-ins, mail, quarantine",
+        description="What the program holds right now: rows in every table, check-ins by status, inbound mail by\n"
+        "outcome (recorded, asked_again, automatic, unknown_sender, ...), the outbox by status (a row stuck in\n"
+        "'uncertain' may or may not have been delivered) and how many messages wait in quarantine for a person.",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
 
-    outbox = commands.add_parser("outbox", help="look at outgoing mail", description="Look at the outbox.")
+    outbox = commands.add_parser(
+        "outbox",
+        help="look at outgoing mail",
+        description="Look at the outbox: every mail the assistant has queued or sent, one row each.",
+    )
     outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
-    listing = outbox_commands.add_parser("list", help="list outgoing mail, newest first")
+    listing = outbox_commands.add_parser(
+        "list",
+        help="list outgoing mail, newest first",
+        description="List outgoing mail, newest first: id, status, when it was queued, to whom, and the subject.\n"
+        "status is queued (waiting to be sent), sending, sent, failed (permanent error) or uncertain\n"
+        "(interrupted mid-send: never resent automatically; check with the recipient).",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     listing.add_argument("--status", choices=["queued", "sending", "sent", "failed", "uncertain"], help="only these")
     listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default %(default)s)")
 
     run = commands.add_parser(
-        "run", help="run the assistant (the long-running loop, or one cycle with --once)",
+        "run",
+        help="run the assistant (the long-running loop, or one cycle with --once)",
         description="Run the assistant: read new mail, record answers, start the monthly check-in, apply the\n"
         "rules and send what is due. Without --once it keeps running (poll every 30 s, tick every minute,\n"
         "send every 15 s); SIGTERM or Ctrl-C finishes the current step and exits 0.",
         formatter_class=argparse.RawTextHelpFormatter,
-    )  # fmt: skip
+    )
     run.add_argument("--once", action="store_true", help="one full cycle (ingest, tick, drain), then exit")
 
     demo = commands.add_parser(
-        "demo", help="play a whole month of a small program with a simulated clock",
+        "demo",
+        help="play a whole month of a small program with a simulated clock",
         description="Creates a throw-away program folder, imports the example people and pairs, and plays a\n"
         "month: prompts go out, replies in several mail-client styles arrive, one pair stays silent and\n"
         "gets reminders and an escalation. Prints the story and where to read the mail.",
         formatter_class=argparse.RawTextHelpFormatter,
-    )  # fmt: skip
+    )
     demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
 
-    export = commands.add_parser("export", help="one row per check-in with its answers, as CSV or JSON")
+    export = commands.add_parser(
+        "export",
+        help="one row per check-in with its answers, as CSV or JSON",
+        description="Write every check-in to standard output, one row each: period, status, who it was for,\n"
+        "the pair, and a column per question of the form holding the recorded (normalised) answer.\n"
+        "Example: mentor-assistant --config config.yaml export --format csv --period 2026-12 > december.csv",
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
     export.add_argument("--period", help="only this period (YYYY-MM)")
     return parser
@@ -178,8 +206,14 @@ def _import(config: Config, clock: Clock, kind: str, file: Path) -> int:
 def _status(app: App) -> int:
     db = app.db
     print("rows:", ", ".join(f"{table} {n}" for table, n in counts(db).items()))
-    for table, column in (("participants", "status"), ("pairings", "status"), ("checkins", "status"),
-                          ("messages", "status"), ("messages", "outcome"), ("outbox", "status")):  # fmt: skip
+    for table, column in (
+        ("participants", "status"),
+        ("pairings", "status"),
+        ("checkins", "status"),
+        ("messages", "status"),
+        ("messages", "outcome"),
+        ("outbox", "status"),
+    ):
         rows = db.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column} ORDER BY {column}").fetchall()
         print(f"{table} by {column}:", ", ".join(f"{value} {n}" for value, n in rows) or "none")
     quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]

@@ -71,9 +71,18 @@ class Config:
 
 
 TOP_KEYS = {
-    "program_name", "assistant", "coordinators", "timezone", "database", "inbox", "outbound",
-    "checkins", "templates", "rules", "limits",
-}  # fmt: skip
+    "program_name",
+    "assistant",
+    "coordinators",
+    "timezone",
+    "database",
+    "inbox",
+    "outbound",
+    "checkins",
+    "templates",
+    "rules",
+    "limits",
+}
 TRANSPORT_TYPES = {"maildir"}
 
 
@@ -140,7 +149,7 @@ class _Reader:
     def email(self, key: str) -> str:
         value = self.text(key)
         local, at, domain = value.rpartition("@")
-        if not at or not local or "." not in domain or any(c in value for c in " <>,;()\"\r\n"):
+        if not at or not local or "." not in domain or any(c in value for c in ' <>,;()"\r\n'):
             raise self.fail(key, f"expected an email address like someone@example.org, got {value!r}")
         return value.lower()
 

@@ -39,16 +39,42 @@ rules: {rules}
 
 # (day of the month, who, style, what they write, answers typed under the quoted questions)
 REPLIES: list[tuple[int, str, str, str, dict[int, str]]] = [
-    (1, "maya.patel@example.org", "gmail",
-     "Hi Ada!\n\n1. Yes\n2. Twice\n3. We rehearsed my promotion case and rewrote my self-review.\n4. 5\n\nThanks,\nMaya", {}),
-    (2, "dana.okafor@example.org", "iphone",
-     "Yes, twice — we worked on her promotion case. I'd say 4/5.", {}),
-    (2, "priya.raman@example.org", "outlook",
-     "Met: yes\nMeetings: 1\nTopics: delegation, and her first 1:1s as a lead\nRating: 4 out of 5", {}),
-    (3, "lena.fischer@example.org", "apple_inline",
-     "", {1: "Yes", 2: "once", 3: "Planning my first team offsite", 4: "2", 5: "Could we find a second mentor on hiring?"}),
-    (3, "kim.larsen@example.org", "html_only",
-     "1. yes\n2. a couple\n3. pricing my first consultancy project\n4. 4", {}),
+    (
+        1,
+        "maya.patel@example.org",
+        "gmail",
+        "Hi Ada!\n\n1. Yes\n2. Twice\n3. We rehearsed my promotion case and rewrote my self-review.\n4. 5\n\n"
+        "Thanks,\nMaya",
+        {},
+    ),
+    (2, "dana.okafor@example.org", "iphone", "Yes, twice — we worked on her promotion case. I'd say 4/5.", {}),
+    (
+        2,
+        "priya.raman@example.org",
+        "outlook",
+        "Met: yes\nMeetings: 1\nTopics: delegation, and her first 1:1s as a lead\nRating: 4 out of 5",
+        {},
+    ),
+    (
+        3,
+        "lena.fischer@example.org",
+        "apple_inline",
+        "",
+        {
+            1: "Yes",
+            2: "once",
+            3: "Planning my first team offsite",
+            4: "2",
+            5: "Could we find a second mentor on hiring?",
+        },
+    ),
+    (
+        3,
+        "kim.larsen@example.org",
+        "html_only",
+        "1. yes\n2. a couple\n3. pricing my first consultancy project\n4. 4",
+        {},
+    ),
     (4, "sofia.marquez@example.org", "out_of_office", "", {}),
     (5, "kim.larsen@example.org", "gmail", "2. Two, sorry!", {}),
     (6, "sofia.marquez@example.org", "gmail", "1. no\n4. 3 - she has been travelling, we meet next week", {}),
@@ -69,9 +95,11 @@ def run_demo(folder: Path | None) -> int:
     import_participants(db, ROOT / "examples" / "participants.csv", now)
     import_pairs(db, ROOT / "examples" / "pairs.csv", now)
     app = App(config, clock, db)
-    _say(f"A month of {config.program_name}, simulated in {folder}\n"
-         f"10 people, 4 pairs; the coordinator is {config.coordinators[0].name}. "
-         f"Helen Cho and Jo Nguyen will stay silent.\n")  # fmt: skip
+    _say(
+        f"A month of {config.program_name}, simulated in {folder}\n"
+        f"10 people, 4 pairs; the coordinator is {config.coordinators[0].name}. "
+        f"Helen Cho and Jo Nguyen will stay silent.\n"
+    )
     for day in DAYS:
         _play_day(app, clock, day)
     _summary(app, folder)
@@ -135,11 +163,13 @@ def _summary(app: App, folder: Path) -> None:
     ):
         _say(f"  {row['name']:<14} {row['status']:<9} {row['answers'] or ''}")
     sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
-    _say(f"\n{sent} emails were sent. Read them with any mail client, or as files:\n"
-         f"  sent mail:  {folder / 'sent' / 'new'}\n  inbox:      {folder / 'inbox' / 'cur'}\n"
-         f"  database:   {folder / 'program.db'}\n"
-         f"Try:  mentor-assistant --config {folder / 'config.yaml'} status\n"
-         f"      mentor-assistant --config {folder / 'config.yaml'} export --format csv")  # fmt: skip
+    _say(
+        f"\n{sent} emails were sent. Read them with any mail client, or as files:\n"
+        f"  sent mail:  {folder / 'sent' / 'new'}\n  inbox:      {folder / 'inbox' / 'cur'}\n"
+        f"  database:   {folder / 'program.db'}\n"
+        f"Try:  mentor-assistant --config {folder / 'config.yaml'} status\n"
+        f"      mentor-assistant --config {folder / 'config.yaml'} export --format csv"
+    )
 
 
 def _say(text: str) -> None:

@@ -40,5 +40,15 @@ def export(db: Database, fmt: str, period: str | None, out: TextIO) -> None:
     writer.writerows(data)
 
 
-_BASE = ("checkin_id", "period", "status", "sent_at", "answered_at", "pairing_id", "participant", "role", "mentor",
-         "mentee")  # fmt: skip
+_BASE = (
+    "checkin_id",
+    "period",
+    "status",
+    "sent_at",
+    "answered_at",
+    "pairing_id",
+    "participant",
+    "role",
+    "mentor",
+    "mentee",
+)

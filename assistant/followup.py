@@ -64,8 +64,9 @@ def recipients(config: Config, intent: Intent) -> list[tuple[list[tuple[str, str
     return [(active, to == "participant")] if active else []
 
 
-def _enqueue(outbox: Outbox, form: Form, intent: Intent, to: list[tuple[str, str]], threaded: bool,
-             now: datetime) -> int:  # fmt: skip
+def _enqueue(
+    outbox: Outbox, form: Form, intent: Intent, to: list[tuple[str, str]], threaded: bool, now: datetime
+) -> int:
     x = intent.fact.extra
     missing = [q.key for q in form.questions if q.required and q.key not in x["answers"]]
     context: dict[str, Any] = {

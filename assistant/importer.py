@@ -47,7 +47,9 @@ def import_pairs(db: Database, path: Path, now: str) -> ImportReport:
     return _import(path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), lambda row: _pair(db, row, now))
 
 
-def _import(path: Path, known: tuple[str, ...], required: tuple[str, ...], apply: Callable[[dict], str]) -> ImportReport:
+def _import(
+    path: Path, known: tuple[str, ...], required: tuple[str, ...], apply: Callable[[dict], str]
+) -> ImportReport:
     report = ImportReport()
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -60,7 +62,9 @@ def _import(path: Path, known: tuple[str, ...], required: tuple[str, ...], apply
         missing = [c for c in required if c not in header]
         unknown = [h for h in header if h not in known]
         if missing or unknown:
-            problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
+            problem = (
+                f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
+            )
             report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
             return report
         reader.fieldnames = header
@@ -156,8 +160,13 @@ def _pair(db: Database, row: dict[str, str], now: str) -> str:
     )
     if existing is None:
         db["pairings"].insert(
-            {"mentor_id": ids["mentor_email"], "mentee_id": ids["mentee_email"], "status": status,
-             "started_at": started, "created_at": now}  # fmt: skip
+            {
+                "mentor_id": ids["mentor_email"],
+                "mentee_id": ids["mentee_email"],
+                "status": status,
+                "started_at": started,
+                "created_at": now,
+            }
         )
         return "added"
     if existing["status"] == status:

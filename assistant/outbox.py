@@ -77,9 +77,17 @@ class Outbox:
         self.db.execute(
             "INSERT OR IGNORE INTO outbox (dedupe_key, to_addr, subject, message_id, template, entity, raw, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (mail.key, ", ".join(a for _, a in [*mail.to, *mail.cc]), rendered.subject, message_id, mail.template,
-             mail.entity, message.as_bytes(), now),
-        )  # fmt: skip
+            (
+                mail.key,
+                ", ".join(a for _, a in [*mail.to, *mail.cc]),
+                rendered.subject,
+                message_id,
+                mail.template,
+                mail.entity,
+                message.as_bytes(),
+                now,
+            ),
+        )
         return message_id
 
     def has(self, key: str) -> bool:

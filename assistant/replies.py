@@ -19,8 +19,15 @@ from assistant.mail.message import body_text
 STYLES = ("gmail", "outlook", "apple_inline", "iphone", "html_only", "plain")
 
 
-def reply(original: bytes, sender: tuple[str, str], new_text: str, style: str = "gmail", when: datetime | None = None,
-          inline: dict[int, str] | None = None, headers: dict[str, str] | None = None) -> bytes:  # fmt: skip
+def reply(
+    original: bytes,
+    sender: tuple[str, str],
+    new_text: str,
+    style: str = "gmail",
+    when: datetime | None = None,
+    inline: dict[int, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
     """A reply from `sender` (name, address) to `original`. `inline` maps question numbers to answers typed under
     the quoted question (apple_inline style)."""
     source = email.message_from_bytes(original, policy=email.policy.default)
@@ -102,6 +109,10 @@ _BODIES = {"gmail": _gmail, "outlook": _outlook, "apple_inline": _apple_inline, 
 def out_of_office(original: bytes, sender: tuple[str, str], when: datetime | None = None) -> bytes:
     """An Exchange-style automatic reply: the kind of mail we must never record or answer."""
     return reply(
-        original, sender, "I am out of the office until Monday with limited access to email.", "plain", when,
+        original,
+        sender,
+        "I am out of the office until Monday with limited access to email.",
+        "plain",
+        when,
         headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
-    ).replace(b"Subject: Re: ", b"Subject: Automatic reply: ", 1)  # fmt: skip
+    ).replace(b"Subject: Re: ", b"Subject: Automatic reply: ", 1)

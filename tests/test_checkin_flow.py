@@ -36,9 +36,17 @@ def test_every_active_pair_gets_one_prompt_each_and_never_twice(program: Program
     program.run("2026-12-01T09:05")
     first = prompts(program)
     assert sorted(row["to_addr"] for row in first) == sorted(
-        ["dana.okafor@example.org", "maya.patel@example.org", "priya.raman@example.org", "lena.fischer@example.org",
-         "helen.cho@example.org", "jo.nguyen@example.org", "sofia.marquez@example.org", "kim.larsen@example.org"]
-    )  # fmt: skip
+        [
+            "dana.okafor@example.org",
+            "maya.patel@example.org",
+            "priya.raman@example.org",
+            "lena.fischer@example.org",
+            "helen.cho@example.org",
+            "jo.nguyen@example.org",
+            "sofia.marquez@example.org",
+            "kim.larsen@example.org",
+        ]
+    )
     assert all(row["status"] == "sent" for row in first)
     program.run("2026-12-01T09:06")
     program.run("2026-12-02T10:00")

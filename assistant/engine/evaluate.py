@@ -40,7 +40,9 @@ class Intent:
 Firings = Mapping[tuple[str, str], Sequence[datetime]]  # (rule, entity) → when it fired, in order
 
 
-def evaluate(rules: Iterable[Rule], facts: Mapping[str, Sequence[Fact]], firings: Firings, now: datetime) -> list[Intent]:
+def evaluate(
+    rules: Iterable[Rule], facts: Mapping[str, Sequence[Fact]], firings: Firings, now: datetime
+) -> list[Intent]:
     intents = []
     for rule in rules:
         if not rule.enabled:

@@ -51,7 +51,11 @@ def _fact(row: dict, answers: dict[str, str]) -> Fact:
         "checkin.answered_at": row["answered_at"],
         "pairing.status": row["pairing_status"],
         "pairing.started_at": row["pairing_started_at"],
-        **{f"{who}.{f}": row[f"{who}_{f}"] for who in ("participant", "partner") for f in ("name", "email", "status", "role")},
+        **{
+            f"{who}.{f}": row[f"{who}_{f}"]
+            for who in ("participant", "partner")
+            for f in ("name", "email", "status", "role")
+        },
         **{f"answers.{k}": v for k, v in answers.items()},
     }
     return Fact(entity=f"checkin:{row['id']}", fields=fields, extra=dict(row) | {"answers": answers})

@@ -6,11 +6,17 @@ _PERSON = ("name", "email", "status", "role")
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "checkin": (
-        "checkin.id", "checkin.period", "checkin.status", "checkin.sent_at", "checkin.answered_at",
-        *(f"participant.{f}" for f in _PERSON), *(f"partner.{f}" for f in _PERSON), "pairing.status",
+        "checkin.id",
+        "checkin.period",
+        "checkin.status",
+        "checkin.sent_at",
+        "checkin.answered_at",
+        *(f"participant.{f}" for f in _PERSON),
+        *(f"partner.{f}" for f in _PERSON),
+        "pairing.status",
         "pairing.started_at",
     ),
-}  # fmt: skip
+}
 
 TIMESTAMPS: dict[str, tuple[str, ...]] = {"checkin": ("checkin.sent_at", "checkin.answered_at", "pairing.started_at")}
 

@@ -21,8 +21,13 @@ from assistant.yamlfile import Located, YamlError
 OPS = ("eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "exists", "contains")
 RULE_KEYS = {"name", "match", "when", "for", "since", "send", "repeat", "max_sends", "inhibited_by", "enabled", "expr"}
 _DURATION = re.compile(r"^(\d+)(mo|w|d|h|m)$")
-_UNITS = {"mo": timedelta(days=30), "w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
-          "m": timedelta(minutes=1)}  # fmt: skip
+_UNITS = {
+    "mo": timedelta(days=30),
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,11 @@ def load_rules(folder: Path, templates: list[str] | None = None) -> list[Rule]:
     names = [r.name for r in rules]
     for rule in rules:
         if names.count(rule.name) > 1:
-            raise YamlError(rule.where.rsplit(":", 1)[0], int(rule.where.rsplit(":", 1)[1]), f"rule name {rule.name!r} is used twice")
+            raise YamlError(
+                rule.where.rsplit(":", 1)[0],
+                int(rule.where.rsplit(":", 1)[1]),
+                f"rule name {rule.name!r} is used twice",
+            )
         for other in rule.inhibited_by:
             if other not in names:
                 raise _error(rule.where, f"inhibited_by names {other!r}, which is not a rule{_close(other, names)}")
@@ -110,7 +119,9 @@ def _rule(path: Path, item: Any, line: int, templates: list[str] | None) -> Rule
         raise _error(where("match"), f"match {match!r} is not an entity; valid: {', '.join(FIELDS)}")
     since = item.get("since")
     if since is not None and since not in TIMESTAMPS[match]:
-        raise _error(where("since"), f"since {since!r} is not a timestamp of {match}; valid: {', '.join(TIMESTAMPS[match])}")
+        raise _error(
+            where("since"), f"since {since!r} is not a timestamp of {match}; valid: {', '.join(TIMESTAMPS[match])}"
+        )
     wait = _duration(item, "for", where) or timedelta(0)
     if wait and since is None:
         raise _error(where("for"), "`for` needs `since`: the timestamp the duration is counted from")
@@ -177,7 +188,8 @@ def _compare(value: dict, match: str, where: str) -> Compare:
     field = value.get("field")
     valid = FIELDS[match]
     if field not in valid and not (isinstance(field, str) and field.startswith("answers.")):
-        raise _error(where, f"field {field!r} does not exist for {match}{_close(str(field), valid)}; valid: {', '.join(valid)}, answers.<question>")
+        choices = ", ".join((*valid, "answers.<question key>"))
+        raise _error(where, f"field {field!r} does not exist for {match}{_close(str(field), valid)}; valid: {choices}")
     if "op" in value:  # the long form {field, op, value}
         op, operand = value.get("op"), value.get("value")
         extra = set(value) - {"field", "op", "value"}

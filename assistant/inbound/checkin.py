@@ -48,9 +48,15 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     if to_ask and may_ask:
         db.execute("UPDATE checkins SET asked_again_at = ? WHERE id = ?", (now, checkin["id"]))
     record_event(
-        db, now, "checkin_answers", f"checkin:{checkin['id']}", message=inbound.msg.message_id,
-        recorded=sorted(reading.answers), unclear=sorted(reading.unclear), asking=to_ask if may_ask else [],
-    )  # fmt: skip
+        db,
+        now,
+        "checkin_answers",
+        f"checkin:{checkin['id']}",
+        message=inbound.msg.message_id,
+        recorded=sorted(reading.answers),
+        unclear=sorted(reading.unclear),
+        asking=to_ask if may_ask else [],
+    )
     _reply(inbound, checkin, form, stored, reading, to_ask if may_ask else [])
     return "recorded" if reading.answers else "asked_again"
 
@@ -75,7 +81,9 @@ def still_needed(form: Form, stored: dict[str, Any], reading: Reading) -> list[s
         answered = question.key in stored or question.key in reading.answers
         if question.only_if and _value(stored, reading, question.only_if) == "no":
             continue
-        if (question.required and not answered) or (question.key in reading.unclear and question.key not in reading.answers):
+        if (question.required and not answered) or (
+            question.key in reading.unclear and question.key not in reading.answers
+        ):
             needed.append(question.key)
     return needed
 
@@ -86,15 +94,18 @@ def _value(stored: dict[str, Any], reading: Reading, key: str) -> str | None:
     return stored[key]["value"] if key in stored else None
 
 
-def _reply(inbound: Inbound, checkin: dict[str, Any], form: Form, stored: dict[str, Any], reading: Reading,
-           to_ask: list[str]) -> None:  # fmt: skip
+def _reply(
+    inbound: Inbound, checkin: dict[str, Any], form: Form, stored: dict[str, Any], reading: Reading, to_ask: list[str]
+) -> None:
     partner = one(inbound.db, PARTNER, {"me": checkin["participant_id"], "pairing": checkin["pairing_id"]}) or {}
     recorded = [
         {**q, "value": stored[q["key"]]["value"], "new": q["key"] in reading.answers}
         for q in numbered(form)
         if q["key"] in stored
     ]
-    token = one(inbound.db, "SELECT token FROM reply_tokens WHERE purpose = 'checkin' AND entity_id = ?", [checkin["id"]])
+    token = one(
+        inbound.db, "SELECT token FROM reply_tokens WHERE purpose = 'checkin' AND entity_id = ?", [checkin["id"]]
+    )
     inbound.outbox.enqueue(
         Mail(
             key=f"reply:{inbound.msg.message_id}",
