@@ -22,7 +22,7 @@ from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
 from assistant.render import Renderer, TemplateError
 from assistant.transport.base import Inbox, Outbound
-from assistant.transport.maildir import MaildirInbox, MaildirOutbound
+from assistant.transport.factory import open_inbox, open_outbound
 from assistant.yamlfile import YamlError
 
 
@@ -61,13 +61,13 @@ class App:
     @property
     def inbox(self) -> Inbox:
         if self._inbox is None:
-            self._inbox = MaildirInbox(self.config.inbox.path)
+            self._inbox = open_inbox(self.config.inbox, self.db)
         return self._inbox
 
     @property
     def outbound(self) -> Outbound:
         if self._outbound is None:
-            self._outbound = MaildirOutbound(self.config.outbound.path)
+            self._outbound = open_outbound(self.config.outbound, self.db)
         return self._outbound
 
     def poll(self, report: CycleReport) -> None:

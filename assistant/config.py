@@ -32,6 +32,45 @@ class MaildirConfig:
 
 
 @dataclass(frozen=True)
+class ImapConfig:
+    """An IMAP mailbox. The password (or an OAuth2 token) comes from the environment variable named here."""
+
+    host: str
+    username: str
+    port: int
+    tls: str  # imaps | starttls | none (loopback only)
+    password_env: str | None = None
+    oauth2_token_env: str | None = None
+    ca_file: Path | None = None
+    folder: str = "INBOX"
+    processed_folder: str | None = None  # None: flag processed mail instead of moving it
+    quarantine_folder: str | None = None
+    idle: bool = True
+    poll_seconds: int = 30
+    type: str = "imap"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """An SMTP submission server. The password comes from the environment variable named here."""
+
+    host: str
+    port: int
+    tls: str  # ssl | starttls | none (loopback only)
+    username: str | None = None
+    password_env: str | None = None
+    ca_file: Path | None = None
+    rate_per_minute: int = 60
+    per_recipient_per_day: int = 20
+    sent_folder: str | None = None  # APPEND a copy here (needs an IMAP inbox)
+    type: str = "smtp"
+
+
+InboxConfig = MaildirConfig | ImapConfig
+OutboundConfig = MaildirConfig | SmtpConfig
+
+
+@dataclass(frozen=True)
 class CheckinConfig:
     day_of_month: int = 1
     hour: int = 9
@@ -54,8 +93,8 @@ class Config:
     coordinators: tuple[Person, ...]
     timezone: ZoneInfo
     database: Path
-    inbox: MaildirConfig
-    outbound: MaildirConfig
+    inbox: InboxConfig
+    outbound: OutboundConfig
     checkins: CheckinConfig
     templates: Path
     rules: Path
@@ -83,7 +122,34 @@ TOP_KEYS = {
     "rules",
     "limits",
 }
-TRANSPORT_TYPES = {"maildir"}
+IMAP_KEYS = {
+    "type",
+    "host",
+    "port",
+    "username",
+    "password_env",
+    "oauth2_token_env",
+    "tls",
+    "ca_file",
+    "folder",
+    "processed_folder",
+    "quarantine_folder",
+    "idle",
+    "poll_seconds",
+}
+SMTP_KEYS = {
+    "type",
+    "host",
+    "port",
+    "username",
+    "password_env",
+    "tls",
+    "ca_file",
+    "rate_per_minute",
+    "per_recipient_per_day",
+    "sent_folder",
+}
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 def load_config(path: Path | str) -> Config:
@@ -102,8 +168,8 @@ def load_config(path: Path | str) -> Config:
         coordinators=_coordinators(reader),
         timezone=_timezone(reader),
         database=base / reader.text("database", "./var/program.db"),
-        inbox=_transport(reader, "inbox", base),
-        outbound=_transport(reader, "outbound", base),
+        inbox=_inbox(reader, base),
+        outbound=_outbound(reader, base),
         checkins=_checkins(reader),
         templates=base / reader.text("templates", "./templates"),
         rules=base / reader.text("rules", "./rules"),
@@ -181,12 +247,66 @@ def _timezone(reader: _Reader) -> ZoneInfo:
         raise reader.fail("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/London") from None
 
 
-def _transport(reader: _Reader, key: str, base: Path) -> MaildirConfig:
-    section = reader.section(key, {"type", "path"}, required=True)
+def _inbox(reader: _Reader, base: Path) -> InboxConfig:
+    kind = _transport_type(reader, "inbox", ("maildir", "imap"))
+    if kind == "maildir":
+        return MaildirConfig(path=base / reader.section("inbox", {"type", "path"}).text("path"))
+    section = reader.section("inbox", IMAP_KEYS)
+    tls = _tls(section, ("imaps", "starttls", "none"), "imaps")
+    return ImapConfig(
+        host=section.text("host"),
+        username=section.text("username"),
+        port=section.integer("port", 993 if tls == "imaps" else 143, 1, 65535),
+        tls=tls,
+        password_env=_optional(section, "password_env"),
+        oauth2_token_env=_optional(section, "oauth2_token_env"),
+        ca_file=base / section.text("ca_file") if section.data.get("ca_file") else None,
+        folder=section.text("folder", "INBOX"),
+        processed_folder=_optional(section, "processed_folder"),
+        quarantine_folder=_optional(section, "quarantine_folder"),
+        idle=bool(section.data.get("idle", True)),
+        poll_seconds=section.integer("poll_seconds", 30, 5, 3600),
+    )
+
+
+def _outbound(reader: _Reader, base: Path) -> OutboundConfig:
+    kind = _transport_type(reader, "outbound", ("maildir", "smtp"))
+    if kind == "maildir":
+        return MaildirConfig(path=base / reader.section("outbound", {"type", "path"}).text("path"))
+    section = reader.section("outbound", SMTP_KEYS)
+    tls = _tls(section, ("ssl", "starttls", "none"), "starttls")
+    return SmtpConfig(
+        host=section.text("host"),
+        port=section.integer("port", 465 if tls == "ssl" else 587, 1, 65535),
+        tls=tls,
+        username=_optional(section, "username"),
+        password_env=_optional(section, "password_env"),
+        ca_file=base / section.text("ca_file") if section.data.get("ca_file") else None,
+        rate_per_minute=section.integer("rate_per_minute", 60, 1, 100_000),
+        per_recipient_per_day=section.integer("per_recipient_per_day", 20, 1, 10_000),
+        sent_folder=_optional(section, "sent_folder"),
+    )
+
+
+def _transport_type(reader: _Reader, key: str, valid: tuple[str, ...]) -> str:
+    section = reader.section(key, {"type"} | IMAP_KEYS | SMTP_KEYS | {"path"}, required=True)
     kind = section.text("type")
-    if kind not in TRANSPORT_TYPES:
-        raise section.fail("type", f"{kind!r} is not a transport this version has; valid: {', '.join(TRANSPORT_TYPES)}")
-    return MaildirConfig(path=base / section.text("path"))
+    if kind not in valid:
+        raise section.fail("type", f"{kind!r} is not valid here; valid: {', '.join(valid)}")
+    return kind
+
+
+def _tls(section: _Reader, valid: tuple[str, ...], default: str) -> str:
+    tls = section.text("tls", default)
+    if tls not in valid:
+        raise section.fail("tls", f"{tls!r} is not valid; valid: {', '.join(valid)}")
+    if tls == "none" and section.text("host") not in LOOPBACK:
+        raise section.fail("tls", "`none` sends passwords and mail in clear text: allowed only for a loopback host")
+    return tls
+
+
+def _optional(section: _Reader, key: str) -> str | None:
+    return section.text(key) if section.data.get(key) is not None else None
 
 
 def _checkins(reader: _Reader) -> CheckinConfig:

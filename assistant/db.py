@@ -14,7 +14,18 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Database, Migrations
 
-TABLES = ("participants", "pairings", "checkins", "answers", "messages", "outbox", "events", "reply_tokens", "firings")
+TABLES = (
+    "participants",
+    "pairings",
+    "checkins",
+    "answers",
+    "messages",
+    "outbox",
+    "events",
+    "reply_tokens",
+    "firings",
+    "mailboxes",
+)
 
 migrations = Migrations("mentorship-assistant")
 
@@ -137,6 +148,22 @@ CREATE TABLE firings (
     UNIQUE (rule, entity, seq)
 );
 """
+
+
+@migrations(name="0002_mailboxes")
+def _mailboxes(db: Database) -> None:
+    # Where each inbox left off: the IMAP checkpoint is (UIDVALIDITY, last UID), never the \\Seen flag.
+    db.execute(
+        """CREATE TABLE mailboxes (
+            name TEXT PRIMARY KEY,              -- e.g. imap://user@host/INBOX
+            uidvalidity INTEGER,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'unknown',  -- connected | disconnected | unknown
+            last_poll_at TEXT,
+            last_error TEXT,
+            updated_at TEXT
+        )"""
+    )
 
 
 class DatabaseError(Exception):

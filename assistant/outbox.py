@@ -141,6 +141,19 @@ class Outbox:
 
     def _failed_send(self, row: dict[str, Any], exc: SendError, result: DrainResult) -> None:
         now = self.clock.now()
+        if exc.uncertain:
+            self.db.execute(
+                "UPDATE outbox SET status = 'uncertain', last_error = ? WHERE id = ?", (str(exc), row["id"])
+            )
+            record_event(self.db, iso(now), "delivery_uncertain", f"outbox:{row['id']}", error=str(exc))
+            log.warning("delivery uncertain, not resent: outbox %s: %s", row["id"], exc)
+            result.failed += 1
+            return
+        if exc.rejected:
+            self.db.execute(
+                f"UPDATE participants SET bounced_at = ? WHERE email IN ({', '.join('?' * len(exc.rejected))})",
+                [iso(now), *[address.lower() for address in exc.rejected]],
+            )
         expired = iso(now - RETRY_DEADLINE) > row["created_at"]
         if exc.permanent or expired:
             self.db.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (str(exc), row["id"]))

@@ -30,11 +30,18 @@ class Inbox(Protocol):
 
 
 class SendError(Exception):
-    """Sending failed. `permanent` (5xx) means do not retry; otherwise retry later."""
+    """Sending failed.
 
-    def __init__(self, message: str, permanent: bool = False):
+    permanent  (5xx) do not retry; the addresses in `rejected` get a bounce mark
+    uncertain  the server may have accepted it (e.g. a timeout after end-of-data): never resend automatically
+    otherwise  (4xx, network) retry later with backoff, until the deadline
+    """
+
+    def __init__(self, message: str, permanent: bool = False, uncertain: bool = False, rejected: Sequence[str] = ()):
         super().__init__(message)
         self.permanent = permanent
+        self.uncertain = uncertain
+        self.rejected = tuple(rejected)
 
 
 class Outbound(Protocol):

@@ -1,0 +1,105 @@
+"""The command line end to end, as a coordinator uses it: import, run with --now, export; run as a service."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.replies import reply
+from assistant.transport.maildir import deliver
+from tests.conftest import ROOT
+
+
+def _cli(config: Path, *args: str) -> int:
+    return main(["--config", str(config), *args])
+
+
+def test_a_month_through_the_cli(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = example_config.parent
+    assert _cli(example_config, "import", "participants", str(ROOT / "examples" / "participants.csv")) == 0
+    assert _cli(example_config, "import", "pairs", str(ROOT / "examples" / "pairs.csv")) == 0
+    assert _cli(example_config, "--now", "2026-12-01T09:00", "run", "--once") == 0
+    assert "queued 8 check-in prompts" in capsys.readouterr().out
+    assert _cli(example_config, "--now", "2026-12-01T09:30", "run", "--once") == 0
+    assert "queued 0 check-in prompts" in capsys.readouterr().out
+
+    prompt = next(p for p in (folder / "var" / "sent" / "new").iterdir() if b"To: Maya Patel" in p.read_bytes())
+    deliver(
+        folder / "var" / "inbox",
+        reply(prompt.read_bytes(), ("Maya Patel", "maya.patel@example.org"), "1. y\n2. 3\n3. CV\n4. 5"),
+    )
+    assert _cli(example_config, "--now", "2026-12-02T09:00", "run", "--once") == 0
+    assert "recorded 1" in capsys.readouterr().out
+    assert not list((folder / "var" / "inbox" / "new").iterdir())  # moved to cur/ once in the ledger
+
+    assert _cli(example_config, "export", "--format", "json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    maya = next(row for row in rows if row["participant"] == "maya.patel@example.org")
+    assert (maya["status"], maya["met"], maya["meetings"], maya["rating"]) == ("answered", "yes", "3", "5")
+    assert _cli(example_config, "export", "--format", "csv", "--period", "2026-12") == 0
+    csv_text = capsys.readouterr().out
+    assert csv_text.splitlines()[0].startswith("checkin_id,period,status") and len(csv_text.splitlines()) == 9
+
+    assert _cli(example_config, "--now", "2026-12-08T10:00", "run", "--once") == 0
+    assert "7 follow-up mails" in capsys.readouterr().out
+    assert _cli(example_config, "outbox", "list", "--status", "sent") == 0
+    assert "Re: Your December mentoring check-in" in capsys.readouterr().out
+    assert _cli(example_config, "status") == 0
+    out = capsys.readouterr().out
+    assert "checkins by status: answered 1, awaiting 7" in out and "quarantine: empty" in out
+
+
+def test_paused_after_the_prompt_means_no_reminder(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(example_config, "import", "participants", str(ROOT / "examples" / "participants.csv"))
+    _cli(example_config, "import", "pairs", str(ROOT / "examples" / "pairs.csv"))
+    _cli(example_config, "--now", "2026-12-01T09:00", "run", "--once")
+    sheet = example_config.parent / "paused.csv"
+    sheet.write_text("email,name,role,status\nmaya.patel@example.org,Maya Patel,mentee,paused\n")
+    _cli(example_config, "import", "participants", str(sheet))
+    for day in ("08", "15", "22"):
+        _cli(example_config, "--now", f"2026-12-{day}T10:00", "run", "--once")
+    capsys.readouterr()
+    _cli(example_config, "outbox", "list", "--limit", "100")
+    to_maya = [line for line in capsys.readouterr().out.splitlines() if "maya.patel@" in line]
+    assert len(to_maya) == 1  # the prompt only
+
+
+def test_bad_now_is_a_clear_error(example_config: Path) -> None:
+    with pytest.raises(SystemExit, match="not an ISO-8601 time"):
+        _cli(example_config, "--now", "next tuesday", "status")
+
+
+def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    story = capsys.readouterr().out
+    assert "Tue 1 December" in story and "sends an out-of-office auto-reply" in story
+    assert "No December check-in yet from Helen Cho" in story
+    assert "asked for help" in story
+    assert str(tmp_path / "demo" / "sent" / "new") in story
+
+
+def test_run_stops_cleanly_on_sigterm(example_config: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    service = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "--config", str(example_config), "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert service.stderr is not None
+        for line in service.stderr:  # wait until the loop is up, then ask it to stop
+            if "running;" in line:
+                break
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) == 0
+        assert "stopped" in service.stderr.read()
+    finally:
+        service.kill()
