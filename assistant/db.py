@@ -152,7 +152,7 @@ CREATE TABLE firings (
 
 @migrations(name="0002_mailboxes")
 def _mailboxes(db: Database) -> None:
-    # Where each inbox left off: the IMAP checkpoint is (UIDVALIDITY, last UID), never the \\Seen flag.
+    # Where each inbox left off: the IMAP checkpoint is (UIDVALIDITY, last UID), never the Seen flag.
     db.execute(
         """CREATE TABLE mailboxes (
             name TEXT PRIMARY KEY,              -- e.g. imap://user@host/INBOX
