@@ -48,11 +48,15 @@ class App:
         self.config, self.clock = config, clock
         self.renderer = Renderer(config.templates)
         self.form: Form = load_form(config.form_path)
-        self.rules: list[Rule] = load_rules(config.rules, self.renderer.names())
+        self.rules: list[Rule] = load_rules(config.rules, self.renderer.names(), self.form_keys)
         self.db = db if db is not None else open_db(config.database)
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
+
+    @property
+    def form_keys(self) -> tuple[str, ...]:
+        return tuple(q.key for q in self.form.questions)
 
     @classmethod
     def from_path(cls, path: Path | str, clock: Clock) -> App:
@@ -108,11 +112,15 @@ def check(path: Path | str) -> list[str]:
         return [str(exc)]
     renderer = Renderer(config.templates)
     problems = renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
-    for load in (lambda: load_form(config.form_path), lambda: load_rules(config.rules, renderer.names())):
-        try:
-            load()
-        except (YamlError, TemplateError) as exc:
-            problems.append(str(exc))
+    form_keys: tuple[str, ...] = ()
+    try:
+        form_keys = tuple(q.key for q in load_form(config.form_path).questions)
+    except YamlError as exc:
+        problems.append(str(exc))
+    try:
+        load_rules(config.rules, renderer.names(), form_keys)
+    except (YamlError, TemplateError) as exc:
+        problems.append(str(exc))
     if not config.rules.is_dir():
         problems.append(f"{config.rules}: rules folder not found")
     return problems

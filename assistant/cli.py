@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant import __version__
+from assistant import __version__, cli_rules
 from assistant.app import App, check
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
@@ -29,6 +29,7 @@ Start here:
   mentor-assistant --config config.example.yaml import participants examples/participants.csv
   mentor-assistant --config config.example.yaml import pairs examples/pairs.csv
   mentor-assistant --config config.example.yaml run --once
+  mentor-assistant --config config.example.yaml rules simulate
   mentor-assistant demo            (a whole month, simulated, in a throw-away folder)
 """
 
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
 
+    cli_rules.add_parser(commands)
+
     export = commands.add_parser(
         "export",
         help="one row per check-in with its answers, as CSV or JSON",
@@ -133,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command == "demo"  # the demo tells its own story; the log would drown it
+    quiet = args.command in ("demo", "rules")  # these tell their own story; the log would drown it
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -154,6 +157,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     clock = _clock(args.now, config.timezone)
     if args.command == "import":
         return _import(config, clock, args.kind, args.file)
+    if args.command == "rules":
+        return cli_rules.run(args, config, clock)
     app = App(config, clock)
     try:
         if args.command == "status":

@@ -60,6 +60,7 @@ CREATE TABLE pairings (
     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('proposed', 'active', 'paused', 'closed')),
     started_at TEXT,
     ended_at TEXT,
+    last_met_at TEXT,                       -- the last check-in answer saying they met
     created_at TEXT NOT NULL,
     UNIQUE (mentor_id, mentee_id)
 );
@@ -75,6 +76,9 @@ CREATE TABLE checkins (
     asked_again_at TEXT,                    -- when we asked once more for missing or unclear answers
     UNIQUE (pairing_id, participant_id, period)
 );
+CREATE INDEX checkins_status_sent ON checkins(status, sent_at);
+CREATE INDEX checkins_answered ON checkins(answered_at);
+CREATE INDEX checkins_pairing ON checkins(pairing_id);
 CREATE TABLE answers (
     id INTEGER PRIMARY KEY,
     checkin_id INTEGER NOT NULL REFERENCES checkins(id),
@@ -142,11 +146,13 @@ CREATE TABLE firings (
     id INTEGER PRIMARY KEY,
     rule TEXT NOT NULL,
     entity TEXT NOT NULL,
+    episode TEXT NOT NULL DEFAULT '',       -- the value of the rule's `since` timestamp when it fired
     seq INTEGER NOT NULL,
     fired_at TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
-    UNIQUE (rule, entity, seq)
+    UNIQUE (rule, entity, episode, seq)
 );
+CREATE INDEX firings_entity ON firings(entity);
 """
 
 

@@ -1,13 +1,14 @@
-"""The tick: start this month's check-ins, evaluate the follow-through rules, and queue what they intend.
+"""The tick: start this month's check-ins, evaluate the follow-through rules, and carry out what they intend.
 
-Each intent is written as a firing (unique per rule, entity and repeat number) and its mail, in one transaction.
-Participants who paused or left are never mailed by a rule; coordinators always can be.
+Each intent becomes, in one transaction, a firing (unique per rule, entity, episode and repeat number), its status
+changes, and its mail in the outbox. Participants who paused or left, and closed pairings, are never mailed by a
+rule unless the rule says `allow_inactive: true`; coordinators always can be.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -15,84 +16,151 @@ from sqlite_utils import Database
 from assistant.checkins import month_name, numbered, run_cycle
 from assistant.clock import iso
 from assistant.config import Config
-from assistant.engine.evaluate import Intent, evaluate
-from assistant.engine.facts import checkin_facts, load_firings
+from assistant.db import record_event
+from assistant.engine.evaluate import Fact, Intent, evaluate
+from assistant.engine.facts import gather
+from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms import Form
 from assistant.outbox import Mail, Outbox
 
 log = logging.getLogger(__name__)
+PACE = timedelta(days=7)
 
 
 def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
     prompts = run_cycle(db, config, form, outbox, now)
-    facts = {"checkin": checkin_facts(db, now)}
-    firings = load_firings(db, [f.entity for group in facts.values() for f in group])
-    fired = sum(apply(db, config, form, outbox, intent, now) for intent in evaluate(rules, facts, firings, now))
-    return {"prompts": prompts, "rule_mails": fired}
+    intents = plan(db, config, form, rules, now)
+    mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
+    return {"prompts": prompts, "rule_mails": mails, "intents": len(intents)}
+
+
+def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:
+    """What the rules would do now (nothing is written)."""
+    facts, firings = gather(db, rules, now, tuple(q.key for q in form.questions))
+    return paced(db, config, evaluate(rules, facts, firings, now, config.timezone), now)
+
+
+def paced(db: Database, config: Config, intents: list[Intent], now: datetime) -> list[Intent]:
+    """At most one program mail a week to a participant (PROGRAM.md): an intent whose participant had a check-in
+    prompt or a rule's mail in the last 7 days waits for a later tick. Replies in a conversation don't count, and
+    coordinators are not paced. Earlier rules in the file win when two are due for one person at once."""
+    recent = {
+        address.strip()
+        for (to,) in db.execute(
+            "SELECT to_addr FROM outbox WHERE created_at > ?"
+            " AND (dedupe_key LIKE 'rule:%' OR template = 'checkin_prompt')",
+            (iso(now - PACE),),
+        )
+        for address in to.split(",")
+    }
+    kept = []
+    for intent in intents:
+        people = [email for to, _ in recipients(config, intent) for _, email in to] if _paced(intent) else []
+        if any(email in recent for email in people):
+            continue
+        recent.update(people)
+        kept.append(intent)
+    return kept
+
+
+def _paced(intent: Intent) -> bool:
+    return intent.rule.send is not None and intent.rule.send.to != "coordinator"
 
 
 def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Intent, now: datetime) -> int:
+    rule, fact = intent.rule, intent.fact
     with db.atomic():
         inserted = db.execute(
-            "INSERT OR IGNORE INTO firings (rule, entity, seq, fired_at, reason) VALUES (?, ?, ?, ?, ?)",
-            (intent.rule.name, intent.fact.entity, intent.seq, iso(now), intent.reason),
+            "INSERT OR IGNORE INTO firings (rule, entity, episode, seq, fired_at, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (rule.name, fact.entity, intent.episode, intent.seq, iso(now), intent.reason),
         ).rowcount
-        if not inserted or intent.rule.send is None:
+        if not inserted:
             return 0
+        for name, value in rule.set:
+            _set(db, fact, name, value, now)
         sent = 0
-        for to, threaded in recipients(config, intent):
-            sent += _enqueue(outbox, form, intent, to, threaded, now)
+        if rule.send:
+            for to, threaded in recipients(config, intent):
+                sent += _enqueue(outbox, form, intent, to, threaded, now)
+        record_event(db, iso(now), "rule_fired", fact.entity, rule=rule.name, reason=intent.reason, mails=sent)
         log.info("%s → %d mail(s)", intent.reason, sent)
         return sent
 
 
+def _set(db: Database, fact: Fact, name: str, value: str, now: datetime) -> None:
+    table, id_field, _ = ENTITIES[fact.entity.split(":")[0]].settable[name]
+    changes: dict[str, Any] = {"status": value}
+    if table == "pairings" and value == "closed":
+        changes["ended_at"] = iso(now)
+    db[table].update(fact.fields[id_field], changes)
+
+
 def recipients(config: Config, intent: Intent) -> list[tuple[list[tuple[str, str]], bool]]:
     """[(To addresses, whether the mail continues the participant's check-in thread)] for the rule's `to`."""
-    x = intent.fact.extra
-    people = {
-        "participant": (x["participant_name"], x["participant_email"], x["participant_status"]),
-        "partner": (x["partner_name"], x["partner_email"], x["partner_status"]),
-    }
-    people["mentor" if x["side"] == "mentor" else "mentee"] = people["participant"]
-    people["mentee" if x["side"] == "mentor" else "mentor"] = people["partner"]
     to = intent.rule.send.to if intent.rule.send else ""
     if to == "coordinator":
         return [([(c.name, c.email) for c in config.coordinators], False)]
-    chosen = [people["participant"], people["partner"]] if to == "pair" else [people[to]]
-    active = [(name, email) for name, email, status in chosen if status == "active"]
-    return [(active, to == "participant")] if active else []
+    fields = intent.fact.fields
+    people = ["mentor", "mentee"] if to == "pair" else [to]
+    chosen = [
+        (fields.get(f"{p}.name") or "", fields[f"{p}.email"])
+        for p in people
+        if fields.get(f"{p}.email") and (intent.rule.allow_inactive or fields.get(f"{p}.status") == "active")
+    ]
+    threaded = to == "participant" and intent.fact.entity.startswith("checkin:")
+    return [(chosen, threaded)] if chosen else []
+
+
+def context(form: Form, intent: Intent, to: list[tuple[str, str]], now: datetime) -> dict[str, Any]:
+    """Template variables: every fact field as nested dicts (participant.name …), plus check-in conveniences."""
+    nested: dict[str, Any] = {}
+    for name, value in intent.fact.fields.items():
+        group, _, key = name.partition(".")
+        nested.setdefault(group, {})[key] = value
+    nested.setdefault("answers", {})
+    result = {
+        **nested,
+        "name": to[0][0] if len(to) == 1 else "",
+        "rule": intent.rule.name,
+        "reason": intent.reason,
+        "reminder_number": intent.seq + 1,
+    }
+    if intent.fact.entity.startswith("checkin:"):
+        result.update(_checkin_context(form, nested, now))
+    return result
+
+
+def _checkin_context(form: Form, f: dict[str, Any], now: datetime) -> dict[str, Any]:
+    answers = {k: v for k, v in f["answers"].items() if v is not None}
+    missing = [q.key for q in form.questions if q.required and q.key not in answers]
+    return {
+        "answers": answers,
+        "role": f["checkin"]["side"],
+        "partner_name": f["partner"]["name"],
+        "participant_name": f["participant"]["name"],
+        "participant_email": f["participant"]["email"],
+        "month": month_name(f["checkin"]["period"]),
+        "period": f["checkin"]["period"],
+        "questions": numbered(form),
+        "missing": numbered(form, missing),
+        "answered": [dict(q, value=answers[q["key"]]) for q in numbered(form) if q["key"] in answers],
+        "days_waiting": (now - datetime.fromisoformat(f["checkin"]["sent_at"])).days,
+    }
 
 
 def _enqueue(
     outbox: Outbox, form: Form, intent: Intent, to: list[tuple[str, str]], threaded: bool, now: datetime
 ) -> int:
-    x = intent.fact.extra
-    missing = [q.key for q in form.questions if q.required and q.key not in x["answers"]]
-    context: dict[str, Any] = {
-        "name": x["participant_name"],
-        "role": x["side"],
-        "partner_name": x["partner_name"],
-        "participant_name": x["participant_name"],
-        "participant_email": x["participant_email"],
-        "month": month_name(x["period"]),
-        "period": x["period"],
-        "questions": numbered(form),
-        "missing": numbered(form, missing),
-        "answers": x["answers"],
-        "answered": [dict(q, value=x["answers"][q["key"]]) for q in numbered(form) if q["key"] in x["answers"]],
-        "days_waiting": (now - datetime.fromisoformat(x["sent_at"])).days,
-        "reminder_number": intent.seq + 1,
-        "reason": intent.reason,
-    }
+    fields = intent.fact.fields
     queued = outbox.enqueue(
         Mail(
             key=f"rule:{intent.key}:{','.join(email for _, email in to)}",
             template=intent.rule.send.template if intent.rule.send else "",
             to=to,
-            context=context,
-            reply_token=x["token"] if threaded else None,
-            in_reply_to=x["prompt_message_id"] if threaded else None,
+            context=context(form, intent, to, now),
+            reply_token=fields.get("checkin.token") if threaded else None,
+            in_reply_to=fields.get("checkin.prompt_message_id") if threaded else None,
             entity=intent.fact.entity if threaded else f"rule:{intent.fact.entity}",
         )
     )

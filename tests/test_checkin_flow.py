@@ -148,8 +148,8 @@ def test_a_later_reply_replaces_earlier_answers(program: Program) -> None:
 def test_reminders_at_7_and_14_days_then_coordinator_at_21(program: Program) -> None:
     program.run("2026-12-01T09:05")
     for day in range(2, 29):
-        program.run(f"2026-12-{day:02d}T10:00")
-        program.run(f"2026-12-{day:02d}T10:01")  # a second tick the same day adds nothing
+        program.run(f"2026-12-{day:02d}T15:00")  # 10:00 in New York, where Helen lives: inside her quiet window
+        program.run(f"2026-12-{day:02d}T15:01")  # a second tick the same day adds nothing
     reminders = program.outbox(to_addr=HELEN[1], template="checkin_reminder")
     assert [row["created_at"][:10] for row in reminders] == ["2026-12-08", "2026-12-15"]
     escalations = [r for r in program.outbox(to_addr=COORDINATOR) if r["template"] == "checkin_escalation"]
@@ -161,7 +161,9 @@ def test_reminders_at_7_and_14_days_then_coordinator_at_21(program: Program) -> 
 
 def test_reminder_is_in_the_prompt_thread_and_answering_it_works(program: Program) -> None:
     program.run("2026-12-01T09:05")
-    program.run("2026-12-08T10:00")
+    program.run("2026-12-08T10:00")  # 05:00 in New York: the reminder waits for Helen's morning
+    assert not program.outbox(to_addr=HELEN[1], template="checkin_reminder")
+    program.run("2026-12-08T13:00")
     reminder = next(m for m in program.sent() if HELEN[1] in str(m["To"]) and m["In-Reply-To"])
     prompt = program.checkin(HELEN[1])["prompt_message_id"]
     assert reminder["In-Reply-To"] == prompt

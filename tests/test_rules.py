@@ -1,16 +1,20 @@
-"""The rules: validated with file:line at load, evaluated purely and deterministically."""
+"""The rules: validated with file:line at load, evaluated purely and deterministically, selected in SQL."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.engine.evaluate import Fact, evaluate
+from assistant.engine.evaluate import Fact, Firings, evaluate
 from assistant.engine.schema import load_rules, parse_duration
 from assistant.yamlfile import YamlError
 from tests.conftest import ROOT, at
+
+UTC = ZoneInfo("UTC")
+FORM_KEYS = ("met", "meetings", "topics", "rating", "help")
 
 
 def _rules(tmp_path: Path, body: str) -> Path:
@@ -31,8 +35,9 @@ REMINDER = """\
 
 
 def test_default_rules_load() -> None:
-    names = [rule.name for rule in load_rules(ROOT / "rules")]
-    assert names == ["checkin-reminder", "checkin-escalate", "coordinator-alert"]
+    names = [rule.name for rule in load_rules(ROOT / "rules", form_keys=FORM_KEYS)]
+    assert names[:3] == ["checkin-reminder", "checkin-escalate", "coordinator-alert"]
+    assert {"mentee-nudge", "expectations-check", "pay-it-forward", "closing-thanks"} <= set(names)
 
 
 @pytest.mark.parametrize(("text", "days"), [("7d", 7), ("2w", 14), ("36h", 1.5), ("6mo", 180)])
@@ -49,6 +54,7 @@ def test_durations(text: str, days: float) -> None:
         ("to: participant", "to: everyone", "not a recipient", 8),
         ("match: checkin", "match: dinner", "not an entity", 4),
         ("since: checkin.sent_at", "since: checkin.status", "not a timestamp", 7),
+        ("max_sends: 2", "max_sends: two", "whole number", 10),
     ],
 )
 def test_mistakes_name_file_line_and_choices(tmp_path: Path, old: str, new: str, message: str, line: int) -> None:
@@ -63,33 +69,75 @@ def test_unknown_template_fails_at_load(tmp_path: Path) -> None:
         load_rules(_rules(tmp_path, REMINDER.replace("checkin_reminder", "checkin_remnder")), ["checkin_reminder"])
 
 
+def test_answers_fields_must_be_questions_of_the_form(tmp_path: Path) -> None:
+    body = REMINDER.replace("checkin.status, eq: awaiting", "answers.ratng, lte: 2")
+    with pytest.raises(YamlError, match=r"did you mean 'answers\.rating'"):
+        load_rules(_rules(tmp_path, body), form_keys=FORM_KEYS)
+
+
+def test_set_is_checked(tmp_path: Path) -> None:
+    body = REMINDER + "    set: {pairing.status: finished}\n"
+    with pytest.raises(YamlError, match=r"pairing\.status cannot become 'finished'; valid: proposed"):
+        load_rules(_rules(tmp_path, body))
+
+
 def test_no_eval_anywhere(tmp_path: Path) -> None:
     with pytest.raises(YamlError, match="reserved"):
         load_rules(_rules(tmp_path, REMINDER + "    expr: __import__('os').system('true')\n"))
 
 
 def _fact(**fields: str) -> Fact:
-    return Fact("checkin:1", {"checkin.status": "awaiting", "checkin.sent_at": "2026-12-01T09:00:00+00:00", **fields})
+    base = {
+        "checkin.status": "awaiting",
+        "checkin.sent_at": "2026-12-01T09:00:00+00:00",
+        "participant.status": "active",
+        "participant.timezone": "UTC",
+        "pairing.status": "active",
+    }
+    return Fact("checkin:1", {**base, **fields})
+
+
+def _keys(rules: list, facts: list[Fact], firings: Firings, when: str) -> list[str]:
+    return [i.key for i in evaluate(rules, {"checkin": facts}, firings, at(when), UTC)]
 
 
 def test_repeat_and_max_sends(tmp_path: Path) -> None:
     rules = load_rules(_rules(tmp_path, REMINDER))
-    facts = {"checkin": [_fact()]}
-    assert evaluate(rules, facts, {}, at("2026-12-07T23:59")) == []
-    [first] = evaluate(rules, facts, {}, at("2026-12-08T09:00"))
-    assert first.key == "remind:checkin:1:0"
-    fired = {("remind", "checkin:1"): [at("2026-12-08T09:00")]}
-    assert evaluate(rules, facts, fired, at("2026-12-14T09:00")) == []
-    [second] = evaluate(rules, facts, fired, at("2026-12-15T09:00"))
-    assert second.key == "remind:checkin:1:1"
-    fired[("remind", "checkin:1")].append(at("2026-12-15T09:00"))
-    assert evaluate(rules, facts, fired, at("2027-01-30T09:00")) == []
+    facts, episode = [_fact()], "2026-12-01T09:00:00+00:00"
+    assert _keys(rules, facts, Firings(), "2026-12-08T08:59") == []
+    assert _keys(rules, facts, Firings(), "2026-12-08T09:00") == [f"remind:checkin:1:{episode}:0"]
+    fired = Firings([("remind", "checkin:1", episode, at("2026-12-08T09:00"))])
+    assert _keys(rules, facts, fired, "2026-12-14T09:00") == []
+    assert _keys(rules, facts, fired, "2026-12-15T09:00") == [f"remind:checkin:1:{episode}:1"]
+    fired.add("remind", "checkin:1", episode, at("2026-12-15T09:00"))
+    assert _keys(rules, facts, fired, "2027-01-30T09:00") == []
 
 
 def test_after_an_outage_repeats_keep_their_interval(tmp_path: Path) -> None:
     rules = load_rules(_rules(tmp_path, REMINDER))
-    fired = {("remind", "checkin:1"): [at("2026-12-20T09:00")]}  # the first fired late
-    assert evaluate(rules, {"checkin": [_fact()]}, fired, at("2026-12-20T10:00")) == []
+    fired = Firings([("remind", "checkin:1", "2026-12-01T09:00:00+00:00", at("2026-12-20T09:00"))])
+    assert _keys(rules, [_fact()], fired, "2026-12-20T10:00") == []
+
+
+def test_quiet_window_in_the_recipients_time_zone(tmp_path: Path) -> None:
+    rules = load_rules(_rules(tmp_path, REMINDER))
+    tokyo = _fact(**{"participant.timezone": "Asia/Tokyo"})
+    assert _keys(rules, [tokyo], Firings(), "2026-12-08T12:00") == []  # 21:00 in Tokyo
+    assert _keys(rules, [tokyo], Firings(), "2026-12-08T23:30")  # 08:30 the next morning there
+    weekdays = _rules(
+        tmp_path, REMINDER + "    quiet: {from: '09:00', to: '17:00', weekdays: [mon, tue, wed, thu, fri]}\n"
+    )
+    rules = load_rules(weekdays)
+    assert _keys(rules, [_fact()], Firings(), "2026-12-12T10:00") == []  # a Saturday
+    assert _keys(rules, [_fact()], Firings(), "2026-12-14T10:00")  # Monday
+
+
+def test_paused_people_and_closed_pairs_are_not_mailed(tmp_path: Path) -> None:
+    rules = load_rules(_rules(tmp_path, REMINDER))
+    assert _keys(rules, [_fact(**{"participant.status": "paused"})], Firings(), "2026-12-08T10:00") == []
+    assert _keys(rules, [_fact(**{"pairing.status": "closed"})], Firings(), "2026-12-08T10:00") == []
+    rules = load_rules(_rules(tmp_path, REMINDER + "    allow_inactive: true\n"))
+    assert _keys(rules, [_fact(**{"participant.status": "paused"})], Firings(), "2026-12-08T10:00")
 
 
 def test_conditions_and_numbers(tmp_path: Path) -> None:
@@ -102,17 +150,119 @@ def test_conditions_and_numbers(tmp_path: Path) -> None:
         - not: {field: answers.help, exists: false}
     send: {template: coordinator_alert, to: coordinator}
 """
-    rules = load_rules(_rules(tmp_path, body))
-    now = at("2026-12-02T09:00")
-    assert evaluate(rules, {"checkin": [_fact(**{"answers.rating": "2"})]}, {}, now)
-    assert not evaluate(rules, {"checkin": [_fact(**{"answers.rating": "10"})]}, {}, now)
-    assert not evaluate(rules, {"checkin": [_fact()]}, {}, now)
-    assert evaluate(rules, {"checkin": [_fact(**{"answers.help": "please"})]}, {}, now)
+    rules = load_rules(_rules(tmp_path, body), form_keys=FORM_KEYS)
+    when = "2026-12-02T09:00"
+    assert _keys(rules, [_fact(**{"answers.rating": "2"})], Firings(), when)
+    assert not _keys(rules, [_fact(**{"answers.rating": "10"})], Firings(), when)
+    assert not _keys(rules, [_fact()], Firings(), when)
+    assert _keys(rules, [_fact(**{"answers.help": "please"})], Firings(), when)
 
 
 def test_inhibited_by(tmp_path: Path) -> None:
     escalate = REMINDER.replace("name: remind", "name: escalate").replace("    repeat: 7d\n    max_sends: 2\n", "")
-    body = REMINDER + "    inhibited_by: [escalate]\n" + escalate
+    rules = load_rules(_rules(tmp_path, REMINDER + "    inhibited_by: [escalate]\n" + escalate))
+    fired = Firings([("escalate", "checkin:1", "2026-12-01T09:00:00+00:00", at("2026-12-08T09:00"))])
+    assert _keys(rules, [_fact()], fired, "2026-12-08T10:00") == []
+
+
+def test_a_new_episode_fires_again(tmp_path: Path) -> None:
+    body = """\
+  - name: nudge
+    match: pairing
+    when: {field: pairing.status, eq: active}
+    for: 45d
+    since: pairing.last_met_at
+    send: {template: mentee_nudge, to: mentee}
+"""
     rules = load_rules(_rules(tmp_path, body))
-    fired = {("escalate", "checkin:1"): [at("2026-12-08T09:00")]}
-    assert [i.rule.name for i in evaluate(rules, {"checkin": [_fact()]}, fired, at("2026-12-08T10:00"))] == []
+    pair = {"pairing.status": "active", "mentee.status": "active", "mentee.email": "m@x.org", "mentee.timezone": "UTC"}
+    first = Fact("pairing:1", {**pair, "pairing.last_met_at": "2026-10-01T00:00:00+00:00"})
+    [intent] = evaluate(rules, {"pairing": [first]}, Firings(), at("2026-11-16T10:00"), UTC)
+    fired = Firings([("nudge", "pairing:1", intent.episode, at("2026-11-16T10:00"))])
+    assert evaluate(rules, {"pairing": [first]}, fired, at("2026-12-16T10:00"), UTC) == []
+    met_again = Fact("pairing:1", {**pair, "pairing.last_met_at": "2026-11-20T00:00:00+00:00"})
+    assert evaluate(rules, {"pairing": [met_again]}, fired, at("2027-01-05T10:00"), UTC)
+
+
+# --- through the CLI and the database -------------------------------------------------------------
+
+
+def test_every_default_rule_passes_its_tests(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["--config", str(ROOT / "config.example.yaml"), "rules", "test"]) == 0
+    out = capsys.readouterr().out
+    assert "0 failed" in out
+    tested = {line for line in (ROOT / "rules" / "tests" / "default.yaml").read_text().splitlines() if "rule:" in line}
+    for rule in load_rules(ROOT / "rules", form_keys=FORM_KEYS):
+        assert any(f"rule: {rule.name}," in line for line in tested), f"no test expects {rule.name} to fire"
+
+
+def test_a_failing_rule_test_says_what_differed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    test = tmp_path / "t.yaml"
+    test.write_text(
+        "tests:\n  - name: wrong on purpose\n    now: 2026-12-08T10:00\n    only: [checkin-reminder]\n"
+        "    facts: {checkin: [{entity: checkin:1, checkin.status: awaiting, checkin.sent_at: 2026-12-01T09:00,"
+        " checkin.days_waiting: 7, participant.status: active, pairing.status: active}]}\n    expect: []\n"
+    )
+    assert main(["--config", str(ROOT / "config.example.yaml"), "rules", "test", str(test)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  wrong on purpose" in out and "expected nothing, got [checkin-reminder checkin:1 #0]" in out
+
+
+def test_simulate_prints_a_calendar_and_sends_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    config = str(tmp_path / "config.yaml")
+    before = (tmp_path / "program.db").read_bytes()
+    capsys.readouterr()
+    assert main(["--config", config, "--now", "2026-12-30T12:00", "rules", "simulate", "--to", "2027-03-31"]) == 0
+    out = capsys.readouterr().out
+    assert "Fri 8 Jan 2027" in out and "checkin-reminder" in out and "mentee-nudge" in out
+    assert "check-in cycle         → maya.patel@example.org: Your February mentoring check-in" in out
+    assert (tmp_path / "program.db").read_bytes() == before
+
+
+def test_explain_says_why_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    config = str(tmp_path / "config.yaml")
+    assert (
+        main(["--config", config, "--now", "2026-12-30T12:00", "rules", "explain", "checkin-reminder", "checkin:1"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "✗ checkin.status eq 'awaiting' (it is 'answered')" in out and "would not fire" in out
+    assert main(["--config", config, "--now", "2027-01-14T14:00", "rules", "explain", "mentee-nudge", "pairing:3"]) == 0
+    assert "WOULD FIRE" in capsys.readouterr().out
+
+
+def test_sql_candidates_never_miss_what_python_would_fire(tmp_path: Path) -> None:
+    """The SQL pre-selection must be a superset: evaluating every entity gives the same intents."""
+    from assistant.cli import main
+    from assistant.config import load_config
+    from assistant.db import open_db
+    from assistant.engine.facts import gather, load_facts, load_firings
+    from assistant.engine.fields import ENTITIES
+
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    config = load_config(tmp_path / "config.yaml")
+    db = open_db(config.database)
+    rules = load_rules(ROOT / "rules", form_keys=FORM_KEYS)
+    for day in range(0, 400, 3):
+        now = at("2026-12-01T13:00") + timedelta(days=day)
+        facts, firings = gather(db, rules, now, FORM_KEYS)
+        selected = {i.key for i in evaluate(rules, facts, firings, now, ZoneInfo("Europe/London"))}
+        everything = {
+            name: load_facts(
+                db, entity, [r[0] for r in db.execute(f"SELECT {entity.key} FROM {entity.source}")], now, FORM_KEYS
+            )
+            for name, entity in ENTITIES.items()
+        }
+        all_firings = load_firings(db, [f.entity for group in everything.values() for f in group])
+        assert selected == {i.key for i in evaluate(rules, everything, all_firings, now, ZoneInfo("Europe/London"))}

@@ -1,71 +1,89 @@
-"""Facts for the rules, selected in SQL: only entities a rule could still act on are loaded, so a tick stays fast
-as the program grows."""
+"""Facts for the rules, selected in SQL: per rule, only the entities it could act on now are loaded.
+
+Each rule's conditions are translated to SQL where that is exact (see conditions.to_sql), its `for`/`since` becomes
+a time cutoff, and entities it has already finished with (max_sends reached in this episode, or inhibited) are
+left out by the firings table. The facts of the remaining candidates are loaded in one query per entity.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso
+from assistant.engine.conditions import to_sql
 from assistant.engine.evaluate import Fact, Firings
+from assistant.engine.fields import ENTITIES, Entity
+from assistant.engine.schema import Rule
 
-CHECKINS = """
-SELECT c.id, c.period, c.status, c.sent_at, c.answered_at, c.prompt_message_id, c.pairing_id,
-       pr.status AS pairing_status, pr.started_at AS pairing_started_at,
-       CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END AS side,
-       me.id AS participant_id, me.name AS participant_name, me.email AS participant_email,
-       me.status AS participant_status, me.role AS participant_role,
-       o.id AS partner_id, o.name AS partner_name, o.email AS partner_email, o.status AS partner_status,
-       o.role AS partner_role,
-       (SELECT token FROM reply_tokens t WHERE t.purpose = 'checkin' AND t.entity_id = c.id) AS token
-FROM checkins c
-JOIN pairings pr ON pr.id = c.pairing_id
-JOIN participants me ON me.id = c.participant_id
-JOIN participants o ON o.id = CASE WHEN pr.mentor_id = c.participant_id THEN pr.mentee_id ELSE pr.mentor_id END
-WHERE c.status = 'awaiting' OR c.answered_at >= :recent
-"""
-RECENT = timedelta(days=62)  # answered check-ins stay candidates for alert rules for two cycles
+CHUNK = 500
 
 
-def checkin_facts(db: Database, now: datetime) -> list[Fact]:
-    rows = list(db.query(CHECKINS, {"recent": iso(now - RECENT)}))
-    answers: dict[int, dict[str, str]] = defaultdict(dict)
-    if rows:
-        ids = [row["id"] for row in rows]
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk : chunk + 500]
-            sql = f"SELECT checkin_id, question, value FROM answers WHERE checkin_id IN ({', '.join('?' * len(part))})"
-            for answer in db.query(sql, part):
-                answers[answer["checkin_id"]][answer["question"]] = answer["value"]
-    return [_fact(row, answers[row["id"]]) for row in rows]
+def candidate_ids(db: Database, rule: Rule, now: datetime) -> list[int]:
+    entity = rule.entity
+    params: dict[str, Any] = {"now": iso(now), "rule": rule.name, "prefix": f"{entity.name}:"}
+    where = [to_sql(rule.when, entity, params) if rule.when else None]
+    episode = "''"
+    if rule.since:
+        since = entity.fields[rule.since].sql
+        params["cutoff"] = iso(now - rule.wait)
+        where.append(f"{since} IS NOT NULL AND {since} <= :cutoff")
+        episode = f"COALESCE({since}, '')"
+    last_seq = 0 if rule.repeat is None else rule.max_sends - 1
+    params["last_seq"] = last_seq
+    where.append(
+        f"NOT EXISTS (SELECT 1 FROM firings f WHERE f.rule = :rule AND f.entity = :prefix || {entity.key}"
+        f" AND f.episode = {episode} AND f.seq >= :last_seq)"
+    )
+    if rule.inhibited_by:
+        names = ", ".join(f":inhibit{i}" for i in range(len(rule.inhibited_by)))
+        params.update({f"inhibit{i}": name for i, name in enumerate(rule.inhibited_by)})
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM firings f WHERE f.rule IN ({names}) AND f.entity = :prefix || {entity.key})"
+        )
+    clause = " AND ".join(f"({w})" for w in where if w)
+    return [row[0] for row in db.execute(f"SELECT {entity.key} FROM {entity.source} WHERE {clause}", params)]
 
 
-def _fact(row: dict, answers: dict[str, str]) -> Fact:
-    fields = {
-        "checkin.id": row["id"],
-        "checkin.period": row["period"],
-        "checkin.status": row["status"],
-        "checkin.sent_at": row["sent_at"],
-        "checkin.answered_at": row["answered_at"],
-        "pairing.status": row["pairing_status"],
-        "pairing.started_at": row["pairing_started_at"],
-        **{
-            f"{who}.{f}": row[f"{who}_{f}"]
-            for who in ("participant", "partner")
-            for f in ("name", "email", "status", "role")
-        },
-        **{f"answers.{k}": v for k, v in answers.items()},
-    }
-    return Fact(entity=f"checkin:{row['id']}", fields=fields, extra=dict(row) | {"answers": answers})
+def load_facts(
+    db: Database, entity: Entity, ids: Iterable[int], now: datetime, form_keys: tuple[str, ...]
+) -> list[Fact]:
+    names = list(entity.fields) + ([f"answers.{k}" for k in form_keys] if entity.name == "checkin" else [])
+    columns = ", ".join(f'{entity.sql(n, form_keys).sql} AS "{n}"' for n in names)  # type: ignore[union-attr]
+    facts = []
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        params = {"now": iso(now), **{f"id{i}": v for i, v in enumerate(part)}}
+        marks = ", ".join(f":id{i}" for i in range(len(part)))
+        sql = f"SELECT {columns} FROM {entity.source} WHERE {entity.key} IN ({marks})"
+        for row in db.query(sql, params):
+            facts.append(Fact(entity=f"{entity.name}:{row[f'{entity.name}.id']}", fields=row))
+    return facts
+
+
+def gather(
+    db: Database, rules: list[Rule], now: datetime, form_keys: tuple[str, ...]
+) -> tuple[dict[str, list[Fact]], Firings]:
+    """The facts every enabled rule needs now, and the firings of those entities."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for rule in rules:
+        if rule.enabled:
+            wanted[rule.match].update(candidate_ids(db, rule, now))
+    facts = {name: load_facts(db, ENTITIES[name], ids, now, form_keys) for name, ids in wanted.items() if ids}
+    return facts, load_firings(db, [f.entity for group in facts.values() for f in group])
 
 
 def load_firings(db: Database, entities: list[str]) -> Firings:
-    firings: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    for chunk in range(0, len(entities), 500):
-        part = entities[chunk : chunk + 500]
-        sql = f"SELECT rule, entity, fired_at FROM firings WHERE entity IN ({', '.join('?' * len(part))}) ORDER BY seq"
+    firings = Firings()
+    for start in range(0, len(entities), CHUNK):
+        part = entities[start : start + CHUNK]
+        marks = ", ".join("?" * len(part))
+        sql = f"SELECT rule, entity, episode, fired_at FROM firings WHERE entity IN ({marks}) ORDER BY seq"
         for row in db.query(sql, part):
-            firings[(row["rule"], row["entity"])].append(from_iso(row["fired_at"]))
+            firings.add(row["rule"], row["entity"], row["episode"], from_iso(row["fired_at"]))
     return firings

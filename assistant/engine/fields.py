@@ -1,24 +1,158 @@
-"""The fields each entity offers to rules: the vocabulary a rule file is checked against when it loads."""
+"""The vocabulary of the rules: each entity, the fields it offers, and the SQL that computes each field.
+
+A rule file is checked against this at load time, so a typo fails with the valid choices. The SQL expressions
+let the engine select candidates in the database (only entities a rule could act on are loaded), and load the
+facts of those candidates in one query. `:now` is the moment of the tick.
+"""
 
 from __future__ import annotations
 
-_PERSON = ("name", "email", "status", "role")
+from dataclasses import dataclass, field
 
-FIELDS: dict[str, tuple[str, ...]] = {
-    "checkin": (
-        "checkin.id",
-        "checkin.period",
-        "checkin.status",
-        "checkin.sent_at",
-        "checkin.answered_at",
-        *(f"participant.{f}" for f in _PERSON),
-        *(f"partner.{f}" for f in _PERSON),
-        "pairing.status",
-        "pairing.started_at",
-    ),
+PERSON_FIELDS = ("name", "email", "status", "role", "timezone")
+KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # answers.<key>: inlined in SQL only after this check
+
+
+@dataclass(frozen=True)
+class Field:
+    sql: str
+    kind: str = "text"  # text | number | time
+    days_since: str | None = None  # for "days since X" fields: X, so `lte N` becomes an index-friendly X >= cutoff
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    source: str  # FROM … JOIN …
+    key: str  # the SQL of the entity's id
+    fields: dict[str, Field]
+    people: dict[str, str]  # recipient name → field prefix ("participant" → "participant.")
+    settable: dict[str, tuple[str, str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )  # field → (table, id field, values)
+
+    def sql(self, name: str, form_keys: tuple[str, ...] = ()) -> Field | None:
+        if name in self.fields:
+            return self.fields[name]
+        if name.startswith("answers.") and self.name == "checkin":
+            key = name.removeprefix("answers.")
+            if key in form_keys:
+                return Field(f"(SELECT a.value FROM answers a WHERE a.checkin_id = c.id AND a.question = '{key}')")
+        return None
+
+
+def _person(alias: str, prefix: str) -> dict[str, Field]:
+    return {f"{prefix}.{f}": Field(f"{alias}.{f}") for f in PERSON_FIELDS}
+
+
+def _days_since(sql: str) -> Field:
+    return Field(f"(julianday(:now) - julianday({sql}))", "number", days_since=sql)
+
+
+_PAIR_JOIN = "JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id"
+_RATING = (
+    "(SELECT {fn}(CAST(a.value AS REAL)) FROM answers a JOIN checkins c2 ON c2.id = a.checkin_id"
+    " WHERE c2.pairing_id = pr.id AND a.question = 'rating'{who})"
+)
+# The last reported meeting; before any, the later of the start and the day we began tracking the pair (an imported
+# pair's history is unknown, and nudging everyone on the first day would be wrong).
+_LAST_MET = "max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at)"
+_STATUS = {
+    "checkin.status": ("checkins", "checkin.id", ("awaiting", "answered", "skipped")),
+    "pairing.status": ("pairings", "pairing.id", ("proposed", "active", "paused", "closed")),
+    "participant.status": ("participants", "participant.id", ("active", "paused", "left")),
 }
 
-TIMESTAMPS: dict[str, tuple[str, ...]] = {"checkin": ("checkin.sent_at", "checkin.answered_at", "pairing.started_at")}
+CHECKIN = Entity(
+    name="checkin",
+    source=(
+        "checkins c JOIN pairings pr ON pr.id = c.pairing_id JOIN participants me ON me.id = c.participant_id "
+        "JOIN participants o ON o.id = CASE WHEN pr.mentor_id = c.participant_id THEN pr.mentee_id "
+        f"ELSE pr.mentor_id END {_PAIR_JOIN}"
+    ),
+    key="c.id",
+    fields={
+        "checkin.id": Field("c.id", "number"),
+        "checkin.period": Field("c.period"),
+        "checkin.status": Field("c.status"),
+        "checkin.sent_at": Field("c.sent_at", "time"),
+        "checkin.answered_at": Field("c.answered_at", "time"),
+        "checkin.days_waiting": _days_since("c.sent_at"),
+        "checkin.days_since_answer": _days_since("c.answered_at"),
+        "checkin.side": Field("CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END"),
+        "checkin.prompt_message_id": Field("c.prompt_message_id"),
+        "checkin.token": Field(
+            "(SELECT t.token FROM reply_tokens t WHERE t.purpose = 'checkin' AND t.entity_id = c.id)"
+        ),
+        "participant.id": Field("me.id", "number"),
+        "pairing.id": Field("pr.id", "number"),
+        "pairing.status": Field("pr.status"),
+        "pairing.started_at": Field("pr.started_at", "time"),
+        **_person("me", "participant"),
+        **_person("o", "partner"),
+        **_person("m", "mentor"),
+        **_person("e", "mentee"),
+    },
+    people={"participant": "participant", "partner": "partner", "mentor": "mentor", "mentee": "mentee"},
+    settable=_STATUS,
+)
 
-# Who a rule's mail can go to. For a check-in, "participant" is the person the check-in was sent to.
+PAIRING = Entity(
+    name="pairing",
+    source=f"pairings pr {_PAIR_JOIN}",
+    key="pr.id",
+    fields={
+        "pairing.id": Field("pr.id", "number"),
+        "pairing.status": Field("pr.status"),
+        "pairing.started_at": Field("pr.started_at", "time"),
+        "pairing.ended_at": Field("pr.ended_at", "time"),
+        "pairing.days_active": _days_since("pr.started_at"),
+        "pairing.last_met_at": Field(_LAST_MET, "time"),
+        "pairing.days_since_met": _days_since(_LAST_MET),
+        "pairing.rating_avg": Field(_RATING.format(fn="avg", who=""), "number"),
+        "pairing.rating_min": Field(_RATING.format(fn="min", who=""), "number"),
+        "pairing.mentee_rating_min": Field(
+            _RATING.format(fn="min", who=" AND c2.participant_id = pr.mentee_id"), "number"
+        ),
+        "pairing.checkins_answered": Field(
+            "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND c3.status = 'answered')", "number"
+        ),
+        "mentor.id": Field("m.id", "number"),
+        "mentee.id": Field("e.id", "number"),
+        **_person("m", "mentor"),
+        **_person("e", "mentee"),
+    },
+    people={"mentor": "mentor", "mentee": "mentee"},
+    settable={k: v for k, v in _STATUS.items() if k == "pairing.status"},
+)
+
+PARTICIPANT = Entity(
+    name="participant",
+    source="participants me",
+    key="me.id",
+    fields={
+        "participant.id": Field("me.id", "number"),
+        "participant.created_at": Field("me.created_at", "time"),
+        "participant.paused_until": Field("me.paused_until", "time"),
+        "participant.bounced_at": Field("me.bounced_at", "time"),
+        "participant.days_in_program": _days_since("me.created_at"),
+        "participant.active_pairings": Field(
+            "(SELECT count(*) FROM pairings p2 WHERE p2.status = 'active'"
+            " AND (p2.mentor_id = me.id OR p2.mentee_id = me.id))",
+            "number",
+        ),
+        **_person("me", "participant"),
+    },
+    people={"participant": "participant"},
+    settable={k: v for k, v in _STATUS.items() if k == "participant.status"},
+)
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CHECKIN, PAIRING, PARTICIPANT)}
+
+# Who a rule's mail can go to; "pair" is the mentor and the mentee in one mail, "coordinator" all coordinators.
 RECIPIENTS = ("participant", "partner", "mentor", "mentee", "pair", "coordinator")
+
+
+def recipients_for(entity: Entity) -> tuple[str, ...]:
+    pair = ("pair",) if {"mentor", "mentee"} <= set(entity.people) else ()
+    return (*entity.people, *pair, "coordinator")

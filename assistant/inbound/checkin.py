@@ -38,6 +38,11 @@ def handle_checkin_reply(inbound: Inbound) -> str:
             (checkin["id"], answer.key, answer.value, answer.raw[:2000], inbound.msg.message_id, now),
         )
     stored = stored_answers(db, checkin["id"])
+    if "met" in reading.answers and reading.answers["met"].value == "yes":
+        db.execute(
+            "UPDATE pairings SET last_met_at = ? WHERE id = ? AND (last_met_at IS NULL OR last_met_at < ?)",
+            (now, checkin["pairing_id"], now),
+        )
     if reading.answers and checkin["status"] != "answered":
         db.execute("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ?", (now, checkin["id"]))
     to_ask = still_needed(form, stored, reading)

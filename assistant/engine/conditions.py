@@ -1,0 +1,139 @@
+"""Conditions: evaluate all/any/not over field comparisons, explain each step, and translate what can be
+translated to SQL so candidates are selected in the database.
+
+Python is the judge; SQL only narrows. A translation is either exact or left out (TRUE), so the database never
+drops an entity that the Python evaluation would keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from assistant.clock import from_iso, iso
+from assistant.engine.fields import Entity
+from assistant.engine.schema import Compare, Condition, Group
+
+
+def holds(condition: Condition, fields: Mapping[str, Any]) -> bool:
+    if isinstance(condition, Compare):
+        return compare(condition, fields.get(condition.field))
+    results = (holds(item, fields) for item in condition.items)
+    if condition.kind == "all":
+        return all(results)
+    if condition.kind == "any":
+        return any(results)
+    return not next(results)
+
+
+def compare(condition: Compare, actual: Any) -> bool:
+    op, expected = condition.op, condition.value
+    if op == "exists":
+        return (actual not in (None, "")) == bool(expected)
+    if op in ("in", "not_in"):
+        found = any(_equal(actual, item) for item in expected)
+        return found if op == "in" else not found
+    if op == "contains":
+        return actual is not None and str(expected).lower() in str(actual).lower()
+    if op in ("eq", "ne"):
+        return _equal(actual, expected) == (op == "eq")
+    left, right = number(actual), number(expected)
+    if left is None or right is None:
+        return False  # an order needs two numbers; a missing answer never passes lt/gt
+    return {"lt": left < right, "lte": left <= right, "gt": left > right, "gte": left >= right}[op]
+
+
+def trace(condition: Condition, fields: Mapping[str, Any], depth: int = 0) -> list[str]:
+    """One line per step, for `rules explain`: what was compared, what was found, and the verdict."""
+    pad = "  " * depth
+    mark = "✓" if holds(condition, fields) else "✗"
+    if isinstance(condition, Compare):
+        actual = fields.get(condition.field)
+        shown = round(actual, 1) if isinstance(actual, float) else actual
+        return [f"{pad}{mark} {condition.field} {condition.op} {condition.value!r} (it is {shown!r})"]
+    lines = [f"{pad}{mark} {condition.kind}:"]
+    for item in condition.items:
+        lines += trace(item, fields, depth + 1)
+    return lines
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    left, right = number(actual), number(expected)
+    if left is not None and right is not None:
+        return left == right
+    if actual is None or expected is None:
+        return actual is None and expected is None
+    return str(actual).lower() == str(expected).lower()
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def to_sql(condition: Condition, entity: Entity, params: dict[str, Any]) -> str | None:
+    """An exact SQL translation of the condition, or None when there is none (the caller then keeps all rows)."""
+    if isinstance(condition, Group):
+        parts = [to_sql(item, entity, params) for item in condition.items]
+        if condition.kind == "all":
+            kept = [p for p in parts if p is not None]  # dropping a conjunct only widens: still a superset
+            return " AND ".join(f"({p})" for p in kept) if kept else None
+        if any(p is None for p in parts):
+            return None
+        return " OR ".join(f"({p})" for p in parts) if condition.kind == "any" else f"NOT ({parts[0]})"
+    return _compare_sql(condition, entity, params)
+
+
+def _compare_sql(condition: Compare, entity: Entity, params: dict[str, Any]) -> str | None:
+    """Only the comparisons whose SQL meaning is exactly the Python one: text equality on plain text fields
+    (case-sensitive values like statuses), NULL tests, and numbers on number fields."""
+    column = entity.fields.get(condition.field)
+    op, value = condition.op, condition.value
+    if condition.field.startswith("answers.") and entity.name == "checkin":
+        return _answer_sql(condition.field.removeprefix("answers."), op, value, params)
+    if column is None:
+        return None
+    if op == "exists":
+        return f"COALESCE({column.sql}, '') {'!=' if value else '='} ''"
+    if column.kind == "number" and op in ("lt", "lte", "gt", "gte") and number(value) is not None:
+        if column.days_since and "now" in params:
+            # days since X <= N  ⟺  X >= now - N days: a range the index on X can answer.
+            cutoff = iso(from_iso(params["now"]) - timedelta(days=number(value)))
+            flipped = {"lt": ">", "lte": ">=", "gt": "<", "gte": "<="}[op]
+            return f"{column.days_since} IS NOT NULL AND {column.days_since} {flipped} {_param(params, cutoff)}"
+        return f"{column.sql} IS NOT NULL AND {column.sql} {_SQL_OPS[op]} {_param(params, number(value))}"
+    words = value if op in ("in", "not_in") else [value]
+    if column.kind == "text" and op in ("eq", "ne", "in", "not_in") and all(_plain_word(v) for v in words):
+        # Python compares text case-insensitively; lower() is exact for ASCII, and only ASCII words get here.
+        marks = ", ".join(_param(params, str(v).lower()) for v in words)
+        inside = f"lower({column.sql}) IN ({marks})"
+        return inside if op in ("eq", "in") else f"({column.sql} IS NULL OR NOT {inside})"
+    return None
+
+
+def _answer_sql(key: str, op: str, value: Any, params: dict[str, Any]) -> str | None:
+    """Answers are normalised (integers as digits), so CAST(value AS REAL) agrees with Python's float()."""
+    found = f"SELECT 1 FROM answers a WHERE a.checkin_id = c.id AND a.question = {_param(params, key)}"
+    if op == "exists":
+        return f"{'' if value else 'NOT '}EXISTS ({found} AND a.value != '')"
+    if op in _SQL_OPS and number(value) is not None:
+        return f"EXISTS ({found} AND CAST(a.value AS REAL) {_SQL_OPS[op]} {_param(params, number(value))})"
+    return None
+
+
+def _param(params: dict[str, Any], value: Any) -> str:
+    name = f"p{len(params)}"
+    params[name] = value
+    return f":{name}"
+
+
+def _plain_word(value: Any) -> bool:
+    return isinstance(value, str) and value.isascii() and number(value) is None
+
+
+_SQL_OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}

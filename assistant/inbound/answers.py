@@ -1,0 +1,631 @@
+"""Read a participant's answers to a check-in form out of their email reply.
+
+People answer the way they like: numbered ("1. yes"), labelled ("Rating: 4/5"), typed under each
+quoted question, repeating the question, or in plain words. We take only values we are sure of:
+anything doubtful goes to `Reading.unclear` and the question is asked again, because a wrong
+answer in the records is worse than a second email.
+
+Everything here is linear in the size of the reply and never raises on any text: replies can
+be huge or garbage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from assistant.forms import Form, Question
+from assistant.mail.reply_text import (
+    history_start,
+    is_footer,
+    is_signature_start,
+    new_line_flags,
+    normalise_lines,
+    split_quote,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    key: str
+    value: str  # yes_no: "yes"/"no"; count, scale: decimal integer; date: ISO; text: stripped text
+    raw: str  # what the person wrote for it
+
+
+@dataclass(frozen=True)
+class Reading:
+    answers: dict[str, Answer]  # only values we are sure about
+    unclear: dict[str, str]  # key -> what we found but could not read with certainty
+    missing: tuple[str, ...]  # still needed: required, asked, not answered, not excluded by only_if
+
+
+def read_answers(text: str, form: Form, asked: Sequence[str] | None = None) -> Reading:
+    """Read the answers in a reply's full plain-text body (quoted part included).
+
+    `asked`: keys of the questions this message asked (None: the whole form); their numbers
+    stay those of the form. Raises ValueError only for a key that is not in the form.
+    """
+    asked_keys = _asked_keys(form, asked)
+    lines = normalise_lines(text)
+    flags = new_line_flags(lines)
+    found = [f for f in _structured(lines, flags, form) if f.key in asked_keys]
+    if not any(f.raw for f in found):
+        # No structure at all (or only the quoted prompt): read the new text as plain words.
+        body = _body([line for line, new in zip(lines, flags, strict=True) if new])
+        found = _plain_words(body, form, asked_keys)
+    answers, unclear = _decide(found, form)
+    _check_only_if(form, answers, unclear)
+    return Reading(answers=answers, unclear=unclear, missing=_missing(form, asked_keys, answers))
+
+
+def _asked_keys(form: Form, asked: Sequence[str] | None) -> list[str]:
+    keys = [q.key for q in form.questions]
+    if asked is None:
+        return keys
+    unknown = [key for key in asked if key not in keys]
+    if unknown:
+        raise ValueError(f"not questions of form {form.name!r}: {', '.join(unknown)}")
+    return [key for key in keys if key in asked]
+
+
+# --------------------------------------------------------------------------- finding answers
+
+
+@dataclass(frozen=True)
+class _Found:
+    key: str
+    raw: str
+    quoted: bool = False  # typed inside the quote: used only when nothing else answers the question
+    value: str | None = None  # already decided (plain words); None: parse `raw`
+    decided: bool = False
+
+
+@dataclass
+class _Block:
+    """An answer being collected: the lines after a question number, label or question."""
+
+    key: str
+    parts: list[str] = field(default_factory=list)
+
+
+# "1. yes", "1) yes", "1: yes", "#1 yes", "Q1: yes", "Q1 yes", "1 - yes" (group 3: the weak dash style).
+_NUMBERED = re.compile(
+    r"[ \t]*(?:[qQ#][ \t]?(\d{1,2})(?:[ \t]*[.):\-\u2013\u2014])?(?=[ \t]|$)"
+    r"|(\d{1,2})[.):](?=[ \t]|$)"
+    r"|(\d{1,2})[ \t]+[-\u2013\u2014](?=[ \t]))[ \t]*"
+)
+_LABEL = re.compile(r"[ \t]*([^\W\d_][\w '\u2019/-]{0,40}?)[ \t]*[:=][ \t]*")
+# Hints the prompt adds after a question: "(yes/no)", "(optional)".
+_HINTS = r"(?:\s*\((?:yes\s*/\s*no|yes or no|y/n|optional|required)\))*"
+_SIGN_OFF = re.compile(
+    r"[ \t]*(?:many thanks|thanks(?: (?:a lot|again|so much))?|thank you(?: (?:so much|very much))?|thx|"
+    r"best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|all the best|take care|warmly|"
+    r"sincerely|talk soon|see you)\b[\s,.!]*(?:[^\W\d_][\w'\u2019-]*[\s,.!]*){0,2}$",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(r"[ \t]*(?:hi|hello|hey|dear|hiya|good (?:morning|afternoon|evening))\b.{0,40}$", re.I)
+# A person's name alone on the last line ("Maya", "- Maya Cohen"), left after the last answer.
+_NAME = re.compile(r"[ \t]*[-\u2013\u2014]?[ \t]*[A-Z][\w'\u2019-]{0,20}(?: [A-Z][\w'\u2019-]{0,20}){0,2}[ \t]*$")
+
+
+@lru_cache(maxsize=64)
+def _question_patterns(form: Form) -> tuple[tuple[Question, re.Pattern[str]], ...]:
+    """For each question, a pattern matching its text as repeated by the person or the quote."""
+    patterns = []
+    for question in form.questions:
+        words = question.text.split()
+        last = words[-1]
+        # The person may drop the final "?" or type ":" instead.
+        tail = re.escape(last[:-1]) + r"\??" if last.endswith("?") else re.escape(last)
+        text = r"\s+".join([*(re.escape(w) for w in words[:-1]), tail])
+        pattern = re.compile(r"\s*" + text + _HINTS + r"[ \t]*[:\-\u2013\u2014]?[ \t]*", re.IGNORECASE)
+        patterns.append((question, pattern))
+    return tuple(patterns)
+
+
+def _match_question(rest: str, form: Form) -> tuple[Question, str] | None:
+    for question, pattern in _question_patterns(form):
+        match = pattern.match(rest)
+        if match:
+            return question, rest[match.end() :]
+    return None
+
+
+def _is_question_prefix(rest: str, form: Form) -> bool:
+    """A question cut short by line wrapping ("5. Anything I could help with? (This goes only to the")."""
+    if not 15 <= len(rest) <= 300:
+        return False
+    words = " ".join(rest.lower().split())
+    return any(" ".join(q.text.lower().split()).startswith(words) for q in form.questions)
+
+
+def _strip_number(content: str, form: Form, weak_ok: bool) -> tuple[Question | None, str]:
+    """The question a leading number points at (None if none) and the text after the number."""
+    match = _NUMBERED.match(content)
+    if not match or (match.group(3) and not weak_ok):
+        return None, content
+    number = int(match.group(1) or match.group(2) or match.group(3))
+    question = form.questions[number - 1] if 1 <= number <= len(form.questions) else None
+    return question, content[match.end() :]
+
+
+def _label(content: str, form: Form) -> tuple[Question, str] | None:
+    match = _LABEL.match(content)
+    if not match:
+        return None
+    label = " ".join(match.group(1).lower().replace("_", " ").split())
+    for question in form.questions:
+        names = {question.key.lower().replace("_", " "), *(name.lower() for name in question.labels)}
+        if label in names or label.rstrip("s") in {name.rstrip("s") for name in names}:
+            return question, content[match.end() :]
+    return None
+
+
+def _marker(content: str, form: Form, weak_ok: bool, plain: bool) -> tuple[Question, str] | None:
+    """Does this line start an answer? Quoted and old lines only count when they repeat a question."""
+    numbered, rest = _strip_number(content, form, weak_ok)
+    by_text = _match_question(rest, form)
+    if by_text:
+        return by_text
+    if not plain:
+        return None
+    if numbered:
+        return numbered, rest
+    return _label(content, form)
+
+
+def _question_at(lines: list[str], i: int, form: Form) -> tuple[Question | None, str, int]:
+    """A question repeated at lines[i], joining up to two wrapped continuation lines: (question, rest, span)."""
+    depth, content = split_quote(lines[i])
+    _, rest = _strip_number(content, form, weak_ok=True)
+    for span in (1, 2, 3):
+        found = _match_question(rest, form)
+        if found:
+            return found[0], found[1], span
+        if i + span >= len(lines) or not _is_question_prefix(rest, form):
+            break
+        next_depth, next_content = split_quote(lines[i + span])
+        if next_depth != depth:
+            break
+        rest = rest + " " + next_content.strip()
+    return None, "", 1
+
+
+def _structured(lines: list[str], flags: list[bool], form: Form) -> list[_Found]:
+    """Answers given with some structure: numbers, labels, or under/after the questions."""
+    weak_ok = sum(1 for line, new in zip(lines, flags, strict=True) if new and _NUMBERED.match(line)) >= 2
+    found: list[_Found] = []
+    block: _Block | None = None
+    segments = 0  # earlier messages seen; answers typed into Outlook's unquoted copy are in the first
+    i = 0
+    while i < len(lines):
+        depth, content = split_quote(lines[i])
+        step = 1
+        if depth:
+            _close(block, found, final=False)
+            question, rest, step = _question_at(lines, i, form)
+            block = _Block(question.key) if question else None
+            if question and depth == 1 and rest.strip():
+                # Typed on the quoted question's own line (inside the quote, Outlook/Apple style).
+                found.append(_Found(question.key, rest.strip(), quoted=True))
+        elif flags[i]:
+            block = _read_line(content, block, found, form, weak_ok, plain=True)
+        else:
+            kind, span = history_start(lines, i)
+            if kind:
+                _close(block, found, final=True)
+                block, segments, step = None, segments + 1, span
+            elif segments == 1 or (block is not None and segments == 0):
+                block = _read_line(content, block, found, form, weak_ok, plain=False)
+            else:  # an older message, or a signature: nothing there answers this mail
+                _close(block, found, final=True)
+                block = None
+        i += step
+    _close(block, found, final=True)
+    return found
+
+
+def _read_line(
+    content: str, block: _Block | None, found: list[_Found], form: Form, weak_ok: bool, plain: bool
+) -> _Block | None:
+    """One unquoted line: start, continue or end an answer. Returns the block still open."""
+    if is_footer(content) or is_signature_start(content) or _SIGN_OFF.match(content):
+        _close(block, found, final=True)
+        return None
+    marker = _marker(content, form, weak_ok, plain) if len(content) < 100_000 else None
+    if marker:
+        _close(block, found, final=False)
+        return _Block(marker[0].key, [marker[1]])
+    if block is not None:
+        block.parts.append(content)
+    return block
+
+
+def _close(block: _Block | None, found: list[_Found], final: bool) -> None:
+    """Record a finished answer. `final`: nothing follows it, so a trailing name line is a signature."""
+    if block is None:
+        return
+    parts = block.parts
+    while parts and not parts[-1].strip():
+        parts.pop()
+    if final and len(parts) > 1 and _NAME.match(parts[-1]):
+        parts.pop()
+    found.append(_Found(block.key, "\n".join(parts).strip()))
+
+
+# --------------------------------------------------------------------------- plain words
+
+_YES_NO_WORDS = {
+    # Longest phrases first within each polarity; negative ones are tried first ("we did not" vs "we did").
+    "no": [
+        "we did not",
+        "we didn't",
+        "did not",
+        "didn't",
+        "have not",
+        "haven't",
+        "hasn't",
+        "not yet",
+        "not really",
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "not",
+        "never",
+        "👎",
+        "❌",
+    ],
+    "yes": [
+        "of course",
+        "we did",
+        "we have",
+        "yes",
+        "y",
+        "yep",
+        "yeah",
+        "yup",
+        "yea",
+        "sure",
+        "indeed",
+        "absolutely",
+        "definitely",
+        "👍",
+        "✅",
+    ],
+}
+_PHRASES = [(tuple(p.split()), value) for value in ("no", "yes") for p in _YES_NO_WORDS[value]]
+_POLARITY_WORDS = {word for phrase, _ in _PHRASES for word in phrase}
+_UNSURE = re.compile(
+    r"yes and no|sort of|kind of|kinda|maybe|perhaps|not sure|partly|partially|more or less|n/a|\?", re.I
+)
+_TOKENS = re.compile(r"[a-z']+|👍|👎|✅|❌")
+
+_NUMBER_WORDS = {
+    "zero": 0,
+    "none": 0,
+    "one": 1,
+    "once": 1,
+    "two": 2,
+    "twice": 2,
+    "three": 3,
+    "thrice": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_VAGUE = re.compile(r"couple|few|several|some|many|multiple|lots|various|a number|handful|half|once or twice", re.I)
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+")
+
+
+def _body(lines: list[str]) -> str:
+    """The new text without greeting and sign-off, for reading plain words."""
+    while lines and (not lines[0].strip() or _GREETING.match(lines[0])):
+        lines = lines[1:]
+    for i, line in enumerate(lines):
+        if i and _SIGN_OFF.match(line):  # a first-line "Thanks!" is more likely "thanks for asking"
+            lines = lines[:i]
+            break
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) > 1 and _NAME.match(lines[-1]):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
+def _plain_words(body: str, form: Form, asked_keys: list[str]) -> list[_Found]:
+    """Answers in plain words. Conservative: each finder only looks for phrasings it cannot misread."""
+    if not body:
+        return []
+    if len(asked_keys) == 1:
+        return [_Found(asked_keys[0], body)]  # one question asked: the whole reply answers it
+    asked = [form.question(key) for key in asked_keys]
+    found: list[_Found] = []
+    for qtype, finder in (("yes_no", _plain_yes_no), ("count", _plain_count), ("scale", _plain_scale)):
+        questions = [q for q in asked if q.type == qtype]
+        if len(questions) == 1:  # with two such questions we could not tell which one a phrase answers
+            found.extend(finder(body, questions[0]))
+    texts = [q for q in asked if q.type == "text" and q.required]
+    if len(texts) == 1:
+        found.extend(_plain_text(body, texts[0]))
+    return found
+
+
+def _plain_yes_no(body: str, question: Question) -> list[_Found]:
+    found = []
+    names = sorted({question.key, *question.labels}, key=len, reverse=True)
+    # A reply opening with a bare "Yes," / "Not yet." answers the only yes/no question.
+    first_clause = re.split(r"[,.;:!\u2014\u2013\n-]", body[:200], maxsplit=1)[0]
+    filler = {"we", "i", "yet", "so", "oh", "well", "did", "have", *(n.lower() for n in names)}
+    words = _TOKENS.findall(first_clause.lower())
+    if _yes_no(first_clause) and all(w in filler or w in _POLARITY_WORDS for w in words):
+        found.append(_Found(question.key, first_clause.strip()))
+    # "we met", "we haven't met yet": the question's key or labels used as a verb.
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    lowered = body.lower().replace("\u2019", "'")
+    for match in pattern.finditer(lowered):
+        before = lowered[max(0, match.start() - 40) : match.start()].split()[-3:]
+        if any(word in ("not", "never", "no") or word.endswith("n't") for word in before):
+            found.append(_Found(question.key, " ".join([*before, match.group()]), value="no", decided=True))
+        elif before and before[-1] in ("we", "i", "we've", "i've", "have", "has", "did", "already", "finally"):
+            found.append(_Found(question.key, " ".join([*before[-1:], match.group()]), value="yes", decided=True))
+    return found
+
+
+_TIMES = re.compile(
+    r"\b(once|twice|thrice|\d{1,2}(?=\s*x\b)|\d{1,2}(?=\s+times)|[a-z]+(?=\s+times)"
+    r"|a couple(?= of times)|a few(?= times))"
+    r"(?:\s*x|\s+times|\s+of\s+times)?\b(?:\s+(?:a|per|every)\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+
+
+def _plain_count(body: str, question: Question) -> list[_Found]:
+    found = []
+    for match in _TIMES.finditer(body):
+        raw = match.group()
+        first = match.group(1).lower()
+        if not (first.isdigit() or first in _NUMBER_WORDS or _VAGUE.match(first)):
+            continue  # "other times", "both times"
+        if match.group(2) and not match.group(2).lower().startswith("month"):
+            found.append(_Found(question.key, raw, value=None, decided=True))  # "twice a week": not this month's count
+        else:
+            found.append(_Found(question.key, raw))
+    return found
+
+
+def _plain_scale(body: str, question: Question) -> list[_Found]:
+    pattern = re.compile(r"\b\d{1,2}(?:[.,]\d+)?\s*(?:/|out of)\s*\d{1,2}\b", re.IGNORECASE)
+    return [_Found(question.key, match.group()) for match in pattern.finditer(body)]
+
+
+_WHAT_WE_DID = re.compile(
+    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s*)((?:we|i)\s+(?:worked on|talked about|discussed|focused on|went through|"
+    r"went over|covered|looked at|spoke about|chatted about)\b[^.!?\n]*)",
+    re.IGNORECASE,
+)
+
+
+def _plain_text(body: str, question: Question) -> list[_Found]:
+    """Only an unambiguous "we worked on …" sentence answers a text question."""
+    return [_Found(question.key, match.group(1).strip(" ,;")) for match in _WHAT_WE_DID.finditer(body)]
+
+
+# --------------------------------------------------------------------------- reading values
+
+
+def _yes_no(raw: str) -> str | None:
+    text = raw.lower().replace("\u2019", "'")
+    if _UNSURE.search(text):
+        return None
+    tokens = _TOKENS.findall(text)
+    seen = set()
+    i = 0
+    while i < len(tokens):
+        for phrase, value in _PHRASES:
+            if tuple(tokens[i : i + len(phrase)]) == phrase:
+                seen.add(value)
+                i += len(phrase) - 1
+                break
+        i += 1
+    return seen.pop() if len(seen) == 1 else None
+
+
+def _numbers(text: str, words: dict[str, int]) -> set[int] | None:
+    """Every number written in `text` (digits or words); None if one is not a whole number."""
+    numbers = set()
+    for match in _NUMBERS.finditer(text):
+        token = match.group()
+        if token[0].isdigit():
+            if not token.isdigit() or len(token) > 3:  # "3.5", "2,5", or too long to be a real answer
+                return None
+            numbers.add(int(token))
+        elif token in words:
+            numbers.add(words[token])
+    return numbers
+
+
+def _count(raw: str) -> str | None:
+    text = raw.lower()
+    if _VAGUE.search(text):
+        return None
+    numbers = _numbers(text, _NUMBER_WORDS)
+    return str(numbers.pop()) if numbers and len(numbers) == 1 else None
+
+
+# Bounded digit runs: "\d+" here would rescan a long run of digits from every position.
+_FRACTION = re.compile(r"(?<!\d)(\d{1,3})\s*(?:/|out of|of)\s*(\d{1,3})(?!\d)")
+
+
+def _scale(raw: str, question: Question) -> str | None:
+    text = raw.lower()
+    numbers: set[int] = set()
+    # "4/5", "4 out of 5": the second number must be the top of this scale, and is not an answer itself.
+    for match in _FRACTION.finditer(text):
+        if match.group(2) != str(question.max):
+            return None
+        numbers.add(int(match.group(1)))
+    rest = _FRACTION.sub(" ", text)
+    words = {w: n for w, n in _NUMBER_WORDS.items() if w not in ("none", "once", "twice", "thrice")}
+    others = _numbers(rest, words)
+    if others is None:
+        return None
+    numbers |= others
+    if len(numbers) != 1:
+        return None
+    value = numbers.pop()
+    return str(value) if question.min <= value <= question.max else None
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b")
+_MONTH_DAY = re.compile(r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+
+
+def _date(raw: str) -> str | None:
+    text = raw.lower()
+    candidates: list[tuple[int, int, int] | None] = []
+    candidates += [(int(y), int(m), int(d)) for y, m, d in _ISO.findall(text)]
+    for first, second, year in _NUMERIC.findall(text):
+        if int(first) <= 12 and int(second) <= 12 and first != second:
+            candidates.append(None)  # 03/04/2026: March or April?
+        else:
+            day, month = (first, second) if int(first) > 12 else (second, first)
+            candidates.append((int(year), int(month), int(day)))
+    candidates += [(int(y), _MONTHS.get(m, 0), int(d)) for d, m, y in _DAY_MONTH.findall(text)]
+    candidates += [(int(y), _MONTHS.get(m, 0), int(d)) for m, d, y in _MONTH_DAY.findall(text)]
+    dates = set()
+    for candidate in candidates:
+        try:
+            dates.add(date(*candidate).isoformat() if candidate else None)
+        except ValueError:  # "31 Nov 2026", or a month name we do not know
+            return None
+    return dates.pop() if len(dates) == 1 else None
+
+
+_NOTHING = {
+    "no",
+    "nope",
+    "nothing",
+    "none",
+    "n/a",
+    "na",
+    "nil",
+    "-",
+    "--",
+    "all good",
+    "all fine",
+    "not really",
+    "nothing else",
+    "no all good",
+    "nothing really",
+    "no nothing",
+    "i'm good",
+    "im good",
+    "not needed",
+    "no need",
+}
+_FILLER = {"thanks", "thank", "you", "thx", "for", "now", "at", "the", "moment", "currently", "right", "so", "far"}
+
+
+def _says_nothing(raw: str) -> bool:
+    """ "nothing, thanks" for an optional question: no answer needed (not an unclear one)."""
+    if len(raw) > 60:
+        return False
+    words = [w for w in re.findall(r"[a-z'/]+|-+", raw.lower().replace("\u2019", "'")) if w not in _FILLER]
+    return " ".join(words) in _NOTHING
+
+
+def _value(found: _Found, question: Question) -> str | None:
+    if found.decided:
+        return found.value
+    if question.type == "yes_no":
+        return _yes_no(found.raw)
+    if question.type == "count":
+        return _count(found.raw)
+    if question.type == "scale":
+        return _scale(found.raw, question)
+    if question.type == "date":
+        return _date(found.raw)
+    return found.raw.strip()
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def _decide(found: list[_Found], form: Form) -> tuple[dict[str, Answer], dict[str, str]]:
+    answers: dict[str, Answer] = {}
+    unclear: dict[str, str] = {}
+    for question in form.questions:
+        mine = [f for f in found if f.key == question.key and f.raw]
+        if question.type == "text" and not question.required:
+            mine = [f for f in mine if not _says_nothing(f.raw)]
+        # What was typed inside the quote counts only when nothing outside it answers the question.
+        candidates = [f for f in mine if not f.quoted] or mine
+        if not candidates:
+            continue
+        values = {_comparable(_value(f, question)) for f in candidates}
+        raw = "\n".join(dict.fromkeys(f.raw for f in candidates))
+        if None in values or len(values) != 1:
+            unclear[question.key] = raw
+        else:
+            answers[question.key] = Answer(question.key, _value(candidates[0], question) or "", candidates[0].raw)
+    return answers, unclear
+
+
+def _comparable(value: str | None) -> str | None:
+    return " ".join(value.lower().split()) if value is not None else None
+
+
+def _check_only_if(form: Form, answers: dict[str, Answer], unclear: dict[str, str]) -> None:
+    """ "No, we did not meet" with "2 meetings" contradict each other: trust neither."""
+    for question in form.questions:
+        parent = answers.get(question.only_if or "")
+        child = answers.get(question.key)
+        if parent is None or child is None or question.type != "count":
+            continue
+        if (parent.value == "no") == (child.value != "0"):
+            for answer in (parent, child):
+                unclear[answer.key] = answer.raw
+                answers.pop(answer.key, None)
+
+
+def _missing(form: Form, asked_keys: list[str], answers: dict[str, Answer]) -> tuple[str, ...]:
+    missing = []
+    for key in asked_keys:
+        question = form.question(key)
+        parent = answers.get(question.only_if or "")
+        if question.required and key not in answers and not (parent and parent.value == "no"):
+            missing.append(key)
+    return tuple(missing)
