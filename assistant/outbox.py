@@ -42,6 +42,7 @@ class Mail:
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     entity: str = ""  # what it is about ("checkin:12"): a reply to it is matched back through this
+    reply_to_person: tuple[str, str] | None = None  # Reply-To a person, not our token address (a note to coordinators)
 
 
 @dataclass
@@ -67,7 +68,9 @@ class Outbox:
             from_addr=assistant.email,
             to=mail.to,
             cc=mail.cc,
-            reply_to=reply_address(assistant.email, mail.reply_token) if mail.reply_token else None,
+            reply_to=(assistant.name, reply_address(assistant.email, mail.reply_token))
+            if mail.reply_token
+            else mail.reply_to_person,
             in_reply_to=mail.in_reply_to,
             references=mail.references,
             unsubscribe=assistant.email,

@@ -224,3 +224,15 @@ def test_processing_twice_changes_nothing(program: Program) -> None:
     program.run("2026-12-01T18:00")
     assert program.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
     assert len(program.outbox(to_addr=MAYA[1], template="checkin_reply")) == 1
+
+
+def test_a_reply_to_a_nudge_goes_to_the_coordinator(program: Program) -> None:
+    program.db.execute("UPDATE pairings SET started_at = '2026-10-01T00:00:00+00:00', created_at = started_at")
+    program.run("2026-11-30T12:00")
+    nudge = program.last_to(MAYA[1], "mentee_nudge")
+    program.deliver(reply(nudge, MAYA, "Dana moved to Berlin, we are trying to find a time zone that works."))
+    program.run("2026-11-30T18:00")
+    [note] = program.outbox(template="note_for_coordinator")
+    assert note["to_addr"] == COORDINATOR and b"Dana moved to Berlin" in note["raw"]
+    assert b"Reply-To: Maya Patel <maya.patel@example.org>" in note["raw"]
+    assert program.outbox(to_addr=MAYA[1], template="note_received")

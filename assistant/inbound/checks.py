@@ -48,6 +48,21 @@ def sender_mismatch(inbound: Inbound) -> str | None:
     return None
 
 
+def reply_to_our_note(inbound: Inbound) -> str | None:
+    """A reply to one of our other mails (a nudge, a milestone, a survey): a person's words for the coordinator."""
+    ids = list(inbound.msg.thread_ids)[:50]
+    if not ids:
+        return None
+    marks = ", ".join("?" * len(ids))
+    ours = one(
+        inbound.db, f"SELECT subject, to_addr, entity FROM outbox WHERE message_id IN ({marks}) ORDER BY id DESC", ids
+    )
+    if ours is None or inbound.msg.from_addr not in [a.strip() for a in ours["to_addr"].split(",")]:
+        return None
+    inbound.found["our_mail"] = ours
+    return f"a reply to our mail {ours['subject']!r} ({ours['entity']})"
+
+
 def known_sender(inbound: Inbound) -> str | None:
     address = inbound.msg.from_addr
     if any(c.email == address for c in inbound.config.coordinators):
@@ -89,6 +104,7 @@ CHAIN = [
     Link("no_sender", no_sender, "no_sender"),
     Link("checkin_reply", checkin_reply, "checkin_reply"),
     Link("sender_mismatch", sender_mismatch, "sender_mismatch"),
+    Link("reply_to_our_note", reply_to_our_note, "note_for_coordinator"),
     Link("known_sender", known_sender, "no_context"),
     Link("unknown_sender", unknown_sender, "unknown_sender"),
 ]

@@ -20,6 +20,7 @@ from assistant.inbound.chain import Inbound, classify
 from assistant.inbound.checkin import handle_checkin_reply
 from assistant.inbound.checks import CHAIN
 from assistant.inbound.errors import handle_other
+from assistant.inbound.notes import handle_note
 from assistant.mail.message import parse_message
 from assistant.outbox import Outbox
 
@@ -60,6 +61,8 @@ def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock:
 def handle(inbound: Inbound, outcome: str) -> str:
     if outcome == "checkin_reply":
         return handle_checkin_reply(inbound)
+    if outcome == "note_for_coordinator":
+        return handle_note(inbound)
     return handle_other(inbound, outcome)
 
 

@@ -25,7 +25,7 @@ class Envelope:
     from_addr: str
     to: Sequence[tuple[str, str]]  # (name, address)
     cc: Sequence[tuple[str, str]] = ()
-    reply_to: str | None = None
+    reply_to: tuple[str, str] | None = None  # (name, address)
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
@@ -38,7 +38,7 @@ def compose(rendered: Rendered, envelope: Envelope, message_id: str, date: datet
     if envelope.cc:
         msg["Cc"] = [_address(name, addr) for name, addr in envelope.cc]
     if envelope.reply_to:
-        msg["Reply-To"] = _address(envelope.from_name, envelope.reply_to)
+        msg["Reply-To"] = _address(*envelope.reply_to)
     msg["Subject"] = clean(rendered.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
