@@ -78,6 +78,18 @@ class CheckinConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """The coordinators' weekly digest: on this weekday (0 = Monday), from this hour, program time."""
+
+    enabled: bool = True
+    weekday: int = 0
+    hour: int = 8
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
 class Limits:
     max_message_bytes: int = 10 * 1024 * 1024
     keep_raw_bytes: int = 256 * 1024
@@ -96,6 +108,7 @@ class Config:
     inbox: InboxConfig
     outbound: OutboundConfig
     checkins: CheckinConfig
+    digest: DigestConfig
     templates: Path
     rules: Path
     limits: Limits
