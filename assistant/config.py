@@ -131,6 +131,7 @@ TOP_KEYS = {
     "inbox",
     "outbound",
     "checkins",
+    "digest",
     "templates",
     "rules",
     "limits",
@@ -184,6 +185,7 @@ def load_config(path: Path | str) -> Config:
         inbox=_inbox(reader, base),
         outbound=_outbound(reader, base),
         checkins=_checkins(reader),
+        digest=_digest(reader),
         templates=base / reader.text("templates", "./templates"),
         rules=base / reader.text("rules", "./rules"),
         limits=_limits(reader),
@@ -328,6 +330,18 @@ def _checkins(reader: _Reader) -> CheckinConfig:
         day_of_month=section.integer("day_of_month", 1, 1, 28),
         hour=section.integer("hour", 9, 0, 23),
         form=section.text("form", "monthly"),
+    )
+
+
+def _digest(reader: _Reader) -> DigestConfig:
+    section = reader.section("digest", {"enabled", "weekday", "hour"})
+    day = section.text("weekday", "mon").lower()[:3]
+    if day not in WEEKDAYS:
+        raise section.fail("weekday", f"{day!r} is not a weekday; valid: {', '.join(WEEKDAYS)}")
+    return DigestConfig(
+        enabled=bool(section.data.get("enabled", True)),
+        weekday=WEEKDAYS.index(day),
+        hour=section.integer("hour", 8, 0, 23),
     )
 
 
