@@ -71,12 +71,17 @@ class App:
     @property
     def outbound(self) -> Outbound:
         if self._outbound is None:
-            self._outbound = open_outbound(self.config.outbound, self.db)
+            # Coordinators are exempt from the per-recipient cap: a busy escalation day must still reach them.
+            exempt = [c.email for c in self.config.coordinators]
+            self._outbound = open_outbound(self.config.outbound, self.db, self.clock, exempt=exempt)
         return self._outbound
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
         report.outcomes.update(process_pending(self.db, self.config, self.form, self.outbox, self.clock))
+        move_quarantined = getattr(self.inbox, "move_quarantined", None)  # IMAP: to the quarantine folder now
+        if move_quarantined:
+            move_quarantined()
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())
@@ -84,7 +89,10 @@ class App:
         report.rule_mails += counts["rule_mails"]
 
     def drain(self, report: CycleReport) -> None:
-        result = self.outbox.drain(self.outbound)
+        try:
+            result = self.outbox.drain(self.outbound)
+        finally:
+            self.outbound.close()  # one connection per drain
         report.drained.sent += result.sent
         report.drained.retrying += result.retrying
         report.drained.failed += result.failed

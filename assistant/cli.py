@@ -221,6 +221,14 @@ def _status(app: App) -> int:
     ):
         rows = db.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column} ORDER BY {column}").fetchall()
         print(f"{table} by {column}:", ", ".join(f"{value} {n}" for value, n in rows) or "none")
+    for box in db.query("SELECT name, state, last_poll_at, last_error, last_uid FROM mailboxes"):
+        error = f", last error: {box['last_error']}" if box["last_error"] else ""
+        print(
+            f"inbox {box['name']}: {box['state']}, last poll {box['last_poll_at'] or 'never'},"
+            f" at UID {box['last_uid']}{error}"
+        )
+    backlog = db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0]
+    print(f"backlog: {backlog} message(s) stored, not yet processed")
     quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]
     print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")
     return 0

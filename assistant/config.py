@@ -90,6 +90,15 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
+class IntroConfig:
+    """Introductions: how long a mentor has to answer, who hears "tell me more", whether coordinators are copied."""
+
+    answer_days: int = 5
+    tell_me_more: str = "coordinator"  # coordinator | mentee
+    cc_coordinator: bool = True
+
+
+@dataclass(frozen=True)
 class Limits:
     max_message_bytes: int = 10 * 1024 * 1024
     keep_raw_bytes: int = 256 * 1024
@@ -109,9 +118,11 @@ class Config:
     outbound: OutboundConfig
     checkins: CheckinConfig
     digest: DigestConfig
+    introductions: IntroConfig
     templates: Path
     rules: Path
     limits: Limits
+    authserv_id: str | None = None  # our own mail server's name in Authentication-Results (trusted DMARC verdicts)
 
     @property
     def form_path(self) -> Path:
@@ -132,6 +143,7 @@ TOP_KEYS = {
     "outbound",
     "checkins",
     "digest",
+    "introductions",
     "templates",
     "rules",
     "limits",
@@ -186,9 +198,11 @@ def load_config(path: Path | str) -> Config:
         outbound=_outbound(reader, base),
         checkins=_checkins(reader),
         digest=_digest(reader),
+        introductions=_introductions(reader),
         templates=base / reader.text("templates", "./templates"),
         rules=base / reader.text("rules", "./rules"),
         limits=_limits(reader),
+        authserv_id=_optional(reader.section("assistant", {"name", "address", "authserv_id"}), "authserv_id"),
     )
 
 
@@ -236,7 +250,7 @@ class _Reader:
 
 
 def _assistant(reader: _Reader) -> Person:
-    section = reader.section("assistant", {"name", "address"}, required=True)
+    section = reader.section("assistant", {"name", "address", "authserv_id"}, required=True)
     return Person(name=section.text("name", "Mentoring Assistant"), email=section.email("address"))
 
 
@@ -342,6 +356,18 @@ def _digest(reader: _Reader) -> DigestConfig:
         enabled=bool(section.data.get("enabled", True)),
         weekday=WEEKDAYS.index(day),
         hour=section.integer("hour", 8, 0, 23),
+    )
+
+
+def _introductions(reader: _Reader) -> IntroConfig:
+    section = reader.section("introductions", {"answer_days", "tell_me_more", "cc_coordinator"})
+    more = section.text("tell_me_more", "coordinator")
+    if more not in ("coordinator", "mentee"):
+        raise section.fail("tell_me_more", f"{more!r} is not valid; valid: coordinator, mentee")
+    return IntroConfig(
+        answer_days=section.integer("answer_days", 5, 1, 60),
+        tell_me_more=more,
+        cc_coordinator=bool(section.data.get("cc_coordinator", True)),
     )
 
 

@@ -25,6 +25,10 @@ TABLES = (
     "reply_tokens",
     "firings",
     "mailboxes",
+    "introductions",
+    "intro_asks",
+    "suppressions",
+    "confirmations",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -43,10 +47,11 @@ CREATE TABLE participants (
     email TEXT NOT NULL UNIQUE,            -- case-folded
     name TEXT NOT NULL DEFAULT '',
     role TEXT NOT NULL DEFAULT 'mentee' CHECK (role IN ('mentor', 'mentee', 'both')),
-    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'left')),
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('pending', 'active', 'paused', 'left')),
     paused_until TEXT,
     skills TEXT NOT NULL DEFAULT '',
     goals TEXT NOT NULL DEFAULT '',
+    industry TEXT NOT NULL DEFAULT '',
     timezone TEXT,
     capacity INTEGER,
     bounced_at TEXT,
@@ -117,7 +122,8 @@ CREATE TABLE outbox (
     template TEXT NOT NULL,
     entity TEXT NOT NULL DEFAULT '',        -- what it is about, e.g. checkin:12 (replies are matched by it)
     raw BLOB NOT NULL,                      -- the rendered message, exactly as it will be sent
-    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain')),
+    status TEXT NOT NULL DEFAULT 'queued'
+        CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'uncertain', 'cancelled')),
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at TEXT NOT NULL,
@@ -170,6 +176,54 @@ def _mailboxes(db: Database) -> None:
             updated_at TEXT
         )"""
     )
+
+
+@migrations(name="0003_introductions_and_privacy")
+def _introductions(db: Database) -> None:
+    for statement in _INTRODUCTIONS.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+_INTRODUCTIONS = """
+CREATE TABLE introductions (
+    id INTEGER PRIMARY KEY,
+    mentee_id INTEGER NOT NULL REFERENCES participants(id),
+    coordinator TEXT NOT NULL,              -- who asked (a configured coordinator's address)
+    note TEXT NOT NULL DEFAULT '',          -- the coordinator's words, shown to the mentor
+    status TEXT NOT NULL DEFAULT 'asking' CHECK (status IN ('asking', 'introduced', 'declined_by_all', 'cancelled')),
+    pairing_id INTEGER REFERENCES pairings(id),
+    request_message_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE intro_asks (
+    id INTEGER PRIMARY KEY,
+    introduction_id INTEGER NOT NULL REFERENCES introductions(id),
+    mentor_id INTEGER NOT NULL REFERENCES participants(id),
+    position INTEGER NOT NULL,              -- order on the mentee's wish list, 1 first
+    status TEXT NOT NULL DEFAULT 'waiting'
+        CHECK (status IN ('waiting', 'asked', 'accepted', 'declined', 'expired', 'skipped')),
+    reason TEXT NOT NULL DEFAULT '',
+    asked_at TEXT,
+    answered_at TEXT,
+    UNIQUE (introduction_id, mentor_id)
+);
+CREATE INDEX intro_asks_status ON intro_asks(status, asked_at);
+CREATE TABLE suppressions (
+    hash TEXT PRIMARY KEY,                  -- sha256 of the case-folded address: never mail it again
+    reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE confirmations (
+    token TEXT PRIMARY KEY,                 -- sent only to the stored address; a reply with it confirms
+    address TEXT NOT NULL,
+    action TEXT NOT NULL,                   -- e.g. delete_me, pause, stop, intro_request
+    payload TEXT NOT NULL DEFAULT '{}',     -- JSON: what to do once confirmed
+    created_at TEXT NOT NULL,
+    used_at TEXT
+)
+"""
 
 
 class DatabaseError(Exception):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from assistant import introductions
 from assistant.checkins import month_name, numbered, run_cycle
 from assistant.clock import iso
 from assistant.config import Config
@@ -32,6 +33,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     prompts = run_cycle(db, config, form, outbox, now)
     intents = plan(db, config, form, rules, now)
     mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
+    mails += introductions.tick(db, config, outbox, now)
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents)}
 
 

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from assistant.clock import Clock, iso
 from assistant.config import Config
 from assistant.db import record_event
+from assistant.identity import is_suppressed
 from assistant.mail.compose import Envelope, compose
 from assistant.mail.tokens import new_message_id, reply_address
 from assistant.render import Renderer
@@ -43,6 +44,8 @@ class Mail:
     references: Sequence[str] = ()
     entity: str = ""  # what it is about ("checkin:12"): a reply to it is matched back through this
     reply_to_person: tuple[str, str] | None = None  # Reply-To a person, not our token address (a note to coordinators)
+    images: Sequence[tuple[str, bytes]] = ()  # (Content-ID, PNG) shown inline in the HTML as <img src="cid:ID">
+    attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, MIME type, bytes)
 
 
 @dataclass
@@ -60,6 +63,9 @@ class Outbox:
         """Queue a mail; returns its Message-ID, or None when this key was queued before."""
         if self.has(mail.key):
             return None
+        if any(is_suppressed(self.db, a) for _, a in [*mail.to, *mail.cc]):
+            log.info("not queued %s: an address asked to be erased", mail.key)
+            return None
         rendered = self.renderer.render(mail.template, self._context(mail))
         message_id = new_message_id(self.config.domain)
         assistant = self.config.assistant
@@ -73,9 +79,17 @@ class Outbox:
             else mail.reply_to_person,
             in_reply_to=mail.in_reply_to,
             references=mail.references,
-            unsubscribe=assistant.email,
+            unsubscribe=reply_address(assistant.email, mail.reply_token) if mail.reply_token else assistant.email,
         )
-        message = compose(rendered, envelope, message_id, self.clock.now(), self.config.program_name)
+        message = compose(
+            rendered,
+            envelope,
+            message_id,
+            self.clock.now(),
+            self.config.program_name,
+            attachments=mail.attachments,
+            images=mail.images,
+        )
         now = iso(self.clock.now())
         self.db.execute(
             "INSERT OR IGNORE INTO outbox (dedupe_key, to_addr, subject, message_id, template, entity, raw, created_at)"

@@ -38,7 +38,7 @@ def test_queued_message_is_delivered_once_as_a_valid_eml(program: Program) -> No
     assert sent["Auto-Submitted"] == "auto-generated"
     assert sent["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert sent["X-Mentorship-Assistant"]
-    assert sent["List-Unsubscribe"] == "<mailto:mentoring@example.org?subject=stop>"
+    assert sent["List-Unsubscribe"] == "<mailto:mentoring+abc123@example.org?subject=stop>"  # the token: acts at once
     assert sent["Date"].datetime == at("2026-11-30T12:00")
     assert sent.get_body(("plain",)).get_content().startswith("Hi Maya,")
     assert sent.get_body(("html",)).get_content().lstrip().startswith("<!DOCTYPE html>")

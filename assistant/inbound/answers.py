@@ -27,6 +27,9 @@ from assistant.mail.reply_text import (
     split_quote,
 )
 
+# No real answer comes after this many characters; reading further would only spend time on garbage.
+_MAX_CHARS = 200_000
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -49,7 +52,7 @@ def read_answers(text: str, form: Form, asked: Sequence[str] | None = None) -> R
     stay those of the form. Raises ValueError only for a key that is not in the form.
     """
     asked_keys = _asked_keys(form, asked)
-    lines = normalise_lines(text)
+    lines = normalise_lines(text[:_MAX_CHARS])
     flags = new_line_flags(lines)
     found = [f for f in _structured(lines, flags, form) if f.key in asked_keys]
     if not any(f.raw for f in found):
@@ -89,6 +92,7 @@ class _Block:
 
     key: str
     parts: list[str] = field(default_factory=list)
+    history: bool = False  # under a question in Outlook's unquoted copy of our mail
 
 
 # "1. yes", "1) yes", "1: yes", "#1 yes", "Q1: yes", "Q1 yes", "1 - yes" (group 3: the weak dash style).
@@ -98,8 +102,12 @@ _NUMBERED = re.compile(
     r"|(\d{1,2})[ \t]+[-\u2013\u2014](?=[ \t]))[ \t]*"
 )
 _LABEL = re.compile(r"[ \t]*([^\W\d_][\w '\u2019/-]{0,40}?)[ \t]*[:=][ \t]*")
-# Hints the prompt adds after a question: "(yes/no)", "(optional)".
-_HINTS = r"(?:\s*\((?:yes\s*/\s*no|yes or no|y/n|optional|required)\))*"
+# What our prompts add after a question: "(yes/no)", "(a date)", "(optional)", and in a follow-up
+# '(I read "sort of" and wasn't sure)'.
+_HINTS = (
+    r"(?:\s*\((?:yes\s*/\s*no|yes or no|y/n|a date|optional|required"
+    r"|I read\b[^\n]{0,100}?\band wasn['\u2019]t sure)\))*"
+)
 _SIGN_OFF = re.compile(
     r"[ \t]*(?:many thanks|thanks(?: (?:a lot|again|so much))?|thank you(?: (?:so much|very much))?|thx|"
     r"best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|all the best|take care|warmly|"
@@ -204,13 +212,14 @@ def _structured(lines: list[str], flags: list[bool], form: Form) -> list[_Found]
     while i < len(lines):
         depth, content = split_quote(lines[i])
         step = 1
-        if depth:
+        if depth and not content.strip() and block is not None and not any(p.strip() for p in block.parts):
+            pass  # HTML quotes put empty ">" lines around a question; its answer may still follow
+        elif depth:
             _close(block, found, final=False)
             question, rest, step = _question_at(lines, i, form)
             block = _Block(question.key) if question else None
-            if question and depth == 1 and rest.strip():
-                # Typed on the quoted question's own line (inside the quote, Outlook/Apple style).
-                found.append(_Found(question.key, rest.strip(), quoted=True))
+            if question and depth == 1:
+                _add_typed_in_quote(found, question, rest)
         elif flags[i]:
             block = _read_line(content, block, found, form, weak_ok, plain=True)
         else:
@@ -228,17 +237,42 @@ def _structured(lines: list[str], flags: list[bool], form: Form) -> list[_Found]
     return found
 
 
+def _add_typed_in_quote(found: list[_Found], question: Question, rest: str) -> None:
+    """Text after a question inside the quote: typed there (Outlook/Apple), or our own echo of an answer.
+
+    It only counts when nothing outside the quote answers the question, and never when it is in
+    parentheses: those are our notes ("(I read "sort of" and wasn't sure)").
+    """
+    rest = rest.strip()
+    if rest and not rest.startswith("("):
+        found.append(_Found(question.key, rest, quoted=True))
+
+
 def _read_line(
     content: str, block: _Block | None, found: list[_Found], form: Form, weak_ok: bool, plain: bool
 ) -> _Block | None:
     """One unquoted line: start, continue or end an answer. Returns the block still open."""
+    if not content.strip():  # fast path: blank lines only separate paragraphs of an answer
+        if block is not None and block.history:
+            # In our own mail a blank line follows the questions, then our text ("It takes a minute…"):
+            # only lines typed right below a question are the person's.
+            _close(block, found, final=False)
+            return None
+        if block is not None:
+            block.parts.append("")
+        return block
     if is_footer(content) or is_signature_start(content) or _SIGN_OFF.match(content):
         _close(block, found, final=True)
         return None
     marker = _marker(content, form, weak_ok, plain) if len(content) < 100_000 else None
     if marker:
         _close(block, found, final=False)
-        return _Block(marker[0].key, [marker[1]])
+        question, rest = marker
+        if plain:
+            return _Block(question.key, [rest])
+        # On the question's own line in a copy of our mail: most likely our "what I recorded" echo.
+        _add_typed_in_quote(found, question, rest)
+        return _Block(question.key, history=True)
     if block is not None:
         block.parts.append(content)
     return block
@@ -251,7 +285,7 @@ def _close(block: _Block | None, found: list[_Found], final: bool) -> None:
     parts = block.parts
     while parts and not parts[-1].strip():
         parts.pop()
-    if final and len(parts) > 1 and _NAME.match(parts[-1]):
+    if final and sum(1 for part in parts if part.strip()) > 1 and _NAME.match(parts[-1]):
         parts.pop()
     found.append(_Found(block.key, "\n".join(parts).strip()))
 
@@ -327,12 +361,19 @@ _VAGUE = re.compile(r"couple|few|several|some|many|multiple|lots|various|a numbe
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+")
 
 
+def _is_pleasantry(line: str) -> bool:
+    return not line.strip() or bool(_GREETING.match(line) or _SIGN_OFF.match(line))
+
+
 def _body(lines: list[str]) -> str:
     """The new text without greeting and sign-off, for reading plain words."""
-    while lines and (not lines[0].strip() or _GREETING.match(lines[0])):
-        lines = lines[1:]
+    start = 0
+    # A first-line "Thanks!" is more likely "thanks for asking" than the end of the reply: skip it too.
+    while start < len(lines) and _is_pleasantry(lines[start]):
+        start += 1
+    lines = lines[start:]
     for i, line in enumerate(lines):
-        if i and _SIGN_OFF.match(line):  # a first-line "Thanks!" is more likely "thanks for asking"
+        if _SIGN_OFF.match(line):
             lines = lines[:i]
             break
     while lines and not lines[-1].strip():
@@ -360,6 +401,11 @@ def _plain_words(body: str, form: Form, asked_keys: list[str]) -> list[_Found]:
     return found
 
 
+_MET_BEFORE = {"we", "i", "we've", "i've", "have", "has", "did", "already", "finally"}
+# "we meet next week" has not happened yet.
+_LATER = re.compile(r"\s+(?:up\s+)?(?:next|tomorrow|soon|later|tonight|in|this)\b")
+
+
 def _plain_yes_no(body: str, question: Question) -> list[_Found]:
     found = []
     names = sorted({question.key, *question.labels}, key=len, reverse=True)
@@ -376,7 +422,7 @@ def _plain_yes_no(body: str, question: Question) -> list[_Found]:
         before = lowered[max(0, match.start() - 40) : match.start()].split()[-3:]
         if any(word in ("not", "never", "no") or word.endswith("n't") for word in before):
             found.append(_Found(question.key, " ".join([*before, match.group()]), value="no", decided=True))
-        elif before and before[-1] in ("we", "i", "we've", "i've", "have", "has", "did", "already", "finally"):
+        elif before and before[-1] in _MET_BEFORE and not _LATER.match(lowered, match.end()):
             found.append(_Found(question.key, " ".join([*before[-1:], match.group()]), value="yes", decided=True))
     return found
 
@@ -409,7 +455,7 @@ def _plain_scale(body: str, question: Question) -> list[_Found]:
 
 
 _WHAT_WE_DID = re.compile(
-    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s*)((?:we|i)\s+(?:worked on|talked about|discussed|focused on|went through|"
+    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s*)(we\s+(?:worked on|talked about|discussed|focused on|went through|"
     r"went over|covered|looked at|spoke about|chatted about)\b[^.!?\n]*)",
     re.IGNORECASE,
 )
@@ -510,6 +556,7 @@ _MONTHS = {
 _ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 _NUMERIC = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
 _DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?\s+(\d{4})\b")
+_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b")
 _MONTH_DAY = re.compile(r"\b([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 
 
@@ -525,6 +572,9 @@ def _date(raw: str) -> str | None:
             candidates.append((int(year), int(month), int(day)))
     candidates += [(int(y), _MONTHS.get(m, 0), int(d)) for d, m, y in _DAY_MONTH.findall(text)]
     candidates += [(int(y), _MONTHS.get(m, 0), int(d)) for m, d, y in _MONTH_DAY.findall(text)]
+    leftover = _TIME.sub(" ", _MONTH_DAY.sub(" ", _DAY_MONTH.sub(" ", _NUMERIC.sub(" ", _ISO.sub(" ", text)))))
+    if any(c.isdigit() for c in leftover):
+        return None  # "1 or 2 Dec 2026": another number we cannot place
     dates = set()
     for candidate in candidates:
         try:
@@ -583,24 +633,33 @@ def _value(found: _Found, question: Question) -> str | None:
 
 # --------------------------------------------------------------------------- deciding
 
+_MAX_ANSWERS = 10
+
 
 def _decide(found: list[_Found], form: Form) -> tuple[dict[str, Answer], dict[str, str]]:
+    by_key: dict[str, list[_Found]] = {}
+    for f in found:
+        if f.raw:
+            by_key.setdefault(f.key, []).append(f)
     answers: dict[str, Answer] = {}
     unclear: dict[str, str] = {}
     for question in form.questions:
-        mine = [f for f in found if f.key == question.key and f.raw]
+        mine = by_key.get(question.key, [])
         if question.type == "text" and not question.required:
             mine = [f for f in mine if not _says_nothing(f.raw)]
         # What was typed inside the quote counts only when nothing outside it answers the question.
         candidates = [f for f in mine if not f.quoted] or mine
         if not candidates:
             continue
-        values = {_comparable(_value(f, question)) for f in candidates}
-        raw = "\n".join(dict.fromkeys(f.raw for f in candidates))
-        if None in values or len(values) != 1:
+        raw = "\n".join(dict.fromkeys(f.raw for f in candidates[:_MAX_ANSWERS]))
+        if len(candidates) > _MAX_ANSWERS:  # the same question answered over and over: garbage, not a reply
+            unclear[question.key] = raw
+            continue
+        values = [_value(f, question) for f in candidates]
+        if None in values or len({_comparable(v) for v in values}) != 1:
             unclear[question.key] = raw
         else:
-            answers[question.key] = Answer(question.key, _value(candidates[0], question) or "", candidates[0].raw)
+            answers[question.key] = Answer(question.key, values[0] or "", candidates[0].raw)
     return answers, unclear
 
 

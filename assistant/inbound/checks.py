@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from assistant.db import one
+from assistant.inbound.auth import authority
 from assistant.inbound.chain import Inbound, Link
+from assistant.inbound.commands import is_command, is_confirmation
+from assistant.inbound.intro import is_intro_answer, is_intro_request
+from assistant.inbound.joining import is_join
 from assistant.mail.automatic import robot_reason
 from assistant.mail.tokens import token_in
 
@@ -42,6 +46,10 @@ def checkin_reply(inbound: Inbound) -> str | None:
 
 
 def sender_mismatch(inbound: Inbound) -> str | None:
+    """A token of ours under someone else's From (a forward, or a forgery) never acts for its owner."""
+    auth = authority(inbound)
+    if auth.token and not auth.token_is_sender:
+        return f"the reply token belongs to {auth.token['email']}, not {inbound.msg.from_addr}"
     checkin = inbound.found.get("checkin")
     if checkin:
         return f"check-in {checkin['id']} belongs to {checkin['participant_email']}, not {inbound.msg.from_addr}"
@@ -102,8 +110,13 @@ def _checkin_by_thread(inbound: Inbound) -> tuple[str, int] | None:
 CHAIN = [
     Link("automatic", automatic, "automatic"),
     Link("no_sender", no_sender, "no_sender"),
+    Link("confirmation", is_confirmation, "confirmation"),
+    Link("command", is_command, "command"),
+    Link("intro_answer", is_intro_answer, "intro_answer"),
     Link("checkin_reply", checkin_reply, "checkin_reply"),
+    Link("join", is_join, "join"),
     Link("sender_mismatch", sender_mismatch, "sender_mismatch"),
+    Link("intro_request", is_intro_request, "intro_request"),
     Link("reply_to_our_note", reply_to_our_note, "note_for_coordinator"),
     Link("known_sender", known_sender, "no_context"),
     Link("unknown_sender", unknown_sender, "unknown_sender"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -19,7 +20,10 @@ from assistant.forms import Form
 from assistant.inbound.chain import Inbound, classify
 from assistant.inbound.checkin import handle_checkin_reply
 from assistant.inbound.checks import CHAIN
+from assistant.inbound.commands import handle_command, handle_confirmation
 from assistant.inbound.errors import handle_other
+from assistant.inbound.intro import handle_intro_answer, handle_intro_request
+from assistant.inbound.joining import handle_join
 from assistant.inbound.notes import handle_note
 from assistant.mail.message import parse_message
 from assistant.outbox import Outbox
@@ -58,12 +62,21 @@ def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock:
     return outcome
 
 
+HANDLERS: dict[str, Callable[[Inbound], str]] = {
+    "checkin_reply": handle_checkin_reply,
+    "note_for_coordinator": handle_note,
+    "command": handle_command,
+    "confirmation": handle_confirmation,
+    "intro_answer": handle_intro_answer,
+    "intro_request": handle_intro_request,
+    "join": handle_join,
+}
+
+
 def handle(inbound: Inbound, outcome: str) -> str:
-    if outcome == "checkin_reply":
-        return handle_checkin_reply(inbound)
-    if outcome == "note_for_coordinator":
-        return handle_note(inbound)
-    return handle_other(inbound, outcome)
+    """The outcome's handler; outcomes without one are recorded and answered (or not) by errors.handle_other."""
+    handler = HANDLERS.get(outcome)
+    return handler(inbound) if handler else handle_other(inbound, outcome)
 
 
 def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: bytes) -> None:
@@ -76,6 +89,8 @@ def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: byt
         "error": None,
         "raw": raw[: config.limits.keep_raw_bytes],
     }
+    if inbound.found.get("erased"):  # "delete me" confirmed: not even this last message is kept
+        update.update({"from_addr": "", "subject": "", "raw": None, "reasons": "[]"})
     db["messages"].update(inbound.ledger_id, update)
 
 

@@ -31,7 +31,18 @@ class Envelope:
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
 
 
-def compose(rendered: Rendered, envelope: Envelope, message_id: str, date: datetime, program: str) -> EmailMessage:
+def compose(
+    rendered: Rendered,
+    envelope: Envelope,
+    message_id: str,
+    date: datetime,
+    program: str,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    images: Sequence[tuple[str, bytes]] = (),
+) -> EmailMessage:
+    """`attachments` are (filename, MIME type, bytes); with any, the message becomes multipart/mixed.
+    `images` are (Content-ID without <>, PNG bytes): the HTML part becomes multipart/related with each image
+    inline, for `<img src="cid:ID">`."""
     msg = EmailMessage()
     msg["From"] = _address(envelope.from_name, envelope.from_addr)
     msg["To"] = [_address(name, addr) for name, addr in envelope.to]
@@ -50,9 +61,16 @@ def compose(rendered: Rendered, envelope: Envelope, message_id: str, date: datet
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     msg[LOOP_HEADER] = clean(program)
     if envelope.unsubscribe:
-        msg["List-Unsubscribe"] = f"<mailto:{envelope.unsubscribe}?subject=stop>"
+        msg["List-Unsubscribe"] = f"<mailto:{envelope.unsubscribe}?subject=stop>"  # with the token: acts at once
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    if images:
+        html = msg.get_payload()[-1]
+        for cid, png in images:
+            html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
+    for filename, mime, data in attachments:
+        maintype, _, subtype = mime.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=clean(filename))
     return msg
 
 

@@ -133,6 +133,10 @@ def new_line_flags(lines: list[str]) -> list[bool]:
     flags = [False] * len(lines)
     i = 0
     while i < len(lines):
+        if not lines[i]:  # fast path (lines are right-stripped): a blank line is kept as it is
+            flags[i] = True
+            i += 1
+            continue
         depth, _ = split_quote(lines[i])
         if depth or is_footer(lines[i]):
             i += 1

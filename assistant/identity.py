@@ -1,0 +1,63 @@
+"""Who is who: reply tokens bound to a participant and a purpose, and the suppression list of erased addresses.
+
+A From header alone authorises nothing. Every mail to a participant carries a token in its Reply-To (and in its
+List-Unsubscribe address), so a reply proves it answers *our* mail to *that* person; the stored address must
+also match the sender. An erased address is kept only as a hash, so it is never mailed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.db import one
+from assistant.mail.tokens import new_token
+
+
+def token_for(db: Database, participant_id: int, purpose: str, entity_id: int | None, now: str) -> str:
+    """The token for this participant and purpose (and entity), created on first use."""
+    row = one(
+        db,
+        "SELECT token FROM reply_tokens WHERE participant_id = ? AND purpose = ? AND entity_id IS ?",
+        [participant_id, purpose, entity_id],
+    )
+    if row:
+        return row["token"]
+    token = new_token()
+    db["reply_tokens"].insert(
+        {
+            "token": token,
+            "participant_id": participant_id,
+            "purpose": purpose,
+            "entity_id": entity_id,
+            "created_at": now,
+        }
+    )
+    return token
+
+
+def token_owner(db: Database, token: str) -> dict[str, Any] | None:
+    """The token's row joined with its participant (email, status), or None for a token we never issued."""
+    return one(
+        db,
+        "SELECT t.token, t.purpose, t.entity_id, p.id AS participant_id, p.email, p.name, p.status"
+        " FROM reply_tokens t JOIN participants p ON p.id = t.participant_id WHERE t.token = ?",
+        [token],
+    )
+
+
+def address_hash(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def is_suppressed(db: Database, address: str) -> bool:
+    return bool(db.execute("SELECT 1 FROM suppressions WHERE hash = ?", [address_hash(address)]).fetchone())
+
+
+def suppress(db: Database, address: str, reason: str, now: str) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO suppressions (hash, reason, created_at) VALUES (?, ?, ?)",
+        [address_hash(address), reason, now],
+    )

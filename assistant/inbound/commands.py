@@ -1,0 +1,190 @@
+"""Participant commands by email: help, pause, pause until DATE, resume, stop, my data, delete me.
+
+A command is read only from the subject or the first lines a person newly wrote, never from quoted text, and only
+when the line is the command itself ("pause", "Pause until 2027-02-01.", "stop please"), so a sentence that merely
+contains the word is not taken for one. A reply token of the sender's own makes a command act at once; without
+one, the assistant first asks for confirmation at the stored address. "delete me" is always confirmed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from assistant.clock import iso
+from assistant.db import one, record_event
+from assistant.inbound.auth import authority
+from assistant.inbound.chain import Inbound
+from assistant.mail.reply_text import new_text
+from assistant.mail.tokens import new_token
+from assistant.outbox import Mail
+from assistant.privacy import erase, personal_data
+
+_POLITE = r"(?:\s+please)?[\s.!]*$"
+_PATTERNS = [
+    ("pause", re.compile(r"^pause(?:\s+(?:until|till|til)\s+(\d{4}-\d{2}-\d{2}))?" + _POLITE, re.I)),
+    ("resume", re.compile(r"^(?:resume|unpause|restart)" + _POLITE, re.I)),
+    ("stop", re.compile(r"^(?:stop|unsubscribe|leave)" + _POLITE, re.I)),
+    ("my data", re.compile(r"^(?:my data|send my data|what do you (?:know|have) about me\??)" + _POLITE, re.I)),
+    ("delete me", re.compile(r"^(?:delete me|forget me|erase me|delete my data)" + _POLITE, re.I)),
+    ("help", re.compile(r"^(?:help|commands|\?)" + _POLITE, re.I)),
+]
+_SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|tr)\s*:\s*)+", re.I)
+ACTS_AT_ONCE = {"help", "my data"}  # harmless even if forged: the answer goes to the stored address
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    until: date | None = None
+
+
+def parse_command(subject: str, text: str) -> Command | None:
+    """The command in the subject or the first three lines the person wrote, if the line is only a command."""
+    lines = [line.strip() for line in new_text(text).splitlines() if line.strip()][:3]
+    for line in [_SUBJECT_PREFIX.sub("", subject).strip(), *lines]:
+        for name, pattern in _PATTERNS:
+            found = pattern.match(line)
+            if found:
+                return _command(name, found)
+    return None
+
+
+def _command(name: str, found: re.Match[str]) -> Command | None:
+    if name == "pause" and found.group(1):
+        try:
+            return Command("pause", date.fromisoformat(found.group(1)))
+        except ValueError:
+            return None
+    return Command(name)
+
+
+def is_command(inbound: Inbound) -> str | None:
+    """Chain check: a known participant's command."""
+    command = parse_command(inbound.msg.subject, inbound.msg.text)
+    if command is None:
+        return None
+    person = one(inbound.db, "SELECT * FROM participants WHERE email = ?", [inbound.msg.from_addr])
+    if person is None:
+        return None
+    inbound.found["command"], inbound.found["person"] = command, person
+    return f"command {command.name!r} from participant {person['id']}"
+
+
+def handle_command(inbound: Inbound) -> str:
+    command, person = inbound.found["command"], inbound.found["person"]
+    trusted = authority(inbound).token_is_sender
+    if command.name in ACTS_AT_ONCE or (trusted and command.name != "delete me"):
+        return execute(inbound, person, command.name, {"until": command.until.isoformat() if command.until else None})
+    return ask_to_confirm(inbound, person, command)
+
+
+def ask_to_confirm(inbound: Inbound, person: dict[str, Any], command: Command) -> str:
+    """Mail the stored address (never Reply-To) a token; a reply carrying it from that address confirms."""
+    token = new_token()
+    payload = {"participant_id": person["id"], "until": command.until.isoformat() if command.until else None}
+    inbound.db["confirmations"].insert(
+        {
+            "token": token,
+            "address": person["email"],
+            "action": command.name,
+            "payload": json.dumps(payload),
+            "created_at": iso(inbound.now),
+        }
+    )
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"confirm:{inbound.msg.message_id}",
+            template="confirm_command",
+            to=[(person["name"], person["email"])],
+            context={"name": person["name"], "command": command.name, "until": payload["until"]},
+            reply_token=token,
+        )
+    )
+    inbound.reasons.append(f"no token of the sender's own: asked {person['email']} to confirm {command.name!r}")
+    return "confirmation_asked"
+
+
+def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict[str, Any]) -> str:
+    db, now = inbound.db, iso(inbound.now)
+    changes: dict[str, Any] = {
+        "pause": {"status": "paused", "paused_until": _until(payload.get("until"), inbound)},
+        "resume": {"status": "active", "paused_until": None},
+        "stop": {"status": "left", "paused_until": None},
+    }.get(action, {})
+    if changes:
+        db["participants"].update(person["id"], {**changes, "updated_at": now})
+    if action == "stop":
+        db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
+    record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
+    if action == "delete me":
+        erase(db, person, now, keep_ledger_id=inbound.ledger_id)  # no mail after this, as the request said
+        inbound.found["erased"] = True
+        return "erased"
+    context = {"until": payload.get("until")}
+    if action == "my data":
+        context["data"] = personal_data(db, person["id"])
+    _reply(inbound, person, action, context)
+    return "command_done"
+
+
+def _until(value: str | None, inbound: Inbound) -> str | None:
+    if not value:
+        return None
+    moment = inbound.now.astimezone(inbound.config.timezone).replace(
+        year=int(value[:4]), month=int(value[5:7]), day=int(value[8:10]), hour=0, minute=0, second=0, microsecond=0
+    )
+    return iso(moment)
+
+
+def _reply(inbound: Inbound, person: dict[str, Any], action: str, context: dict[str, Any]) -> None:
+    data = context.pop("data", None)
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"command:{inbound.msg.message_id}",
+            template="command_done",
+            to=[(person["name"], person["email"])],
+            context={"name": person["name"], "action": action, "data": data, **context},
+            in_reply_to=inbound.msg.message_id,
+            references=inbound.msg.references,
+            attachments=[("my-data.json", "application/json", json.dumps(data, indent=2, default=str).encode())]
+            if data is not None
+            else [],
+        )
+    )
+
+
+def is_confirmation(inbound: Inbound) -> str | None:
+    """Chain check: a reply carrying a confirmation token, from the address it was sent to."""
+    auth = authority(inbound)
+    if auth.token is not None:
+        return None  # confirmation tokens live in their own table, never in reply_tokens
+    from assistant.mail.tokens import token_in
+
+    token = token_in(inbound.msg.recipients, inbound.config.assistant.email)
+    row = one(inbound.db, "SELECT * FROM confirmations WHERE token = ? AND used_at IS NULL", [token]) if token else None
+    if row is None or row["address"] != inbound.msg.from_addr:
+        return None
+    inbound.found["confirmation"] = row
+    return f"confirms {row['action']!r} (asked {row['created_at']})"
+
+
+def handle_confirmation(inbound: Inbound) -> str:
+    row = inbound.found["confirmation"]
+    text = new_text(inbound.msg.text).strip().lower()
+    if text.startswith(("no", "cancel", "don't", "do not")):
+        inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
+        return "confirmation_declined"
+    inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
+    payload = json.loads(row["payload"])
+    if row["action"] in ("pause", "resume", "stop", "delete me"):
+        person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [payload["participant_id"]])
+        if person is None:
+            return "confirmation_stale"
+        return execute(inbound, person, row["action"], payload)
+    from assistant.inbound.intro import run_confirmed_request
+
+    return run_confirmed_request(inbound, payload)

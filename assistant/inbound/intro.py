@@ -1,0 +1,365 @@
+"""Coordinators' introduction requests, and mentors' answers to being asked.
+
+A request is `intro: mentee -> mentor, mentor2` lines (addresses, optionally with names), or a forwarded mail in
+which someone asks for a mentor (the forwarded sender is the mentee) with the coordinator's note naming the
+mentor. Unknown people are added from the names and addresses in the mail. Anything ambiguous gets a reply
+saying exactly what is missing; nothing is guessed. A request acts at once only when our own server says the
+coordinator's domain passed DMARC; otherwise the stored coordinator address is first asked to confirm it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+from typing import Any
+
+from assistant import introductions
+from assistant.clock import iso
+from assistant.db import one, record_event
+from assistant.inbound.auth import authority
+from assistant.inbound.chain import Inbound
+from assistant.mail.message import strict_address
+from assistant.mail.reply_text import new_text
+from assistant.mail.tokens import new_token
+from assistant.outbox import Mail
+
+_INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
+_FORWARD_START = re.compile(
+    r"^\s*(?:-{3,}\s*Forwarded message\s*-{3,}|Begin forwarded message:|-{3,}\s*Original Message\s*-{3,}"
+    r"|_{10,})\s*$",
+    re.I | re.M,
+)
+_FORWARD_FROM = re.compile(r"^\s*\*?From:\*?\s*(.+)$", re.I | re.M)
+_ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
+_INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
+_YES = re.compile(
+    r"^(?:yes|yep|yeah|sure|of course|absolutely|gladly|happy to|i'?d (?:be )?(?:happy|glad|love) to"
+    r"|i would (?:be )?(?:happy|glad|love) to|count me in|with pleasure|definitely)\b",
+    re.I,
+)
+_NO = re.compile(
+    r"^(?:no\b|nope\b|sorry\b|not (?:now|this time|at the moment|right now)|i can'?t\b|i cannot\b"
+    r"|unfortunately\b|i'?ll (?:have to )?pass\b|i (?:have to|must) (?:decline|pass)|decline\b)",
+    re.I,
+)
+_MORE = re.compile(
+    r"\b(?:tell me more|more (?:info|information|details)|who is (?:she|he|they)|what does .* want)\b"
+    r"|\?\s*$",
+    re.I,
+)
+
+
+# --- mentors' answers ------------------------------------------------------------------------------------
+
+
+def is_intro_answer(inbound: Inbound) -> str | None:
+    auth = authority(inbound)
+    if not (auth.token and auth.token["purpose"] == "intro_ask" and auth.token_is_sender):
+        return None
+    ask = introductions.ask_row(inbound.db, auth.token["entity_id"])
+    if ask is None:
+        return None
+    inbound.found["ask"] = ask
+    return f"{ask['mentor_email']} answers the ask {ask['id']} about introduction {ask['introduction_id']}"
+
+
+def classify_answer(text: str) -> str:
+    """yes, no, more ("tell me more", or a question) or unclear: only a clear first line counts."""
+    lines = [line.strip() for line in new_text(text).splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if _NO.match(first):
+        return "no"
+    if _YES.match(first):
+        return "yes"
+    if any(_MORE.search(line) for line in lines[:3]):
+        return "more"
+    return "unclear"
+
+
+def handle_intro_answer(inbound: Inbound) -> str:
+    ask, db, config, outbox, now = inbound.found["ask"], inbound.db, inbound.config, inbound.outbox, inbound.now
+    if ask["status"] != "asked":
+        inbound.reasons.append(f"the ask is already {ask['status']}")
+        return "intro_answer_late"
+    answer = classify_answer(inbound.msg.text)
+    inbound.reasons.append(f"read as {answer!r}")
+    record_event(
+        db, iso(now), f"intro_answer_{answer}", f"introduction:{ask['introduction_id']}", mentor=ask["mentor_email"]
+    )
+    if answer == "yes":
+        result = introductions.accept(db, config, outbox, ask, now)
+        if result == "at_capacity":
+            introductions.decline(db, config, outbox, ask, now, "skipped")
+        return f"intro_{result}"
+    if answer == "no":
+        introductions.decline(db, config, outbox, ask, now, "declined")
+        return "intro_declined"
+    _reply_to_mentor(inbound, ask, answer)
+    return "intro_tell_me_more" if answer == "more" else "intro_unclear"
+
+
+def _reply_to_mentor(inbound: Inbound, ask: dict[str, Any], answer: str) -> None:
+    config, msg = inbound.config, inbound.msg
+    if answer == "more":
+        to_mentee = config.introductions.tell_me_more == "mentee"
+        who = (
+            [(ask["mentee_name"], ask["mentee_email"])]
+            if to_mentee
+            else [(c.name, c.email) for c in config.coordinators]
+        )
+        inbound.outbox.enqueue(
+            Mail(
+                key=f"intro-more:{msg.message_id}",
+                template="intro_tell_me_more",
+                to=who,
+                context={
+                    "mentor_name": ask["mentor_name"],
+                    "mentee_name": ask["mentee_name"],
+                    "question": new_text(msg.text).strip(),
+                    "to_mentee": to_mentee,
+                },
+                reply_to_person=(ask["mentor_name"], ask["mentor_email"]),
+            )
+        )
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"intro-{answer}-ack:{msg.message_id}",
+            template="intro_answer_ack",
+            to=[(ask["mentor_name"], ask["mentor_email"])],
+            context={
+                "name": ask["mentor_name"],
+                "answer": answer,
+                "mentee_name": ask["mentee_name"],
+                "to_mentee": config.introductions.tell_me_more == "mentee",
+            },
+            reply_token=(authority(inbound).token or {}).get("token"),
+            in_reply_to=msg.message_id,
+            references=msg.references,
+        )
+    )
+
+
+# --- coordinators' requests ------------------------------------------------------------------------------
+
+
+def is_intro_request(inbound: Inbound) -> str | None:
+    auth = authority(inbound)
+    if auth.coordinator is None:
+        return None
+    text = inbound.msg.text
+    if not (_INTRO_LINE.search(new_text(text)) or _FORWARD_START.search(text) or _INTRODUCE.search(text)):
+        return None
+    return f"an introduction request from coordinator {auth.coordinator.email}"
+
+
+def handle_intro_request(inbound: Inbound) -> str:
+    request = parse_request(inbound)
+    auth = authority(inbound)
+    if request.get("problems"):
+        _reply_to_coordinator(inbound, "intro_request_unclear", request)
+        return "intro_request_unclear"
+    if not auth.verified_coordinator:
+        return _confirm_request(inbound, request)
+    return run_request(inbound, request)
+
+
+def _confirm_request(inbound: Inbound, request: dict[str, Any]) -> str:
+    """No DMARC pass from our server: the stored coordinator address must confirm (never the Reply-To)."""
+    coordinator = authority(inbound).coordinator
+    assert coordinator is not None
+    token = new_token()
+    payload = {**request, "coordinator": coordinator.email, "message_id": inbound.msg.message_id}
+    inbound.db["confirmations"].insert(
+        {
+            "token": token,
+            "address": coordinator.email,
+            "action": "intro_request",
+            "payload": json.dumps(payload),
+            "created_at": iso(inbound.now),
+        }
+    )
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"confirm:{inbound.msg.message_id}",
+            template="confirm_intro_request",
+            to=[(coordinator.name, coordinator.email)],
+            context={"request": request},
+            reply_token=token,
+        )
+    )
+    inbound.reasons.append("no DMARC pass from our own server: asked the coordinator's stored address to confirm")
+    return "confirmation_asked"
+
+
+def run_confirmed_request(inbound: Inbound, payload: dict[str, Any]) -> str:
+    return run_request(inbound, payload, coordinator=payload["coordinator"], message_id=payload.get("message_id"))
+
+
+def run_request(
+    inbound: Inbound, request: dict[str, Any], coordinator: str | None = None, message_id: str | None = None
+) -> str:
+    db, now = inbound.db, inbound.now
+    coordinator = coordinator or inbound.msg.from_addr
+    mentee_id = _participant(inbound, request["mentee"], "mentee")
+    mentor_ids = [_participant(inbound, mentor, "mentor") for mentor in request["mentors"]]
+    intro_id = introductions.start(
+        db,
+        inbound.config,
+        inbound.outbox,
+        mentee_id,
+        mentor_ids,
+        coordinator,
+        request.get("note", ""),
+        message_id or inbound.msg.message_id,
+        now,
+    )
+    asked = one(
+        db,
+        "SELECT m.name, m.email FROM intro_asks a JOIN participants m ON m.id = a.mentor_id"
+        " WHERE a.introduction_id = ? AND a.status = 'asked'",
+        [intro_id],
+    )
+    _reply_to_coordinator(inbound, "intro_request_ack", {**request, "asked": asked}, coordinator)
+    return "intro_started"
+
+
+def _participant(inbound: Inbound, person: dict[str, str], role: str) -> int:
+    """The participant with this address, added (from the mail's name) when new."""
+    row = one(inbound.db, "SELECT id, role FROM participants WHERE email = ?", [person["email"]])
+    if row:
+        if row["role"] != role and row["role"] != "both":
+            inbound.db["participants"].update(row["id"], {"role": "both", "updated_at": iso(inbound.now)})
+        return row["id"]
+    at = iso(inbound.now)
+    return (
+        inbound.db["participants"]
+        .insert(
+            {
+                "email": person["email"],
+                "name": person.get("name", ""),
+                "role": role,
+                "status": "active",
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+        .last_pk
+    )
+
+
+def _reply_to_coordinator(inbound: Inbound, template: str, request: dict[str, Any], to: str | None = None) -> None:
+    address = to or inbound.msg.from_addr
+    coordinator = next((c for c in inbound.config.coordinators if c.email == address), None)
+    if coordinator is None:
+        return
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"{template}:{inbound.msg.message_id}",
+            template=template,
+            to=[(coordinator.name, coordinator.email)],
+            context={
+                "request": request,
+                "problems": request.get("problems", []),
+                "suggestions": request.get("suggestions", []),
+            },
+            in_reply_to=inbound.msg.message_id if to is None else None,
+            references=inbound.msg.references if to is None else (),
+        )
+    )
+
+
+def parse_request(inbound: Inbound) -> dict[str, Any]:
+    """{mentee, mentors, note} or {problems, suggestions}: what the coordinator asked for, or what is missing."""
+    text = inbound.msg.text
+    own = new_text(text)
+    lines = _INTRO_LINE.findall(own)
+    note = "\n".join(line for line in own.splitlines() if not _INTRO_LINE.match(line)).strip()
+    if lines:
+        return _from_intro_lines(inbound, lines, note)
+    return _from_forward(inbound, text, note)
+
+
+def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str) -> dict[str, Any]:
+    problems: list[str] = []
+    mentee_text, mentors_text = lines[0]
+    mentee = _person(inbound, mentee_text, ("mentee", "both"), "the mentee", problems)
+    mentors = [
+        _person(inbound, part, ("mentor", "both"), "a mentor", problems)
+        for part in re.split(r"\s*(?:,|;|\bthen\b)\s*", mentors_text)
+        if part.strip()
+    ]
+    return _result(inbound, mentee, [m for m in mentors if m], note, problems)
+
+
+def _from_forward(inbound: Inbound, text: str, note: str) -> dict[str, Any]:
+    problems: list[str] = []
+    start = _FORWARD_START.search(text)
+    mentee = None
+    if start:
+        sender = _FORWARD_FROM.search(text, start.end())
+        mentee = _person(inbound, sender.group(1), ("mentee", "both"), "the mentee", problems) if sender else None
+    names_in_note = [n for n in _ADDRESS.findall(note)]
+    mentors = [_person(inbound, a, ("mentor", "both"), "a mentor", problems) for a in names_in_note]
+    mentors += _mentors_named(inbound, note, problems) if not mentors else []
+    if mentee is None and not problems:
+        problems.append("who the mentee is: forward her own email, or write `intro: mentee@… -> mentor@…`")
+    return _result(inbound, mentee, [m for m in mentors if m], note, problems)
+
+
+def _mentors_named(inbound: Inbound, note: str, problems: list[str]) -> list[dict[str, str]]:
+    """'introduce Maya to Dana': a first name that matches exactly one mentor is that mentor."""
+    found = re.search(r"\bto\s+([A-Z][\w'-]+)", note)
+    if not found:
+        return []
+    rows = list(
+        inbound.db.query(
+            "SELECT name, email FROM participants WHERE role IN ('mentor', 'both')"
+            " AND status = 'active' AND (name = ? OR name LIKE ?)",
+            [found.group(1), f"{found.group(1)} %"],
+        )
+    )
+    if len(rows) == 1:
+        return [dict(rows[0])]
+    if len(rows) > 1:
+        problems.append(f"which {found.group(1)}: " + ", ".join(f"{r['name']} <{r['email']}>" for r in rows))
+    return []
+
+
+def _person(
+    inbound: Inbound, text: str, roles: tuple[str, ...], what: str, problems: list[str]
+) -> dict[str, str] | None:
+    name, address = strict_address(text.strip())
+    if not address:
+        found = _ADDRESS.findall(text)
+        if len(found) == 1:
+            name, address = email.utils.parseaddr(text)[0], found[0].lower()
+    if address:
+        known = one(inbound.db, "SELECT name FROM participants WHERE email = ?", [address])
+        return {"name": (known or {}).get("name") or name or "", "email": address}
+    problems.append(f"an email address for {what} (I read {text.strip()[:60]!r})")
+    return None
+
+
+def _result(
+    inbound: Inbound, mentee: dict[str, str] | None, mentors: list[dict[str, str]], note: str, problems: list[str]
+) -> dict[str, Any]:
+    if mentee and not mentors and not problems:
+        problems.append("which mentor to ask first (one address, or several in order: the mentee's wish list)")
+    if mentee and any(m["email"] == mentee["email"] for m in mentors):
+        problems.append("a mentor other than the mentee herself")
+    result: dict[str, Any] = {"mentee": mentee, "mentors": mentors, "note": note[:2000]}
+    if problems:
+        result["problems"] = problems
+        result["suggestions"] = _suggestions(inbound, mentee)
+    return result
+
+
+def _suggestions(inbound: Inbound, mentee: dict[str, str] | None) -> list[dict[str, Any]]:
+    """Mentors with room, for the coordinator to choose from (the digest ranks them properly)."""
+    rows = inbound.db.query(
+        "SELECT m.name, m.email, m.skills, m.capacity, (SELECT count(*) FROM pairings p WHERE p.mentor_id = m.id"
+        " AND p.status = 'active') AS taken FROM participants m WHERE m.role IN ('mentor', 'both')"
+        " AND m.status = 'active' ORDER BY m.name"
+    )
+    return [dict(r) for r in rows if r["capacity"] is None or r["taken"] < r["capacity"]][:5]

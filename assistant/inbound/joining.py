@@ -1,0 +1,123 @@
+"""Joining by email: someone writes "join", gets a short profile form, and replies to it like a check-in.
+
+The new person is `pending` until the profile names a role; then they are active and the coordinators are told,
+so that a person, not the assistant, decides on a match.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant.checkins import numbered
+from assistant.clock import iso
+from assistant.db import one, record_event
+from assistant.forms import Form, load_form
+from assistant.identity import token_for
+from assistant.inbound.answers import read_answers
+from assistant.inbound.auth import authority
+from assistant.inbound.chain import Inbound
+from assistant.mail.reply_text import new_text
+from assistant.outbox import Mail
+
+_JOIN = re.compile(r"^(?:join|sign me up|i(?:'d| would) like to join(?: the program(?:me)?)?|subscribe)[\s.!]*$", re.I)
+_ROLE = re.compile(r"\b(both|mentor|mentee)\b", re.I)
+
+
+def profile_form(inbound: Inbound) -> Form:
+    return load_form(inbound.config.templates / "forms" / "profile.yaml")
+
+
+def is_join(inbound: Inbound) -> str | None:
+    auth = authority(inbound)
+    if auth.token and auth.token["purpose"] == "join" and auth.token_is_sender:
+        inbound.found["joining"] = auth.token
+        return "a reply to the joining form"
+    if auth.coordinator or one(inbound.db, "SELECT 1 AS x FROM participants WHERE email = ?", [inbound.msg.from_addr]):
+        return None
+    lines = [line.strip() for line in new_text(inbound.msg.text).splitlines() if line.strip()][:2]
+    subject = re.sub(r"^\s*(re|fwd?)\s*:\s*", "", inbound.msg.subject, flags=re.I).strip()
+    if any(_JOIN.match(line) for line in [subject, *lines]):
+        return "asks to join"
+    return None
+
+
+def handle_join(inbound: Inbound) -> str:
+    if "joining" in inbound.found:
+        return _profile_reply(inbound, inbound.found["joining"])
+    at = iso(inbound.now)
+    person_id = (
+        inbound.db["participants"]
+        .insert(
+            {
+                "email": inbound.msg.from_addr,
+                "name": inbound.msg.from_name,
+                "status": "pending",
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+        .last_pk
+    )
+    _send_form(inbound, person_id, inbound.msg.from_name, inbound.msg.from_addr, None)
+    record_event(inbound.db, at, "join_asked", f"participant:{person_id}")
+    return "join_form_sent"
+
+
+def _send_form(inbound: Inbound, person_id: int, name: str, address: str, keys: list[str] | None) -> None:
+    token = token_for(inbound.db, person_id, "join", None, iso(inbound.now))
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"join-form:{inbound.msg.message_id}",
+            template="join_form",
+            to=[(name, address)],
+            context={"name": name, "questions": numbered(profile_form(inbound), keys), "again": keys is not None},
+            reply_token=token,
+            in_reply_to=inbound.msg.message_id,
+            references=inbound.msg.references,
+        )
+    )
+
+
+def _profile_reply(inbound: Inbound, token: dict[str, Any]) -> str:
+    reading = read_answers(inbound.msg.text, profile_form(inbound))
+    values = {key: answer.value for key, answer in reading.answers.items()}
+    changes: dict[str, Any] = {k: values[k][:2000] for k in ("goals", "skills", "industry") if values.get(k)}
+    role = _ROLE.findall(values.get("role", ""))
+    if len({r.lower() for r in role}) == 1:
+        changes["role"] = role[0].lower()
+    zone = values.get("timezone", "").strip()
+    if zone and _valid_zone(zone):
+        changes["timezone"] = zone
+    if values.get("capacity"):
+        changes["capacity"] = int(values["capacity"])
+    person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [token["participant_id"]]) or {}
+    if "role" not in changes:
+        _send_form(inbound, person["id"], person["name"], person["email"], ["role"])
+        return "join_form_sent"
+    was_pending = person.get("status") == "pending"
+    inbound.db["participants"].update(person["id"], {**changes, "status": "active", "updated_at": iso(inbound.now)})
+    if was_pending:
+        _tell_coordinators(inbound, {**person, **changes})
+    return "joined" if was_pending else "profile_updated"
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name
+
+
+def _tell_coordinators(inbound: Inbound, person: dict[str, Any]) -> None:
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"new-participant:{person['id']}",
+            template="new_participant",
+            to=[(c.name, c.email) for c in inbound.config.coordinators],
+            context={"person": person},
+            reply_to_person=(person["name"], person["email"]),
+        )
+    )

@@ -1,0 +1,259 @@
+"""SMTP sender: one connection per drain, SSL or STARTTLS (verified), AUTH, a send rate and a per-recipient cap.
+
+How failures map to the outbox (SendError in transport/base.py):
+  connect, AUTH, network error before end-of-data, any 4xx  → SendError: retried with backoff until the deadline
+  5xx to MAIL FROM or DATA                                   → SendError(permanent): failed
+  5xx to every RCPT                                          → SendError(permanent, rejected=them): failed, bounced
+  some RCPTs refused, others accepted                        → the message goes to the accepted ones and counts as
+      sent (resending would duplicate it for them); each refusal is logged and recorded as an event, and the 5xx
+      ones are reported to `on_refused` (the factory marks those addresses bounced)
+  timeout or disconnect after the end-of-data dot was written → SendError(uncertain): never resent automatically
+  over per_recipient_per_day                                 → SendError: retried later
+
+The connection opens on the first send and stays open until `close()`; a connection the server dropped between
+drains is reopened once, transparently, before anything was sent on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from assistant.clock import Clock, iso
+from assistant.config import ConfigError, SmtpConfig
+from assistant.db import record_event
+from assistant.transport.base import SendError
+from assistant.transport.imap import secret_from_env, tls_context
+
+log = logging.getLogger(__name__)
+TIMEOUT = 60.0
+CRLF = b"\r\n"
+_EOL = re.compile(rb"\r\n|\r(?!\n)|\n")
+_DOT = re.compile(rb"(?m)^\.")
+
+Refused = dict[str, tuple[int, str]]
+
+
+class SmtpOutbound:
+    def __init__(
+        self,
+        config: SmtpConfig,
+        db: Database | None = None,
+        clock: Clock | None = None,
+        *,
+        timeout: float = TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        on_refused: Callable[[Refused], None] | None = None,
+        exempt: Collection[str] = (),
+    ):
+        self.config, self.db, self.clock = config, db, clock or Clock()
+        self.timeout, self.sleep, self.monotonic, self.on_refused = timeout, sleep, monotonic, on_refused
+        self.exempt = {a.lower() for a in exempt}  # e.g. the coordinators: escalations may exceed the daily cap
+        self.password: str | None = None
+        if config.username:
+            if not config.password_env:
+                raise ConfigError("outbound", None, "an SMTP `username` needs `password_env` (the password's variable)")
+            self.password = secret_from_env(
+                "outbound.password_env", config.password_env, f"the SMTP password for {config.username}"
+            )
+        self.smtp: smtplib.SMTP | None = None
+        self._fresh = False  # opened for this message: a failure on it is not a stale connection
+        self._broken: SendError | None = None  # connecting failed in this drain: do not try again for every row
+        self._next_at = 0.0
+        self._sent_today: Counter[str] | None = None
+        self._day_start: datetime | None = None
+        self.last_refused: Refused = {}
+
+    # ---- Outbound protocol --------------------------------------------------------------------------------------
+
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+        recipients = [r.strip() for r in recipients if r.strip()]
+        if not recipients:
+            raise SendError("no recipients", permanent=True)
+        self._check_cap(recipients)
+        self._pace()
+        self.last_refused = {}
+        for attempt in (1, 2):
+            smtp = self._connection()
+            try:
+                accepted = self._envelope(smtp, sender, recipients)
+                break
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                self._drop()
+                if attempt == 2 or self._fresh:
+                    raise SendError(f"SMTP connection lost before the message was sent: {exc}") from None
+                log.debug("SMTP connection was stale (%s); reconnecting", exc)
+        self._data(smtp, raw)
+        self._count(accepted)
+        if self.last_refused:
+            self._report_refused(raw)
+
+    def close(self) -> None:
+        """End the connection (QUIT); the next send opens a new one."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+        self.smtp, self._broken, self._sent_today = None, None, None
+
+    # ---- the conversation ---------------------------------------------------------------------------------------
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._broken is not None:
+            raise self._broken
+        if self.smtp is not None:
+            self._fresh = False
+            return self.smtp
+        config = self.config
+        try:
+            if config.tls == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    config.host, config.port, timeout=self.timeout, context=tls_context(config.ca_file)
+                )
+            else:
+                smtp = smtplib.SMTP(config.host, config.port, timeout=self.timeout)
+                if config.tls == "starttls":
+                    smtp.starttls(context=tls_context(config.ca_file))
+            smtp.ehlo_or_helo_if_needed()
+            if config.username and self.password is not None:
+                smtp.login(config.username, self.password)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._broken = SendError(f"cannot connect to SMTP {config.host}:{config.port}: {exc}")
+            log.warning("%s (the rest of this drain waits for the next one)", self._broken)
+            raise self._broken from None
+        self.smtp, self._fresh = smtp, True
+        return smtp
+
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipients: list[str]) -> list[str]:
+        """MAIL FROM and RCPT TO; returns the accepted recipients, or raises SendError when nobody can get it."""
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            self._rset(smtp)
+            raise SendError(f"MAIL FROM refused: {code} {_text(reply)}", permanent=code >= 500)
+        accepted, refused = [], {}
+        for rcpt in recipients:
+            code, reply = smtp.rcpt(rcpt)
+            if code in (250, 251):
+                accepted.append(rcpt)
+            else:
+                refused[rcpt] = (code, _text(reply))
+        self.last_refused = refused
+        if not accepted:
+            self._rset(smtp)
+            hard = [r for r, (code, _) in refused.items() if code >= 500]
+            detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
+            raise SendError(f"every recipient refused: {detail}", permanent=len(hard) == len(refused), rejected=hard)
+        return accepted
+
+    def _data(self, smtp: smtplib.SMTP, raw: bytes) -> None:
+        """DATA, the message, the dot. Anything going wrong after the dot was written makes the delivery uncertain."""
+        try:
+            code, reply = smtp.docmd("DATA")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise SendError(f"SMTP connection lost before the message was sent: {exc}") from None
+        if code != 354:
+            self._rset(smtp)
+            raise SendError(f"DATA refused: {code} {_text(reply)}", permanent=code >= 500)
+        payload = _DOT.sub(b"..", _EOL.sub(CRLF, raw))
+        if not payload.endswith(CRLF):
+            payload += CRLF
+        try:  # one write: a separate small write for the dot would wait on delayed ACKs (Nagle), ~40 ms a message
+            smtp.send(payload + b"." + CRLF)
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:  # not all written, so no final dot: discarded
+            self._drop()
+            raise SendError(f"SMTP connection lost while sending the message: {exc}") from None
+        try:
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise SendError(f"no reply after end-of-data (it may have been accepted): {exc}", uncertain=True) from None
+        if code != 250:
+            self._rset(smtp)
+            raise SendError(f"message refused after DATA: {code} {_text(reply)}", permanent=code >= 500)
+
+    def _rset(self, smtp: smtplib.SMTP) -> None:
+        try:
+            smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.close()
+        self.smtp = None
+
+    # ---- pacing, caps, refusals ---------------------------------------------------------------------------------
+
+    def _pace(self) -> None:
+        """At most rate_per_minute messages a minute, evenly spaced; up to one second's worth may go at once."""
+        interval = 60.0 / self.config.rate_per_minute
+        burst = max(1.0, self.config.rate_per_minute / 60)
+        now = self.monotonic()
+        self._next_at = max(self._next_at, now - (burst - 1) * interval)
+        if self._next_at > now:
+            self.sleep(self._next_at - now)
+        self._next_at += interval
+
+    def _check_cap(self, recipients: list[str]) -> None:
+        """per_recipient_per_day: counted from the outbox (sent or uncertain in the last 24 h), then in memory."""
+        now = self.clock.now()
+        if self._sent_today is None or self._day_start is None or now - self._day_start > timedelta(hours=1):
+            self._sent_today, self._day_start = self._load_counts(now), now
+        cap = self.config.per_recipient_per_day
+        over = [r for r in recipients if r.lower() not in self.exempt and self._sent_today[r.lower()] >= cap]
+        if over:
+            raise SendError(f"per_recipient_per_day ({cap}) reached for {', '.join(over)}; will try again later")
+
+    def _load_counts(self, now: datetime) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        if self.db is None:
+            return counts
+        since = iso(now - timedelta(days=1))
+        for (to_addr,) in self.db.execute(
+            "SELECT to_addr FROM outbox WHERE status IN ('sent', 'uncertain') AND coalesce(sent_at, sending_at) >= ?",
+            (since,),
+        ).fetchall():
+            counts.update(a.strip().lower() for a in to_addr.split(",") if a.strip())
+        return counts
+
+    def _count(self, accepted: list[str]) -> None:
+        if self._sent_today is not None:
+            self._sent_today.update(a.lower() for a in accepted)
+
+    def _report_refused(self, raw: bytes) -> None:
+        refused = self.last_refused
+        detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
+        log.warning("sent, but some recipients were refused: %s", detail)
+        if self.db is not None:
+            message_id = _header(raw, b"Message-ID")
+            record_event(
+                self.db,
+                iso(self.clock.now()),
+                "recipients_refused",
+                f"message:{message_id}",
+                refused={r: f"{c} {t}" for r, (c, t) in refused.items()},
+            )
+        if self.on_refused is not None:
+            self.on_refused(refused)
+
+
+def _text(reply: bytes | str) -> str:
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).replace("\n", " ")[:300]
+
+
+def _header(raw: bytes, name: bytes) -> str:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    for line in head.splitlines():
+        if line.lower().startswith(name.lower() + b":"):
+            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
+    return ""

@@ -1,0 +1,205 @@
+"""Introductions by email, double opt-in (the mentor first, privately), and joining by email."""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from assistant.clock import FixedClock
+from assistant.replies import reply
+from tests.conftest import Program, at
+
+GRACE = ("Grace Hopper", "grace@example.org")
+DANA = ("Dana Okafor", "dana.okafor@example.org")
+PRIYA = ("Priya Raman", "priya.raman@example.org")
+MAYA = ("Maya Patel", "maya.patel@example.org")
+ZOE = ("Zoe Mensah", "zoe.mensah@example.net")  # new to the program: added from the request
+TRUSTED = "Authentication-Results: mx.example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org"
+
+
+@pytest.fixture
+def trusting(tmp_path: Path) -> Iterator[Program]:
+    """A program whose mail server (mx.example.org) vouches for DMARC in Authentication-Results."""
+    program = Program(tmp_path, FixedClock(at("2026-11-30T12:00")))
+    text = program.config_path.read_text().replace(
+        "address: mentoring@example.org}", "address: mentoring@example.org, authserv_id: mx.example.org}"
+    )
+    program.config_path.write_text(text)
+    from assistant.app import App
+    from assistant.config import load_config
+
+    program.config = load_config(program.config_path)
+    program.app = App(program.config, program.clock, program.db)
+    yield program
+    program.app.close()
+
+
+def _mail(sender: tuple[str, str], body: str, subject: str = "Introduction", headers: str = "") -> bytes:
+    message = EmailMessage()
+    message["From"] = f"{sender[0]} <{sender[1]}>"
+    message["To"] = "mentoring@example.org"
+    message["Subject"] = subject
+    message["Message-ID"] = email.utils.make_msgid(domain="example.org")
+    message.set_content(body)
+    return (headers + "\n").encode() + message.as_bytes() if headers else message.as_bytes()
+
+
+def _sent_templates(program: Program, address: str) -> list[str]:
+    """What the introduction flow sent to this address (the monthly check-ins go on beside it)."""
+    return [
+        r["template"] for r in program.outbox() if address in r["to_addr"] and not r["template"].startswith("checkin")
+    ]
+
+
+def test_the_whole_flow_decline_then_yes_after_a_reminder(trusting: Program) -> None:
+    program = trusting
+    program.deliver(
+        _mail(
+            GRACE,
+            "intro: Zoe Mensah <zoe.mensah@example.net> -> dana.okafor@example.org, priya.raman@example.org\n\n"
+            "Zoe is preparing her promotion case.",
+            headers=TRUSTED,
+        )
+    )
+    program.run("2026-11-30T13:00")
+    assert _sent_templates(program, DANA[1]) == ["intro_ask"]
+    assert _sent_templates(program, ZOE[1]) == []  # the mentee hears nothing until a yes
+    assert "intro_request_ack" in _sent_templates(program, GRACE[1])
+    ask = program.last_to(DANA[1], "intro_ask")
+    assert b"promotion case" in ask
+
+    program.deliver(reply(ask, DANA, "Sorry, not this time - I'm travelling a lot."))
+    program.run("2026-11-30T15:00")
+    assert "intro_decline_thanks" in _sent_templates(program, DANA[1])
+    assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
+    assert _sent_templates(program, ZOE[1]) == []
+
+    program.run("2026-12-05T16:00")  # five days of silence: one reminder
+    assert _sent_templates(program, PRIYA[1]) == ["intro_ask", "intro_ask_reminder"]
+    program.deliver(reply(program.last_to(PRIYA[1], "intro_ask_reminder"), PRIYA, "Yes, happy to!"))
+    program.run("2026-12-06T10:00")
+    [intro] = [r for r in program.outbox(template="introduction")]
+    assert PRIYA[1] in intro["to_addr"] and ZOE[1] in intro["to_addr"] and GRACE[1] in intro["to_addr"]
+    assert b"you drive the relationship" in intro["raw"]
+    assert not any(b"Dana" in r["raw"] for r in program.outbox() if ZOE[1] in r["to_addr"])
+    pairing = program.db.execute(
+        "SELECT p.status FROM pairings p JOIN participants m ON m.id = p.mentor_id WHERE m.email = ?"
+        " AND p.mentee_id = (SELECT id FROM participants WHERE email = ?)",
+        [PRIYA[1], ZOE[1]],
+    ).fetchone()
+    assert pairing[0] == "active"
+    program.run("2027-01-01T09:05")
+    prompts = program.outbox(template="checkin_prompt")
+    assert any(b"mentoring with Priya Raman" in r["raw"] for r in prompts if r["to_addr"] == ZOE[1])
+
+
+def test_no_answer_moves_on_and_declined_by_everyone_tells_the_coordinator(trusting: Program) -> None:
+    program = trusting
+    program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> dana.okafor@example.org", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    program.run("2026-12-05T13:00")
+    program.run("2026-12-10T13:00")
+    assert "intro_declined_all" in _sent_templates(program, GRACE[1])
+    assert _sent_templates(program, MAYA[1]) == []
+
+
+def test_tell_me_more_goes_to_the_coordinator(trusting: Program) -> None:
+    program = trusting
+    program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> dana.okafor@example.org", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    program.deliver(reply(program.last_to(DANA[1], "intro_ask"), DANA, "Tell me more - what stage is she at?"))
+    program.run("2026-11-30T14:00")
+    [more] = program.outbox(template="intro_tell_me_more")
+    assert more["to_addr"] == GRACE[1] and b"what stage is she at" in more["raw"]
+    assert b"Reply-To: Dana Okafor <dana.okafor@example.org>" in more["raw"]
+
+
+def test_a_mentor_at_capacity_is_skipped(trusting: Program) -> None:
+    program = trusting
+    program.db.execute("UPDATE participants SET capacity = 1 WHERE email = ?", [DANA[1]])  # already mentors Maya
+    program.deliver(
+        _mail(
+            GRACE,
+            "intro: lena.fischer@example.org -> dana.okafor@example.org, priya.raman@example.org",
+            headers=TRUSTED,
+        )
+    )
+    program.run("2026-11-30T13:00")
+    assert _sent_templates(program, DANA[1]) == []
+    assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
+
+
+def test_a_forwarded_request_adds_the_new_mentee(trusting: Program) -> None:
+    program = trusting
+    body = (
+        "Could you introduce her to Dana? She's moving into product.\n\n"
+        "---------- Forwarded message ---------\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
+        "Date: Mon, 30 Nov 2026 at 09:12\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n\n"
+        "Hi Grace, I'd love a mentor who has moved from engineering into product management.\n"
+    )
+    program.deliver(_mail(GRACE, body, subject="Fwd: Looking for a mentor", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    row = program.db.execute("SELECT name, role FROM participants WHERE email = 'zoe.mensah@example.net'").fetchone()
+    assert tuple(row) == ("Zoe Mensah", "mentee")
+    assert _sent_templates(program, DANA[1]) == ["intro_ask"]
+
+
+def test_an_ambiguous_request_gets_a_question_not_a_guess(trusting: Program) -> None:
+    program = trusting
+    program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> someone good in product", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    [question] = program.outbox(template="intro_request_unclear")
+    assert b"an email address for a mentor" in question["raw"]
+    assert program.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+
+
+def test_a_spoofed_coordinator_executes_nothing_and_the_real_one_is_asked(program: Program) -> None:
+    program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> priya.raman@example.org"))
+    program.run("2026-11-30T13:00")
+    assert program.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+    confirm = program.last_to(GRACE[1], "confirm_intro_request")
+    program.deliver(reply(confirm, GRACE, "yes"))
+    program.run("2026-11-30T14:00")
+    assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
+
+
+def test_a_forged_authentication_results_below_ours_is_ignored(trusting: Program) -> None:
+    forged = "Authentication-Results: mx.example.org; dmarc=fail header.from=example.org\n" + TRUSTED
+    trusting.deliver(_mail(GRACE, "intro: maya.patel@example.org -> priya.raman@example.org", headers=forged))
+    trusting.run("2026-11-30T13:00")
+    assert trusting.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+    assert trusting.outbox(template="confirm_intro_request")
+
+
+def test_a_tricky_from_never_authenticates_as_the_coordinator(trusting: Program) -> None:
+    raw = _mail(("x", "x@example.net"), "intro: maya.patel@example.org -> priya.raman@example.org", headers=TRUSTED)
+    raw = raw.replace(b"From: x <x@example.net>", b"From: grace@example.org)<evil@attacker.example>")
+    trusting.deliver(raw)
+    trusting.run("2026-11-30T13:00")
+    assert trusting.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+    assert trusting.outbox(template="confirm_intro_request") == []
+
+
+def test_joining_by_email(program: Program) -> None:
+    program.deliver(_mail(("Zoe Mensah", "zoe.mensah@example.net"), "Join", subject="join"))
+    program.run("2026-11-30T13:00")
+    form = program.last_to("zoe.mensah@example.net", "join_form")
+    assert b"1. Would you like to be a mentor, a mentee, or both?" in form
+    program.deliver(
+        reply(
+            form,
+            ("Zoe Mensah", "zoe.mensah@example.net"),
+            "1. mentee\n2. moving from engineering into product\n4. software\n5. Europe/Paris",
+        )
+    )
+    program.run("2026-11-30T14:00")
+    row = program.db.execute(
+        "SELECT role, status, goals, timezone FROM participants WHERE email = 'zoe.mensah@example.net'"
+    ).fetchone()
+    assert tuple(row) == ("mentee", "active", "moving from engineering into product", "Europe/Paris")
+    [news] = program.outbox(template="new_participant")
+    assert news["to_addr"] == GRACE[1] and b"moving from engineering into product" in news["raw"]
