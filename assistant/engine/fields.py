@@ -147,7 +147,35 @@ PARTICIPANT = Entity(
     settable={k: v for k, v in _STATUS.items() if k == "participant.status"},
 )
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in (CHECKIN, PAIRING, PARTICIPANT)}
+_ASKS = "(SELECT count(*) FROM intro_asks a WHERE a.introduction_id = i.id{where})"
+
+INTRODUCTION = Entity(
+    name="introduction",
+    source="introductions i JOIN participants e ON e.id = i.mentee_id",
+    key="i.id",
+    fields={
+        "introduction.id": Field("i.id", "number"),
+        "introduction.status": Field("i.status"),
+        "introduction.coordinator": Field("i.coordinator"),
+        "introduction.created_at": Field("i.created_at", "time"),
+        "introduction.updated_at": Field("i.updated_at", "time"),
+        "introduction.days_open": _days_since("i.created_at"),
+        "introduction.mentors_asked": Field(_ASKS.format(where=" AND a.status != 'waiting'"), "number"),
+        "introduction.mentors_left": Field(_ASKS.format(where=" AND a.status IN ('waiting', 'asked')"), "number"),
+        "mentee.id": Field("e.id", "number"),
+        **_person("e", "mentee"),
+    },
+    people={"mentee": "mentee"},
+    settable={
+        "introduction.status": (
+            "introductions",
+            "introduction.id",
+            ("asking", "introduced", "declined_by_all", "cancelled"),
+        )
+    },
+)
+
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CHECKIN, PAIRING, PARTICIPANT, INTRODUCTION)}
 
 # Who a rule's mail can go to; "pair" is the mentor and the mentee in one mail, "coordinator" all coordinators.
 RECIPIENTS = ("participant", "partner", "mentor", "mentee", "pair", "coordinator")
