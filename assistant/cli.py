@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant import __version__, cli_rules
+from assistant import __version__, cli_coordinator, cli_rules
 from assistant.app import App, check
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
 
     cli_rules.add_parser(commands)
+    cli_coordinator.add_parser(commands)
 
     export = commands.add_parser(
         "export",
@@ -129,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Example: mentor-assistant --config config.yaml export --format csv --period 2026-12 > december.csv",
         formatter_class=argparse.RawTextHelpFormatter,
     )
+    export.add_argument(
+        "--what",
+        choices=["checkins", "pairs", "answers"],
+        default="checkins",
+        help="one row per check-in (default), per pairing, or per answer",
+    )
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
     export.add_argument("--period", help="only this period (YYYY-MM)")
     return parser
@@ -136,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command in ("demo", "rules")  # these tell their own story; the log would drown it
+    quiet = args.command in ("demo", "rules", "report", "digest", "explain", "browse")  # they tell their own story
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -159,6 +166,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _import(config, clock, args.kind, args.file)
     if args.command == "rules":
         return cli_rules.run(args, config, clock)
+    if args.command in cli_coordinator.COMMANDS:
+        return cli_coordinator.run(args, config, clock)
     app = App(config, clock)
     try:
         if args.command == "status":
@@ -168,7 +177,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "export":
             from assistant.export import export
 
-            export(app.db, args.format, args.period, sys.stdout)
+            export(app.db, args.format, args.period, sys.stdout, what=args.what)
             return 0
         if args.command == "run":
             return _run(app, args.once)

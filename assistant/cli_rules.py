@@ -14,6 +14,7 @@ from assistant.engine.explain import explain
 from assistant.engine.ruletests import run_file
 from assistant.engine.schema import load_rules
 from assistant.forms import load_form
+from assistant.progress import Progress
 from assistant.render import Renderer
 from assistant.simulate import calendar, simulate
 
@@ -115,13 +116,8 @@ def _simulate(app: App, start: date | None, end: date | None) -> int:
         print("error: --to is before --from", file=sys.stderr)
         return 1
 
-    def progress(day: date) -> None:
-        if sys.stderr.isatty():
-            print(f"\rsimulating {day} …", end="", file=sys.stderr, flush=True)
-
-    planned = simulate(app.config, start, end, progress)
-    if sys.stderr.isatty():
-        print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    with Progress("simulating days", total=(end - start).days + 1) as progress:
+        planned = simulate(app.config, start, end, lambda _day: progress.advance())
     print(f"What would be sent from {start} to {end} if nobody replied ({len(planned)} emails):")
     print("\n".join(calendar(planned, app.config)))
     return 0

@@ -1,4 +1,5 @@
-"""Export check-ins with their answers: one row per check-in, a column per question, as CSV or JSON."""
+"""Export the program's data as CSV or JSON: check-ins (one row each, a column per question, the default),
+pairs (one row per pairing with its figures) or answers (one row per recorded answer)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import json
 from typing import TextIO
 
 from sqlite_utils import Database
+
+from assistant.progress import progress
+
+WHAT = ("checkins", "pairs", "answers")
 
 CHECKINS = """
 SELECT c.id AS checkin_id, c.period, c.status, c.sent_at, c.answered_at, pr.id AS pairing_id,
@@ -28,16 +33,63 @@ def rows(db: Database, period: str | None = None) -> list[dict]:
     return result
 
 
-def export(db: Database, fmt: str, period: str | None, out: TextIO) -> None:
-    data = rows(db, period)
+PAIRS = """
+SELECT pr.id AS pairing_id, pr.status, m.email AS mentor, m.name AS mentor_name, e.email AS mentee,
+       e.name AS mentee_name, pr.started_at, pr.ended_at, pr.last_met_at, pr.created_at,
+       (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id) AS checkins_sent,
+       (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered') AS checkins_answered,
+       (SELECT round(avg(CAST(a.value AS REAL)), 2) FROM answers a JOIN checkins c ON c.id = a.checkin_id
+         WHERE c.pairing_id = pr.id AND a.question = 'rating') AS rating_avg,
+       (SELECT min(CAST(a.value AS INTEGER)) FROM answers a JOIN checkins c ON c.id = a.checkin_id
+         WHERE c.pairing_id = pr.id AND a.question = 'rating') AS rating_min
+FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
+WHERE :period IS NULL OR EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.period = :period)
+ORDER BY pr.id
+"""
+ANSWERS = """
+SELECT a.id AS answer_id, a.checkin_id, c.period, me.email AS participant,
+       CASE WHEN pr.mentor_id = me.id THEN 'mentor' ELSE 'mentee' END AS role, pr.id AS pairing_id,
+       a.question, a.value, a.raw, a.recorded_at, a.message_id
+FROM answers a JOIN checkins c ON c.id = a.checkin_id JOIN pairings pr ON pr.id = c.pairing_id
+JOIN participants me ON me.id = c.participant_id
+WHERE :period IS NULL OR c.period = :period
+ORDER BY c.period, a.checkin_id, a.id
+"""
+_COLUMNS = {
+    "pairs": (
+        "pairing_id", "status", "mentor", "mentor_name", "mentee", "mentee_name", "started_at", "ended_at",
+        "last_met_at", "created_at", "checkins_sent", "checkins_answered", "rating_avg", "rating_min",
+    ),
+    "answers": (
+        "answer_id", "checkin_id", "period", "participant", "role", "pairing_id", "question", "value", "raw",
+        "recorded_at", "message_id",
+    ),
+}  # fmt: skip
+
+
+def table(db: Database, what: str = "checkins", period: str | None = None) -> list[dict]:
+    """The rows of one export: `checkins` (a column per question), `pairs` or `answers`."""
+    if what == "checkins":
+        return rows(db, period)
+    if what not in WHAT:
+        raise ValueError(f"unknown export {what!r}; choose one of {', '.join(WHAT)}")
+    return [dict(row) for row in db.query(PAIRS if what == "pairs" else ANSWERS, {"period": period})]
+
+
+def export(db: Database, fmt: str, period: str | None, out: TextIO, what: str = "checkins") -> None:
+    """Write one export to `out` as `csv` or `json`. Progress shows on a terminal (stderr) for large exports."""
+    data = table(db, what, period)
+    label = f"exporting {what}"
     if fmt == "json":
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
-    columns = list(dict.fromkeys(key for row in data for key in row)) or list(_BASE)
+    base = _BASE if what == "checkins" else _COLUMNS[what]
+    columns = list(dict.fromkeys(key for row in data for key in row)) or list(base)
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(data)
+    for row in progress(data, label):
+        writer.writerow(row)
 
 
 _BASE = (

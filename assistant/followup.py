@@ -18,6 +18,7 @@ from assistant.checkins import month_name, numbered, run_cycle
 from assistant.clock import iso
 from assistant.config import Config
 from assistant.db import record_event
+from assistant.digest import send_digest_if_due
 from assistant.engine.evaluate import Fact, Intent, evaluate
 from assistant.engine.facts import gather
 from assistant.engine.fields import ENTITIES
@@ -34,7 +35,8 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     intents = plan(db, config, form, rules, now)
     mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
     mails += introductions.tick(db, config, outbox, now)
-    return {"prompts": prompts, "rule_mails": mails, "intents": len(intents)}
+    digests = send_digest_if_due(db, config, outbox, now)
+    return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 
 def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:

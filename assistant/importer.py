@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from assistant.clock import iso
 from assistant.db import one
 from assistant.mail.message import strict_address
+from assistant.progress import Progress
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
@@ -68,14 +69,16 @@ def _import(
             report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
             return report
         reader.fieldnames = header
-        for row in reader:
-            line = reader.line_num
-            try:
-                outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
-            except (RowError, UnicodeDecodeError) as exc:
-                report.errors.append(f"{path}:{line}: {exc}")
-                continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        with Progress(f"importing {path.name}") as progress:
+            for row in reader:
+                progress.advance()
+                line = reader.line_num
+                try:
+                    outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
+                except (RowError, UnicodeDecodeError) as exc:
+                    report.errors.append(f"{path}:{line}: {exc}")
+                    continue
+                setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 

@@ -1,0 +1,338 @@
+"""`mentor-assistant browse`: Datasette on the program database, read-only, with the tables explained.
+
+The descriptions below are the one place the data is described for browsing: `metadata()` turns them into
+Datasette metadata (table and column descriptions, canned queries). Datasette is an optional extra
+(`pip install 'mentorship-assistant[browse]'`); without it, `browse` says how to install it.
+
+Read-only: Datasette opens a database file like this one with SQLite's `mode=ro` and offers no way to write to it
+(no write plugins are installed). `--immutable` is deliberately not used: it would ignore changes still in the
+write-ahead log, so a running assistant's latest answers would not show.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+INSTALL = "pip install 'mentorship-assistant[browse]'   (or: pip install datasette)"
+
+# table → (what one row is, {column: meaning}); the README's "The data" says the same for people reading it.
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "participants": (
+        "One row per person in the program.",
+        {
+            "id": "participant id",
+            "email": "address, lower case (unique)",
+            "name": "name as imported or given",
+            "role": "mentor, mentee or both",
+            "status": "pending (joining by email), active, paused or left",
+            "paused_until": "when a pause ends (UTC), if paused with a date",
+            "skills": "what a mentor offers (used for match suggestions)",
+            "goals": "what a mentee wants to work on (used for match suggestions)",
+            "industry": "the person's industry or field (an 'outside the box' suggestion comes from another)",
+            "timezone": "IANA time zone, for quiet hours",
+            "capacity": "how many mentees a mentor takes at once",
+            "bounced_at": "when mail to this address last bounced (UTC)",
+            "created_at": "when the person was added (UTC)",
+            "updated_at": "last change (UTC)",
+        },
+    ),
+    "pairings": (
+        "One row per mentor-mentee pair.",
+        {
+            "id": "pairing id",
+            "mentor_id": "the mentor (participants.id)",
+            "mentee_id": "the mentee (participants.id)",
+            "status": "proposed, active, paused or closed",
+            "started_at": "when the pairing started (UTC)",
+            "ended_at": "when it was closed (UTC)",
+            "last_met_at": "the last check-in answer saying they met (UTC)",
+            "created_at": "when the row was created (UTC)",
+        },
+    ),
+    "checkins": (
+        "One row per monthly check-in prompt sent to one person.",
+        {
+            "id": "check-in id",
+            "pairing_id": "the pair it is about (pairings.id)",
+            "participant_id": "who was asked (participants.id)",
+            "period": "the month, YYYY-MM",
+            "status": "awaiting, answered or skipped",
+            "sent_at": "when the prompt was queued (UTC)",
+            "answered_at": "when the first answer was recorded (UTC)",
+            "prompt_message_id": "Message-ID of the prompt (replies thread to it)",
+            "asked_again_at": "when the assistant asked once more for missing or unclear answers (UTC)",
+        },
+    ),
+    "answers": (
+        "One row per answer to one check-in question.",
+        {
+            "id": "answer id",
+            "checkin_id": "the check-in (checkins.id)",
+            "question": "the form's question key: met, meetings, topics, rating, help …",
+            "value": "the normalised answer: yes or no, a number, an ISO date, or text",
+            "raw": "what the person wrote",
+            "message_id": "the reply it came from (messages.message_id)",
+            "recorded_at": "when it was recorded (UTC)",
+        },
+    ),
+    "messages": (
+        "The ledger: one row per inbound message, stored before anything else happens to it.",
+        {
+            "id": "ledger id",
+            "message_id": "the Message-ID header (unique)",
+            "mailbox": "where it was read from",
+            "uidvalidity": "IMAP UIDVALIDITY when read",
+            "uid": "IMAP UID or Maildir key",
+            "from_addr": "sender address",
+            "subject": "subject",
+            "received_at": "when it was read (UTC)",
+            "status": "received, processed or quarantined",
+            "outcome": "what the assistant decided: recorded, automatic, unknown_sender, …",
+            "reasons": "JSON list: why it went where it went",
+            "error": "the error of the last failed attempt",
+            "attempts": "how many times processing was tried",
+            "size": "size in bytes",
+            "raw": "the message, truncated to limits.keep_raw_bytes",
+            "processed_at": "when it was handled (UTC)",
+        },
+    ),
+    "outbox": (
+        "One row per outbound email; the unique key makes each one go out at most once.",
+        {
+            "id": "outbox id",
+            "dedupe_key": "what the mail is for, unique (e.g. rule:…, reply:<message-id>, digest:…)",
+            "to_addr": "recipients, comma-separated",
+            "subject": "subject",
+            "message_id": "our Message-ID",
+            "template": "the template it was rendered from",
+            "entity": "what it is about, e.g. checkin:12",
+            "raw": "the message exactly as sent",
+            "status": "queued, sending, sent, failed or uncertain",
+            "attempts": "delivery attempts",
+            "last_error": "the last delivery error",
+            "created_at": "when it was queued (UTC)",
+            "not_before": "not sent before this moment (retry backoff, UTC)",
+            "sending_at": "when the last attempt began (UTC)",
+            "sent_at": "when it was delivered (UTC)",
+        },
+    ),
+    "events": (
+        "The audit log, append-only: what happened, to what, and why.",
+        {
+            "id": "event id",
+            "at": "when (UTC)",
+            "kind": "what happened, e.g. rule_fired, delivery_uncertain",
+            "entity": "what it happened to, e.g. checkin:12, participant:3, message:<id>",
+            "detail": "JSON details",
+        },
+    ),
+    "reply_tokens": (
+        "Random reply tokens in Reply-To plus-addresses (they authorise replies: hidden from the table list).",
+        {
+            "token": "the token (128 random bits)",
+            "participant_id": "whose token (participants.id)",
+            "purpose": "what it answers, e.g. checkin",
+            "entity_id": "the row it answers, e.g. checkins.id",
+            "created_at": "when it was made (UTC)",
+        },
+    ),
+    "firings": (
+        "One row each time a follow-through rule fired.",
+        {
+            "id": "firing id",
+            "rule": "the rule's name",
+            "entity": "what it fired for, e.g. checkin:12, pairing:3",
+            "episode": "the value of the rule's `since` timestamp when it fired",
+            "seq": "0 for the first firing in the episode, 1 for the first repeat …",
+            "fired_at": "when (UTC)",
+            "reason": "why, in words",
+        },
+    ),
+    "mailboxes": (
+        "Where reading each inbox left off.",
+        {
+            "name": "the inbox, e.g. imap://user@host/INBOX",
+            "uidvalidity": "IMAP UIDVALIDITY",
+            "last_uid": "the last UID read",
+            "state": "connected, disconnected or unknown",
+            "last_poll_at": "the last poll (UTC)",
+            "last_error": "the last error",
+            "updated_at": "last change (UTC)",
+        },
+    ),
+    "introductions": (
+        "One row per introduction a coordinator asked for: a mentee and her wish list of mentors.",
+        {
+            "id": "introduction id",
+            "mentee_id": "the mentee (participants.id)",
+            "coordinator": "the coordinator who asked",
+            "note": "the coordinator's words, shown to the mentor",
+            "status": "asking, introduced, declined_by_all or cancelled",
+            "pairing_id": "the pairing it became (pairings.id)",
+            "request_message_id": "the coordinator's request (messages.message_id)",
+            "created_at": "when it was asked for (UTC)",
+            "updated_at": "last change (UTC)",
+        },
+    ),
+    "intro_asks": (
+        "One row per mentor on an introduction's wish list, asked in order, privately.",
+        {
+            "id": "ask id",
+            "introduction_id": "the introduction (introductions.id)",
+            "mentor_id": "the mentor (participants.id)",
+            "position": "order on the wish list, 1 first",
+            "status": "waiting, asked, accepted, declined, expired or skipped",
+            "reason": "why it was skipped or expired",
+            "asked_at": "when the mentor was asked (UTC)",
+            "answered_at": "when she answered (UTC)",
+        },
+    ),
+    "suppressions": (
+        "Addresses that asked to be erased, as hashes: they are never mailed again.",
+        {
+            "hash": "sha256 of the case-folded address",
+            "reason": "why",
+            "created_at": "when (UTC)",
+        },
+    ),
+    "confirmations": (
+        "Pending confirmations (their tokens authorise actions: hidden from the table list).",
+        {
+            "token": "the token sent to the stored address",
+            "address": "who must confirm",
+            "action": "what is confirmed, e.g. delete_me, intro_request",
+            "payload": "JSON: what to do once confirmed",
+            "created_at": "when it was asked (UTC)",
+            "used_at": "when it was confirmed (UTC)",
+        },
+    ),
+}
+HIDDEN = ("reply_tokens", "confirmations", "_sqlite_migrations")
+
+SILENT_PAIRS = """
+SELECT pr.id AS pairing, e.name AS mentee, e.email AS mentee_email, m.name AS mentor, m.email AS mentor_email,
+       date(pr.started_at) AS started, date(pr.last_met_at) AS last_meeting_reported,
+       CAST(julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''),
+            pr.created_at)) AS INTEGER) AS days_since_met,
+       (SELECT date(max(c.answered_at)) FROM checkins c WHERE c.pairing_id = pr.id) AS last_answer
+FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
+WHERE pr.status = 'active' AND (
+    NOT EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered'
+                AND c.period = (SELECT max(period) FROM checkins))
+    OR julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at))
+       >= 45)
+ORDER BY days_since_met DESC
+"""
+CYCLE_ANSWERS = """
+SELECT c.period, p.name, p.email, CASE WHEN pr.mentor_id = p.id THEN 'mentor' ELSE 'mentee' END AS role,
+       c.status, a.question, a.value, a.raw, a.recorded_at
+FROM checkins c JOIN participants p ON p.id = c.participant_id JOIN pairings pr ON pr.id = c.pairing_id
+LEFT JOIN answers a ON a.checkin_id = c.id
+WHERE c.period = (SELECT max(period) FROM checkins)
+ORDER BY c.pairing_id, c.id, a.id
+"""
+LOW_RATINGS = """
+SELECT c.period, p.name, p.email, CASE WHEN pr.mentor_id = p.id THEN 'mentor' ELSE 'mentee' END AS role,
+       a.value AS rating, (SELECT h.value FROM answers h WHERE h.checkin_id = c.id AND h.question = 'help') AS help,
+       a.recorded_at
+FROM answers a JOIN checkins c ON c.id = a.checkin_id JOIN participants p ON p.id = c.participant_id
+JOIN pairings pr ON pr.id = c.pairing_id
+WHERE a.question = 'rating' AND CAST(a.value AS INTEGER) <= 2
+ORDER BY a.recorded_at DESC
+"""
+QUERIES = {
+    "silent_pairs": (
+        "Quiet pairs",
+        "Active pairs with no answer to the latest check-in, or no meeting reported for 45 days.",
+        SILENT_PAIRS,
+    ),
+    "this_cycle_answers": (
+        "This cycle's answers",
+        "Every check-in of the latest period, with its answers.",
+        CYCLE_ANSWERS,
+    ),
+    "low_ratings": (
+        "Low ratings",
+        "Ratings of 2 or less, newest first, with the private help line.",
+        LOW_RATINGS,
+    ),
+}
+
+
+def metadata(database: Path | str, program_name: str = "Mentoring program") -> dict[str, Any]:
+    """Datasette metadata for the program database: descriptions, hidden token tables and canned queries."""
+    name = Path(database).stem
+    tables: dict[str, Any] = {
+        table: {"description": description, "columns": dict(columns)}
+        for table, (description, columns) in TABLES.items()
+    }
+    for table in HIDDEN:
+        tables.setdefault(table, {})["hidden"] = True
+    queries = {
+        key: {"title": title, "description": description, "sql": sql.strip()}
+        for key, (title, description, sql) in QUERIES.items()
+    }
+    return {
+        "title": f"{program_name}: the program database",
+        "description": "Read-only. Times are UTC. See README.md, “The data”, for the tables.",
+        "databases": {name: {"tables": tables, "queries": queries}},
+    }
+
+
+def available() -> bool:
+    return importlib.util.find_spec("datasette") is not None
+
+
+def command(database: Path, metadata_file: Path, host: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(database),
+        "--metadata",
+        str(metadata_file),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "default_page_size",
+        "50",
+    ]
+
+
+def browse(database: Path, program_name: str, host: str = "127.0.0.1", port: int = 8001) -> int:
+    """Run Datasette until Ctrl-C. Exits 1 with the pip command when Datasette is not installed."""
+    if not available():
+        print(f"error: Datasette is not installed. Install it with:\n  {INSTALL}", file=sys.stderr)
+        return 1
+    if not database.exists():
+        print(f"error: no database at {database} yet (run the assistant or import people first)", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="mentor-browse-") as folder:
+        metadata_file = Path(folder) / "metadata.json"
+        metadata_file.write_text(json.dumps(metadata(database, program_name), indent=2), encoding="utf-8")
+        print(f"Browsing {database} read-only at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+        child = subprocess.Popen(command(database, metadata_file, host, port))
+        previous = signal.signal(signal.SIGTERM, _stop)  # a SIGTERM to us stops Datasette too
+        try:
+            return child.wait()
+        except (KeyboardInterrupt, SystemExit):
+            return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if child.poll() is None:
+                child.terminate()
+                child.wait(timeout=10)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -1,0 +1,291 @@
+"""`mentor-assistant explain MESSAGE-ID|EMAIL`: why the assistant did what it did, from what it recorded.
+
+For a Message-ID: the ledger row (status, outcome, the reasons of the chain, error, attempts), the answers it
+recorded, its events, and the mail sent because of it (outbox rows whose key names it, or that reply to it). One of
+our own Message-IDs shows the outbox row and the rule firing behind it. For an address: the person, their pairings,
+check-ins and answers, the rules that fired for them, the mail they sent and got, and what the rules would do next
+if nothing changed (nobody replies, nobody meets). Read-only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta, tzinfo
+from email import message_from_bytes, policy
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import from_iso
+from assistant.db import one
+from assistant.engine.evaluate import judge
+from assistant.engine.facts import load_facts, load_firings
+from assistant.engine.fields import ENTITIES
+from assistant.engine.schema import Rule
+
+HORIZON_DAYS = 90
+QUIET = "waiting for the recipient's quiet window"  # judge()'s reason when only the recipient's local hour holds
+
+
+def explain(
+    db: Database, target: str, rules: Sequence[Rule], form_keys: tuple[str, ...], now: datetime, zone: tzinfo
+) -> list[str]:
+    """Lines that answer "why?" for a Message-ID (with or without <>) or a participant's address."""
+    text = target.strip()
+    if not text.startswith("<"):
+        person = one(db, "SELECT * FROM participants WHERE email = ?", [text.lower()])
+        if person:
+            return explain_person(db, person, rules, form_keys, now, zone)
+    message_id = text if text.startswith("<") else f"<{text}>"
+    row = one(db, "SELECT * FROM messages WHERE message_id = ?", [message_id])
+    if row:
+        return explain_message(db, row, zone)
+    sent = one(db, "SELECT * FROM outbox WHERE message_id = ?", [message_id])
+    if sent:
+        return explain_outgoing(db, sent, zone)
+    if "@" in text and not text.startswith("<"):
+        received = list(db.query("SELECT * FROM messages WHERE from_addr = ? ORDER BY id", [text.lower()]))
+        if received:
+            return [f"{text} is not a participant; mail received from this address:", *_inbound(received, zone)]
+    return [f"nothing is known about {target!r}: no participant with that address, and no message with that ID"]
+
+
+# --- a message ----------------------------------------------------------------------------------------------------
+
+
+def explain_message(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str]:
+    message_id = row["message_id"]
+    lines = [
+        f"Message {message_id}",
+        f"  from {row['from_addr'] or '(no address)'}, subject {row['subject']!r}",
+        f"  received {_when(row['received_at'], zone)} in {row['mailbox'] or 'the inbox'}, {row['size']:,} bytes",
+        f"  status {row['status']}, outcome {row['outcome'] or '(none yet)'}, attempts {row['attempts']}"
+        + (f", processed {_when(row['processed_at'], zone)}" if row["processed_at"] else ""),
+        "Why:",
+        *(f"  - {reason}" for reason in _reasons(row["reasons"])),
+    ]
+    if row["error"]:
+        lines += ["Error:", *(f"  {line}" for line in row["error"].strip().splitlines()[-6:])]
+    if row["status"] == "quarantined":
+        lines.append("  It is quarantined: set aside for a person, and nothing was answered.")
+    answers = list(
+        db.query(
+            "SELECT a.checkin_id, a.question, a.value, a.raw FROM answers a WHERE a.message_id = ? ORDER BY a.id",
+            [message_id],
+        )
+    )
+    if answers:
+        lines.append("Recorded from it:")
+        lines += [f"  check-in {a['checkin_id']}: {a['question']} = {a['value']} (wrote {a['raw']!r})" for a in answers]
+    lines += _events(db, [f"message:{message_id}"], zone)
+    replies = _replies_to(db, message_id)
+    lines.append("Sent because of it:" if replies else "Sent because of it: nothing")
+    lines += _outgoing(replies, zone)
+    return lines
+
+
+def _reasons(text: str | None) -> list[str]:
+    try:
+        reasons = json.loads(text or "[]")
+    except ValueError:
+        return [text or ""]
+    return [str(r) for r in reasons] if isinstance(reasons, list) and reasons else ["(no reasons recorded)"]
+
+
+def _replies_to(db: Database, message_id: str) -> list[dict[str, Any]]:
+    """Outbox rows whose dedupe key names the message, or whose In-Reply-To is it."""
+    rows = list(
+        db.query(
+            "SELECT * FROM outbox WHERE instr(dedupe_key, ?) > 0 OR instr(CAST(raw AS TEXT), ?) > 0 ORDER BY id",
+            [message_id, message_id],
+        )
+    )
+    result = []
+    for row in rows:
+        if message_id in row["dedupe_key"]:
+            result.append(row)
+            continue
+        headers = message_from_bytes(row["raw"], policy=policy.default)
+        if str(headers.get("In-Reply-To", "")).strip() == message_id:
+            result.append(row)
+    return result
+
+
+def explain_outgoing(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str]:
+    lines = [f"Message {row['message_id']} is one the assistant sent:", *_outgoing([row], zone)]
+    key = row["dedupe_key"]
+    if key.startswith("rule:"):
+        parts = key.split(":")  # rule:<rule>:<kind>:<id>:<episode, itself with colons>:<seq>:<addresses>
+        rule, entity = parts[1], ":".join(parts[2:4])
+        firing = one(db, "SELECT * FROM firings WHERE rule = ? AND entity = ? ORDER BY id DESC", [rule, entity])
+        if firing:
+            lines.append(f"Because the rule {rule} fired for {entity} on {_when(firing['fired_at'], zone)}:")
+            lines.append(f"  {firing['reason']}")
+    else:
+        lines.append(f"  its key {key!r} says what caused it (see `explain` of the Message-ID in it, if any)")
+    lines += _events(db, [row["entity"]] if row["entity"] else [], zone)
+    return lines
+
+
+# --- a person -----------------------------------------------------------------------------------------------------
+
+PAIRINGS = """
+SELECT pr.*, CASE WHEN pr.mentor_id = :id THEN 'mentor' ELSE 'mentee' END AS side,
+       o.name AS partner_name, o.email AS partner_email
+FROM pairings pr JOIN participants o
+  ON o.id = CASE WHEN pr.mentor_id = :id THEN pr.mentee_id ELSE pr.mentor_id END
+WHERE pr.mentor_id = :id OR pr.mentee_id = :id ORDER BY pr.id
+"""
+
+
+def explain_person(
+    db: Database, person: dict[str, Any], rules: Sequence[Rule], form_keys: tuple[str, ...], now: datetime, zone: tzinfo
+) -> list[str]:
+    pid = person["id"]
+    status = person["status"] + (f" until {person['paused_until'][:10]}" if person["paused_until"] else "")
+    lines = [
+        f"{person['name'] or person['email']} <{person['email']}>: participant {pid}, {person['role']}, {status}",
+        f"  in the program since {_when(person['created_at'], zone)}"
+        + (f"; capacity {person['capacity']}" if person["capacity"] is not None else ""),
+    ]
+    if person["skills"]:
+        lines.append(f"  offers: {person['skills']}")
+    if person["goals"]:
+        lines.append(f"  wants to work on: {person['goals']}")
+    if person["bounced_at"]:
+        lines.append(f"  MAIL BOUNCES: since {_when(person['bounced_at'], zone)}")
+    pairings = list(db.query(PAIRINGS, {"id": pid}))
+    lines.append("Pairings:" if pairings else "Pairings: none")
+    for p in pairings:
+        met = _when(p["last_met_at"], zone) if p["last_met_at"] else "none reported"
+        lines.append(
+            f"  pairing:{p['id']} {p['side']} with {p['partner_name']} <{p['partner_email']}>, {p['status']},"
+            f" started {(p['started_at'] or '')[:10] or '-'}, last meeting {met}"
+        )
+    checkins = list(db.query("SELECT * FROM checkins WHERE participant_id = ? ORDER BY period, id", [pid]))
+    answers: dict[int, list[str]] = {}
+    for a in db.query(
+        "SELECT checkin_id, question, value FROM answers WHERE checkin_id IN"
+        " (SELECT id FROM checkins WHERE participant_id = ?) ORDER BY id",
+        [pid],
+    ):
+        answers.setdefault(a["checkin_id"], []).append(f"{a['question']}={a['value']}")
+    lines.append("Check-ins:" if checkins else "Check-ins: none")
+    for c in checkins:
+        when = f"answered {_when(c['answered_at'], zone)}" if c["answered_at"] else f"sent {_when(c['sent_at'], zone)}"
+        lines.append(f"  checkin:{c['id']} {c['period']} {c['status']} ({when}) {', '.join(answers.get(c['id'], []))}")
+    entities = [
+        f"participant:{pid}",
+        *(f"pairing:{p['id']}" for p in pairings),
+        *(f"checkin:{c['id']}" for c in checkins),
+    ]
+    marks = ", ".join("?" * len(entities))
+    firings = list(db.query(f"SELECT * FROM firings WHERE entity IN ({marks}) ORDER BY fired_at, id", entities))
+    lines.append("Rules that fired:" if firings else "Rules that fired: none")
+    lines += [f"  {_when(f['fired_at'], zone)}  {f['rule']} #{f['seq'] + 1} for {f['entity']}" for f in firings]
+    sent = [
+        row
+        for row in db.query("SELECT * FROM outbox WHERE instr(to_addr, ?) > 0 ORDER BY id", [person["email"]])
+        if person["email"] in [a.strip() for a in row["to_addr"].split(",")]
+    ]
+    lines.append("Mail sent to them:" if sent else "Mail sent to them: none")
+    lines += _outgoing(sent, zone)
+    received = list(db.query("SELECT * FROM messages WHERE from_addr = ? ORDER BY id", [person["email"]]))
+    lines.append("Mail received from them:" if received else "Mail received from them: none")
+    lines += _inbound(received, zone)
+    lines += _events(db, [f"participant:{pid}"], zone)
+    lines += scheduled(db, pairings, checkins, pid, rules, form_keys, now, zone)
+    return lines
+
+
+def scheduled(
+    db: Database,
+    pairings: list[dict[str, Any]],
+    checkins: list[dict[str, Any]],
+    pid: int,
+    rules: Sequence[Rule],
+    form_keys: tuple[str, ...],
+    now: datetime,
+    zone: tzinfo,
+) -> list[str]:
+    """The first time each rule would fire for this person's entities in the next 90 days, if nothing changed.
+
+    It evaluates the real rules on the real facts, day by day at noon (program time), without writing anything;
+    a rule that is due but waits for the recipient's quiet hours counts as due that day.
+    A firing that would itself change things (a repeat, an inhibition, a status set) is not followed further,
+    and the weekly pace may move a participant's mail by a few days."""
+    ids = {
+        "participant": [pid],
+        "pairing": [p["id"] for p in pairings if p["status"] != "closed"],
+        "checkin": [c["id"] for c in checkins if c["status"] == "awaiting" or c["answered_at"]],
+    }
+    entities = [f"{kind}:{i}" for kind, values in ids.items() for i in values]
+    firings = load_firings(db, entities)
+    found: dict[tuple[str, str], tuple[datetime, Rule]] = {}
+    for moment in _moments(now, zone):
+        for kind, values in ids.items():
+            kind_rules = [r for r in rules if r.match == kind and r.enabled]
+            if not values or not kind_rules:
+                continue
+            for fact in load_facts(db, ENTITIES[kind], values, moment, form_keys):
+                for rule in kind_rules:
+                    if (rule.name, fact.entity) in found:
+                        continue
+                    verdict = judge(rule, fact, firings, moment, zone)
+                    if verdict.fires or verdict.reason.startswith(QUIET):  # due; the mail waits for their day
+                        found[(rule.name, fact.entity)] = (moment, rule)
+    if not found:
+        return [f"Scheduled next: nothing in the next {HORIZON_DAYS} days"]
+    lines = [f"Scheduled next, if nothing changes (the next {HORIZON_DAYS} days, first firing of each rule):"]
+    for (name, entity), (moment, rule) in sorted(found.items(), key=lambda item: item[1][0]):
+        local = moment.astimezone(zone)
+        action = f"sends {rule.send.template} to the {rule.send.to}" if rule.send else ""
+        sets = ", ".join(f"sets {field} = {value}" for field, value in rule.set)
+        what = "; ".join(part for part in (action, sets) if part)
+        lines.append(f"  {'now' if moment == now else f'{local:%a %d %b %Y}'}  {name} for {entity}: {what}")
+    return lines
+
+
+def _moments(now: datetime, zone: tzinfo) -> list[datetime]:
+    day = now.astimezone(zone).date()
+    noons = [datetime.combine(day + timedelta(days=n), time(12), tzinfo=zone) for n in range(HORIZON_DAYS + 1)]
+    return [now, *(moment for moment in noons if moment > now)]
+
+
+# --- shared -------------------------------------------------------------------------------------------------------
+
+
+def _when(moment: str | None, zone: tzinfo) -> str:
+    return from_iso(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _outgoing(rows: list[dict[str, Any]], zone: tzinfo) -> list[str]:
+    lines = []
+    for row in rows:
+        sent = f"sent {_when(row['sent_at'], zone)}" if row["sent_at"] else row["status"]
+        lines.append(f"  {_when(row['created_at'], zone)}  {row['template']} to {row['to_addr']}: {row['subject']!r}")
+        error = f", last error: {row['last_error']}" if row["last_error"] else ""
+        lines.append(f"      {sent}, attempts {row['attempts']}, key {row['dedupe_key']}{error}")
+    return lines
+
+
+def _inbound(rows: list[dict[str, Any]], zone: tzinfo) -> list[str]:
+    lines = []
+    for row in rows:
+        lines.append(
+            f"  {_when(row['received_at'], zone)}  {row['message_id']} {row['subject']!r}: {row['status']},"
+            f" {row['outcome'] or '-'}"
+        )
+        lines += [f"      - {reason}" for reason in _reasons(row["reasons"])]
+    return lines
+
+
+def _events(db: Database, entities: list[str], zone: tzinfo) -> list[str]:
+    if not entities:
+        return []
+    marks = ", ".join("?" * len(entities))
+    rows = list(db.query(f"SELECT * FROM events WHERE entity IN ({marks}) ORDER BY at, id", entities))
+    if not rows:
+        return []
+    return ["Events:", *(f"  {_when(r['at'], zone)}  {r['kind']} {r['entity']} {r['detail']}" for r in rows)]

@@ -1,0 +1,239 @@
+"""The coordinators' weekly digest: its figures against the database, its timing, and the email it makes."""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.policy
+import io
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.app import App
+from assistant.clock import FixedClock, parse_moment
+from assistant.config import Config, DigestConfig, load_config
+from assistant.db import open_db
+from assistant.demo import run_demo
+from assistant.digest import chart_png, digest_week, figures, preview, send_digest_if_due
+from assistant.mail.compose import Envelope, compose
+from assistant.matching import stem, suggest, words
+from assistant.render import Rendered
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo program after its month (built once for the module; tests copy it before changing it)."""
+    folder = tmp_path_factory.mktemp("demo")
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_demo(folder)
+    return folder
+
+
+@pytest.fixture
+def demo(demo_folder: Path, tmp_path: Path) -> Iterator[tuple[Config, App]]:
+    """A private copy of the demo program, with an App on a fixed clock."""
+    folder = tmp_path / "program"
+    shutil.copytree(demo_folder, folder)
+    config = load_config(folder / "config.yaml")
+    app = App(config, FixedClock(london(config, "2026-12-14T08:00")))
+    yield config, app
+    app.close()
+
+
+def london(config: Config, text: str) -> datetime:
+    return parse_moment(text, config.timezone)
+
+
+def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    db = app.db
+    figs = figures(db, config, london(config, "2026-12-14T08:00"))
+    assert figs["cycle"] == "2026-12" and figs["week"] == "2026-W51"
+
+    sent, answered = db.execute(
+        "SELECT count(*), sum(status = 'answered') FROM checkins WHERE period = '2026-12' AND status != 'skipped'"
+    ).fetchone()
+    assert (figs["response"]["sent"], figs["response"]["answered"]) == (sent, answered)
+    assert sent == 8 and figs["response"]["percent"] == round(100 * answered / sent)
+
+    met = {
+        row[0]
+        for row in db.execute(
+            "SELECT c.pairing_id FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            " WHERE c.period = '2026-12' AND a.question = 'met' AND a.value = 'yes'"
+        )
+    }
+    assert {p["id"] for p in figs["met_pairs"]} == met and {1, 2} <= met
+    assert figs["active_pairs"] == db.execute("SELECT count(*) FROM pairings WHERE status = 'active'").fetchone()[0]
+
+    unanswered = {
+        row[0]
+        for row in db.execute(
+            "SELECT pairing_id FROM checkins WHERE period = '2026-12' GROUP BY pairing_id"
+            " HAVING sum(status = 'answered') = 0"
+        )
+    }
+    assert {p["id"] for p in figs["silent_pairs"]} == unanswered and 3 in unanswered  # Helen and Jo stay silent
+    silent = next(p for p in figs["silent_pairs"] if p["id"] == 3)
+    assert (silent["mentee"]["email"], silent["mentor"]["email"]) == ("jo.nguyen@example.org", "helen.cho@example.org")
+    assert "December check-in" in silent["why"] and "1 Oct" in silent["last_met_text"]
+
+    [concern] = figs["concerns"]
+    low = db.execute(
+        "SELECT checkin_id FROM answers WHERE question = 'rating' AND CAST(value AS INTEGER) <= 2"
+    ).fetchall()
+    assert [(concern["checkin_id"],)] == low
+    assert concern["person"]["email"] == "lena.fischer@example.org" and concern["rating"] == 2
+    assert concern["help"] == "Could we find a second mentor on hiring?"
+    fired = db.execute(
+        "SELECT fired_at FROM firings WHERE rule = 'coordinator-alert' AND entity = ?", [f"checkin:{low[0][0]}"]
+    ).fetchone()[0]
+    assert concern["alerted_at"] == fired
+
+    unmatched = {
+        row[0]
+        for row in db.execute(
+            "SELECT email FROM participants p WHERE status = 'active' AND NOT EXISTS"
+            " (SELECT 1 FROM pairings x WHERE x.status = 'active' AND (x.mentor_id = p.id OR x.mentee_id = p.id))"
+        )
+    }
+    assert (
+        {w["email"] for w in figs["waiting"]} == unmatched == {"amara.diallo@example.org", "ruth.adeyemi@example.org"}
+    )
+    assert figs["quarantined"] == [] and figs["bounced"] == [] and figs["introductions"] == []
+    assert figs["needs_you"] == len(figs["silent_pairs"]) + 1  # the quiet pairs and Lena's rating
+
+    months = {m["period"]: m for m in figs["months"]}
+    assert list(months) == ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
+    december = months["2026-12"]
+    assert (december["sent"], december["answered"], december["pairs_met"]) == (sent, answered, len(met))
+    assert all(m["sent"] == 0 for p, m in months.items() if p != "2026-12")
+
+
+def test_suggestions_rank_skills_against_goals_and_add_one_outside_the_box(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    amara = next(s for s in figs["suggestions"] if s["mentee"]["email"] == "amara.diallo@example.org")
+    by_name = {m["name"]: m for m in amara["matches"]}
+    assert by_name["Priya Raman"]["shared"] == ["public speaking"]  # "speak up" finds "public speaking"
+    assert by_name["Dana Okafor"]["shared"] == ["leading teams"]  # "leadership" finds "leading"
+    assert amara["outside"]["name"] == "Ruth Adeyemi" and amara["outside"]["score"] == 0
+    assert "Helen Cho" not in by_name  # capacity 1, already mentoring Jo
+    assert amara["intro_lines"][-1] == "intro: amara.diallo@example.org -> ruth.adeyemi@example.org"
+    ruth = next(s for s in figs["suggestions"] if s["mentee"]["email"] == "ruth.adeyemi@example.org")
+    assert "Ruth Adeyemi" not in [m["name"] for m in ruth["matches"]] + [ruth["outside"]["name"]]  # not herself
+
+
+def test_matching_words_and_capacity(demo: tuple[Config, App]) -> None:
+    assert stem("leadership") == stem("leading") == "lead" and stem("speaking") == "speak"
+    assert stem("management") == stem("manager") and words("Learn to manage a first team") == {"manag", "team"}
+    _, app = demo
+    app.db.execute("UPDATE participants SET capacity = 1 WHERE email = 'priya.raman@example.org'")
+    amara = app.db.execute("SELECT * FROM participants WHERE email = 'amara.diallo@example.org'").fetchone()
+    row = dict(zip([d[0] for d in app.db.execute("SELECT * FROM participants").description], amara, strict=True))
+    found = suggest(app.db, row)
+    names = [m["name"] for m in found["matches"]] + [found["outside"]["name"]]
+    assert "Priya Raman" not in names  # full now
+
+
+def test_low_ratings_leave_the_digest_after_two_weeks(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    assert figures(app.db, config, london(config, "2026-12-28T08:00"))["concerns"] == []
+
+
+def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    app.db.execute(
+        "UPDATE participants SET bounced_at = '2026-12-10T09:00:00+00:00' WHERE email = 'kim.larsen@example.org'"
+    )
+    app.db.execute(
+        "INSERT INTO messages (message_id, from_addr, subject, received_at, status, error, attempts)"
+        " VALUES ('<bad@x>', 'odd@example.net', 'Strange', '2026-12-12T09:00:00+00:00', 'quarantined',"
+        " 'ValueError: cannot parse\nmore', 3)"
+    )
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    assert [b["email"] for b in figs["bounced"]] == ["kim.larsen@example.org"]
+    assert [(m["message_id"], m["error"]) for m in figs["quarantined"]] == [("<bad@x>", "ValueError: cannot parse")]
+    assert figs["needs_you"] == len(figs["silent_pairs"]) + len(figs["concerns"]) + 2
+    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"))
+    assert "MAIL THAT NEEDS A PERSON (1)" in rendered.text and "Kim Larsen <kim.larsen@example.org>" in rendered.text
+
+
+def test_digest_week_follows_the_configured_weekday_and_hour_in_program_time(demo: tuple[Config, App]) -> None:
+    config, _ = demo
+    assert digest_week(config, london(config, "2026-12-14T07:59")) is None
+    assert digest_week(config, london(config, "2026-12-14T08:00")) == "2026-W51"
+    assert digest_week(config, london(config, "2026-12-20T23:59")) == "2026-W51"  # Sunday: still catches up
+    wednesday = replace(config, digest=DigestConfig(weekday=2, hour=17))
+    assert digest_week(wednesday, london(config, "2026-12-15T18:00")) is None
+    assert digest_week(wednesday, london(config, "2026-12-16T17:00")) == "2026-W51"
+
+
+def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    clock: FixedClock = app.clock  # type: ignore[assignment]
+    outbox = app.outbox
+    app.db.execute("DELETE FROM outbox WHERE template = 'digest'")  # the demo's own ticks sent December's
+
+    def due(text: str, cfg: Config = config) -> int:
+        clock.set(london(config, text))
+        return send_digest_if_due(app.db, cfg, outbox, clock.now())
+
+    assert due("2026-12-14T07:59") == 0
+    assert due("2026-12-14T08:00") == 1
+    assert due("2026-12-14T08:01") == 0 and due("2026-12-18T12:00") == 0  # once a week, however often it ticks
+    assert due("2026-12-21T08:00", replace(config, digest=DigestConfig(enabled=False))) == 0
+    assert due("2026-12-21T08:00") == 1
+    rows = list(app.db.query("SELECT * FROM outbox WHERE template = 'digest' ORDER BY id"))
+    assert [r["dedupe_key"] for r in rows] == ["digest:grace@example.org:2026-W51", "digest:grace@example.org:2026-W52"]
+
+    message = email.message_from_bytes(rows[0]["raw"], policy=email.policy.default)
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    response, needs = figs["response"], figs["needs_you"]
+    assert message["To"].addresses[0].addr_spec == "grace@example.org"
+    assert message["Subject"] == (
+        f"Example Mentoring Program this week: {response['answered']} of {response['sent']} check-ins in for"
+        f" December, {needs} things need you"
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    plain, related = message.get_payload()
+    assert plain.get_content_type() == "text/plain" and related.get_content_type() == "multipart/related"
+    html, image = related.get_payload()
+    assert image.get_content_type() == "image/png" and image["Content-ID"] == "<chart>"
+    assert image.get_content().startswith(b"\x89PNG")
+    assert 'src="cid:chart"' in html.get_content() and "<script" not in html.get_content()
+    text = plain.get_content()
+    assert (
+        f"December so far: {response['answered']} of {response['sent']} check-ins answered ({response['percent']}%),"
+        f" and {len(figs['met_pairs'])} of {figs['active_pairs']} pairs met." in text
+    )
+    assert "intro: amara.diallo@example.org -> priya.raman@example.org" in text
+    assert "Lena Fischer <lena.fischer@example.org>" in text and "Priya has not been told" in text
+    assert not message.defects
+
+
+def test_no_digest_for_an_empty_program(tmp_path: Path, demo: tuple[Config, App]) -> None:
+    config, app = demo
+    empty = replace(config, database=tmp_path / "empty.db")
+    db = open_db(empty.database)
+    try:
+        assert send_digest_if_due(db, empty, app.outbox, london(config, "2026-12-14T09:00")) == 0
+    finally:
+        db.close()
+
+
+def test_compose_keeps_plain_alternative_without_images_and_relates_them_with() -> None:
+    rendered = Rendered(subject="S", text="hello\n", html="<p>hello <img src='cid:c1'></p>")
+    envelope = Envelope(from_name="A", from_addr="a@example.org", to=[("B", "b@example.org")])
+    now = datetime.fromisoformat("2026-12-14T08:00:00+00:00")
+    plain = compose(rendered, envelope, "<1@example.org>", now, "P")
+    assert [p.get_content_type() for p in plain.iter_parts()] == ["text/plain", "text/html"]
+    png = chart_png([{"label": "Dec", "sent": 2, "answered": 1, "pairs_met": 1}])
+    with_image = compose(rendered, envelope, "<2@example.org>", now, "P", images=[("c1", png)])
+    parts = [p.get_content_type() for p in with_image.walk()]
+    assert parts == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]
