@@ -133,13 +133,23 @@ def test_a_mentor_at_capacity_is_skipped(trusting: Program) -> None:
     assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
 
 
-def test_a_forwarded_request_adds_the_new_mentee(trusting: Program) -> None:
+FORWARDS = {
+    "gmail": "---------- Forwarded message ---------\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
+    "Date: Mon, 30 Nov 2026 at 09:12\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n",
+    "outlook": "________________________________\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
+    "Sent: Monday, November 30, 2026 9:12 AM\nTo: Grace Hopper <grace@example.org>\nSubject: Looking for a mentor\n",
+    "apple_mail": "Begin forwarded message:\n\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
+    "Subject: Looking for a mentor\nDate: 30 November 2026 at 09:12:00 GMT\nTo: Grace Hopper <grace@example.org>\n",
+}
+
+
+@pytest.mark.parametrize("client", sorted(FORWARDS))
+def test_a_forwarded_request_adds_the_new_mentee(trusting: Program, client: str) -> None:
     program = trusting
     body = (
         "Could you introduce her to Dana? She's moving into product.\n\n"
-        "---------- Forwarded message ---------\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
-        "Date: Mon, 30 Nov 2026 at 09:12\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n\n"
-        "Hi Grace, I'd love a mentor who has moved from engineering into product management.\n"
+        + FORWARDS[client]
+        + "\nHi Grace, I'd love a mentor who has moved from engineering into product management.\n"
     )
     program.deliver(_mail(GRACE, body, subject="Fwd: Looking for a mentor", headers=TRUSTED))
     program.run("2026-11-30T13:00")
