@@ -32,6 +32,7 @@ database: ./program.db
 inbox: {{type: maildir, path: ./inbox}}
 outbound: {{type: maildir, path: ./sent}}
 checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+digest: {{enabled: false}}  # the digest has its own tests (test_digest.py); here it would only add mail to count
 templates: {root}/templates
 rules: {root}/rules
 """

@@ -360,6 +360,7 @@ database: ./program.db
 inbox: {inbox}
 outbound: {outbound}
 checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+digest: {{enabled: false}}  # tested in tests/test_digest.py; here it would only add mail to count
 templates: {root}/templates
 rules: {root}/rules
 """
