@@ -25,6 +25,7 @@ from assistant.inbound.errors import handle_other
 from assistant.inbound.intro import handle_intro_answer, handle_intro_request
 from assistant.inbound.joining import handle_join
 from assistant.inbound.notes import handle_note
+from assistant.inbound.robots import handle_automatic
 from assistant.mail.message import parse_message
 from assistant.outbox import Outbox
 
@@ -70,6 +71,7 @@ HANDLERS: dict[str, Callable[[Inbound], str]] = {
     "intro_answer": handle_intro_answer,
     "intro_request": handle_intro_request,
     "join": handle_join,
+    "automatic": handle_automatic,
 }
 
 

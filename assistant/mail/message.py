@@ -13,6 +13,7 @@ import email.policy
 import email.utils
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -23,6 +24,13 @@ _ADDRESS = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Z
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSGID = re.compile(r"<[^<>\s]+>")
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
+
+# Budgets (RELIABILITY.md, "Bad input never stops the loop"): what one message may cost the reader.
+HEADER_BYTES = 100 * 1024  # Postfix's header limit; a longer header block is cut here before parsing
+TEXT_CHARS = 2_000_000  # no person writes more; text beyond this is not read
+HTML_CHARS = 2_000_000  # HTML converted to text at most (html2text is linear but not fast)
+TIME_BUDGET = 2.0  # seconds: past this, the rest of the message is read the cheapest way
+MAX_PARTS = 200  # MIME parts looked at
 
 
 @dataclass(frozen=True)
@@ -49,24 +57,38 @@ class ParsedMessage:
         return self.in_reply_to + tuple(reversed(self.references))
 
 
-def parse_message(raw: bytes) -> ParsedMessage:
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+def parse_message(raw: bytes, budget: float = TIME_BUDGET) -> ParsedMessage:
+    """Parse within bounds: headers cut at HEADER_BYTES, text at TEXT_CHARS, and a time budget in seconds."""
+    deadline = time.monotonic() + budget
+    msg = email.message_from_bytes(_bound_headers(raw), policy=email.policy.compat32)
     from_name, from_addr = strict_address(msg.get("From", ""))
-    text, was_html = body_text(msg)
+    text, was_html = body_text(msg, deadline)
     return ParsedMessage(
         message_id=message_id_of(msg, raw),
         from_addr=from_addr,
         from_name=from_name,
         recipients=tuple(_recipients(msg)),
         subject=decode_header(msg.get("Subject", "")),
-        in_reply_to=tuple(_MSGID.findall(str(msg.get("In-Reply-To", "")))),
-        references=tuple(_MSGID.findall(str(msg.get("References", "")))),
+        in_reply_to=tuple(_MSGID.findall(str(msg.get("In-Reply-To", ""))[:10_000])),
+        references=tuple(_MSGID.findall(str(msg.get("References", ""))[:50_000])),
         date=_date(msg.get("Date")),
         text=text,
         was_html=was_html,
         headers=msg,
         size=len(raw),
     )
+
+
+def _bound_headers(raw: bytes) -> bytes:
+    """A header block longer than HEADER_BYTES is cut there (the body is kept): no honest mail needs more."""
+    if len(raw) <= HEADER_BYTES:
+        return raw
+    head = raw[:HEADER_BYTES]
+    if b"\n\n" in head or b"\r\n\r\n" in head or b"\r\r" in head:
+        return raw
+    end = raw.find(b"\n\n", HEADER_BYTES)
+    body = raw[end + 2 :] if end >= 0 else b""
+    return head[: head.rfind(b"\n") + 1 or len(head)] + b"\n" + body
 
 
 def decode_header(value: object) -> str:
@@ -96,11 +118,23 @@ def strict_address(header: object) -> tuple[str, str]:
     return decode_header(name), address.lower()
 
 
-def body_text(msg: Message) -> tuple[str, bool]:
-    """The text a person reads: the first text/plain part, else the first text/html part as text."""
-    plain = html = None
-    for part in msg.walk():
-        if part.is_multipart() or part.get_content_maintype() != "text":
+def body_text(msg: Message, deadline: float | None = None) -> tuple[str, bool]:
+    """The text a person reads: the first text/plain part, else the first text/html part as text.
+
+    A part that declares multipart/* but lost its boundary stays a leaf: its bytes are read as plain text when
+    nothing better is there (bounces from some MTAs look like that).
+    """
+    plain = html = broken = None
+    for n, part in enumerate(msg.walk()):
+        if n >= MAX_PARTS:
+            break
+        if part.is_multipart():
+            continue
+        maintype = part.get_content_maintype()
+        if maintype == "multipart" and broken is None:
+            broken = _decoded(part)
+            continue
+        if maintype != "text":
             continue
         if (part.get("Content-Disposition") or "").lower().startswith("attachment"):
             continue
@@ -112,18 +146,51 @@ def body_text(msg: Message) -> tuple[str, bool]:
     if plain is not None and plain.strip():
         return _normalise(plain), False
     if html is not None:
-        return _normalise(html_to_text(html)), True
+        if deadline is not None and time.monotonic() > deadline:
+            return _normalise(re.sub(r"<[^>]{0,2000}>", " ", html[:HTML_CHARS])), True  # out of time: tags out
+        return _normalise(html_to_text(html[:HTML_CHARS])), True
+    if broken and broken.strip():
+        return _normalise(broken), False
     return _normalise(plain or ""), False
 
 
 def html_to_text(html: str) -> str:
+    """HTML as a person sees it, with every client's quoted history rendered as "> " lines.
+
+    `<blockquote>` (Apple's type=cite, Gmail's gmail_quote, Thunderbird's) is a quote already; Gmail's
+    attribution line (gmail_attr) is quoted with it; Outlook quotes without a blockquote, so everything from its
+    divRplyFwdMsg / #appendonsend / hr#stopSpelling marker on is wrapped in one.
+    """
     converter = html2text.HTML2Text()
     converter.body_width = 0  # never re-wrap: line structure carries numbered answers
     converter.ignore_images = True
     converter.ignore_links = True
     converter.ignore_emphasis = True
     converter.ignore_tables = True
-    return _unescape_markdown(converter.handle(html))
+    return _unescape_markdown(converter.handle(_mark_quotes(html)))
+
+
+# Outlook (desktop, web, new), Hotmail and Windows Mail start the quoted original here, without a blockquote.
+_QUOTE_FROM_HERE = re.compile(
+    r"""<(?:div|hr|span)\b[^>]{0,500}?\bid\s*=\s*["']?(?:divRplyFwdMsg|appendonsend|stopSpelling|x_divRplyFwdMsg)\b"""
+    r"""|<div\b[^>]{0,500}?\bclass\s*=\s*["']?(?:yahoo_quoted|OutlookMessageHeader|moz-forward-container)\b""",
+    re.IGNORECASE,
+)
+_GMAIL_ATTR = re.compile(r"""<div\b[^>]{0,500}?\bclass\s*=\s*["']?[^"'>]*\bgmail_attr\b[^>]*>""", re.IGNORECASE)
+_THUNDERBIRD_CITE = re.compile(r"""<div\b[^>]{0,500}?\bclass\s*=\s*["']?moz-cite-prefix\b[^>]*>""", re.IGNORECASE)
+
+
+def _mark_quotes(html: str) -> str:
+    html = _GMAIL_ATTR.sub(lambda m: "<blockquote>" + m.group(0), html)
+    html = re.sub(r"(<div\b[^>]{0,500}?gmail_attr[^>]*>.*?</div>)", r"\1</blockquote>", html, flags=re.I | re.S)
+    html = _THUNDERBIRD_CITE.sub(lambda m: "<blockquote>" + m.group(0), html)
+    html = re.sub(r"(<div\b[^>]{0,500}?moz-cite-prefix[^>]*>.*?</div>)", r"\1</blockquote>", html, flags=re.I | re.S)
+    found = _QUOTE_FROM_HERE.search(html)
+    if found:
+        end = html.lower().rfind("</body>")
+        end = end if end > found.start() else len(html)
+        html = html[: found.start()] + "<blockquote>" + html[found.start() : end] + "</blockquote>" + html[end:]
+    return html
 
 
 _MD_DOT = re.compile(r"^((?:[ \t]*>)*[ \t]*\d+)\\\.", re.M)

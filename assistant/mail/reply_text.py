@@ -1,8 +1,11 @@
-"""Keep only what a person newly wrote in an email reply (v1, rule based).
+"""Keep only what a person newly wrote in an email reply (v2, rule based, measured on the shared corpus).
 
 Replies carry the whole conversation below (or around) the new text: "> " quoted lines,
-"On … wrote:" attributions, Outlook "From:/Sent:" blocks, signatures and "Sent from my iPhone"
-footers. `new_text` removes those and keeps answers typed inline between quoted lines.
+"On … wrote:" attributions in many languages (wrapped over several lines by Gmail and Apple Mail),
+Outlook "From:/Sent:" blocks, "-----Original Message-----" separators, signatures and
+"Sent from my iPhone" footers. `new_text` removes those and keeps answers typed inline between
+quoted lines; `extract_reply` (a whole message) also keeps the quoted lines an inline answer
+replies to, so the reply still reads as the person wrote it.
 
 The line-level helpers (`split_quote`, `history_start`, `new_line_flags`, …) are public because
 `assistant.inbound.answers` needs the same view of the message line by line.
@@ -10,48 +13,95 @@ The line-level helpers (`split_quote`, `history_start`, `new_line_flags`, …) a
 
 from __future__ import annotations
 
+import itertools
 import re
 
 # Lines longer than this are never a header, footer or attribution: checking them would only cost time.
 _MAX_MARKER_LINE = 400
+# An attribution wrapped by the client spans at most this many lines (Apple: "On …,\nat 10:18,\nX <a@b> wrote:").
+_MAX_ATTRIBUTION_LINES = 6
+_MAX_ATTRIBUTION_CHARS = 500
 
 _QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
 
-_ATTRIBUTION = re.compile(
-    r"\s*(?:On|Le|Am|El|Op|Il|Den|Em|W dniu)\b.{0,300}?"
-    r"(?:wrote|a écrit|schrieb|escribió|schreef|ha scritto|skrev|escreveu|napisał)\b.{0,150}:\s*$",
+# Words that say "this person wrote", in the languages mail clients are localised to.
+_WROTE = (
+    r"wrote|writes|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|schreef|ha scritto|scrive|skrev|kirjoitti"
+    r"|napisał(?:\(a\))?|napisała|napsal(?:\(a\))?|írta|написал(?:\(а\))?|написала|пишет|написав|yazdı|έγραψε"
+    r"|een bericht geschreven|geschreven|写道|寫道|のメッセージ|님이 작성"
+)
+_WROTE_RE = re.compile(rf"(?:^|[\s\"'>)])(?:{_WROTE})(?=$|[\s:(\-])", re.IGNORECASE)
+_WROTE_END = re.compile(rf"(?:{_WROTE})$", re.IGNORECASE)
+# Words an attribution starts with ("On …", "Le …", "Am …"): a wrapped attribution is only looked for after one.
+_ATTRIBUTION_OPENER = re.compile(
+    r"\s*(?:On|Le|Am|El|Op|Il|In data|Den|Em|W dniu|Dnia|Dne|På|Sun|Mon|Tue|Wed|Thu|Fri|Sat|\w{2,3}\.? \d"
+    r"|\d|\*|[А-Яа-я]{2,3}[,.]|-{2,})",
     re.IGNORECASE,
 )
-# "Ada Lovelace <ada@example.org> wrote:" without a leading "On": only trusted with an address in it.
-_BARE_ATTRIBUTION = re.compile(r".{0,200}[@<].{0,200}\bwrote:\s*$", re.IGNORECASE)
-# Any other language: "2013.02.08. 7:31 keltezéssel, X írta:". Only trusted when a quote follows it.
-_DATED_HEADER = re.compile(r".{0,200}(?:\d{4}|\d:\d\d).{0,200}:\s*$")
+# The end of an attribution that Gmail wrapped onto a line starting with ">": "> wrote:", ">:".
+_WRAPPED_TAIL = re.compile(rf"\s*(?:(?:{_WROTE})\s*)?[:：]\s*$|\s*(?:{_WROTE})\s*[:：]?\s*$", re.IGNORECASE)
+_STRONG_OPENER = re.compile(r"\s*(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data)\s|\s*\d{4}-\d\d-\d\d")
+_HAS_DATE = re.compile(r"\d{1,2}:\d\d|\d{1,4}[-./]\d{1,2}[-./]\d{2,4}|\b(?:19|20)\d\d\b|\d{1,2}\s*[年月]")
+_HAS_ADDRESS = re.compile(r"@[\w-]+\.|<mailto:|\[mailto:")
+# Gmail's old attribution starts with an ISO date: "2016-03-03 17:21 GMT+01:00 Some One <a@b>:".
+_ISO_DATED = re.compile(
+    r"\s*\d{4}[-/]\d{1,2}[-/]\d{1,2},?\s+(?:\d{1,2}:\d\d(?::\d\d)?\s+(?:GMT[+-]\d\d:?\d\d\s+)?[^\W\d]|.*[@<])"
+)
+_ENDS_LIKE_HEADER = re.compile(r"(?::|\s-{2,})\s*$")
 
+_SEPARATOR_WORDS = (
+    r"original message|forwarded message|message transféré|message d'origine|message original|mensaje original"
+    r"|mensaje reenviado|ursprüngliche nachricht|weitergeleitete nachricht|messaggio originale|messaggio inoltrato"
+    r"|oorspronkelijk bericht|doorgestuurd bericht|oprindelig (?:meddelelse|besked)|videresendt (?:meddelelse|besked)"
+    r"|opprinnelig melding|videresendt melding|ursprungligt meddelande|vidarebefordrat meddelande"
+    r"|alkuperäinen viesti|välitetty viesti|исходное сообщение|пересылаемое сообщение|пересланное сообщение"
+    r"|wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada"
+    r"|原始邮件|原始郵件|転送メッセージ"
+)
 _ORIGINAL_MESSAGE = re.compile(
-    r"\s*-{2,}\s*(?:original message|ursprüngliche nachricht|message d'origine|mensaje original"
-    r"|messaggio originale|oorspronkelijk bericht|oprindelig meddelelse|opprinnelig melding"
-    r"|ursprungligt meddelande|alkuperäinen viesti)\s*-{2,}\s*$",
+    rf"[\s*_]*(?:-{{2,}}|={{2,}}|_{{2,}})?\s*(?:{_SEPARATOR_WORDS})\s*(?:-{{2,}}|={{2,}}|_{{2,}})?[\s*_]*:?\s*$",
     re.IGNORECASE,
 )
-_UNDERSCORES = re.compile(r"\s*_{10,}\s*$")
-
-# Outlook header names, several languages; html2text may render them bold ("**From:**").
-_FROM = re.compile(r"[\s*]*(?:from|von|de|van|da|från|fra|od|от)\s*:", re.IGNORECASE)
-_OTHER_HEADER = re.compile(
-    r"[\s*]*(?:sent|date|to|subject|cc|gesendet|datum|an|betreff|envoyé|à|objet|verzonden|aan|onderwerp"
-    r"|inviato|a|oggetto|enviado|para|asunto|fecha|skickat|till|ämne|sendt|til|emne)\s*:",
+_BEGIN_FORWARDED = re.compile(
+    r"\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
+    r"|inizio messaggio inoltrato|comienzo del mensaje reenviado|begin doorgestuurd bericht)\s*:\s*$",
     re.IGNORECASE,
 )
+# Lines that only draw a rule: cut there when mail headers or an attribution follow.
+_RULE = re.compile(r"\s*(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
+# Underscores alone (Outlook's separator, a mailing list's footer rule) end the new text whatever follows.
+_UNDERSCORES = re.compile(r"\s*_{5,}\s*$")
 
+# Mail header names as quoting clients write them, several languages; html2text may render them bold.
+_FROM_NAMES = (
+    r"from|von|de|van|da|från|fra|od|от|от кого|mittente|remitente|lähettäjä|feladó|afsender|avsändare|nadawca"
+    r"|发件人|寄件者|差出人|보낸 사람|message du"
+)
+_OTHER_NAMES = (
+    r"sent|date|to|subject|cc|bcc|reply-to|gesendet|datum|an|betreff|envoyé|envoyé le|à|a|objet|sujet|copie à|cc ?"
+    r"|verzonden|aan|onderwerp|inviato|oggetto|enviado|enviada|para|asunto|fecha|assunto|data|skickat|till|ämne"
+    r"|sendt|til|emne|dato|отправлено|кому|тема|дата|копия|wysłano|wysłane|do|temat|lähetetty|vastaanottaja|aihe"
+    r"|päivämäärä|elküldve|címzett|tárgy|dátum|发送时间|发送日期|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|宛先|件名"
+)
+_FROM = re.compile(rf"[\s*]*(?:{_FROM_NAMES})[\s*]*[:：]", re.IGNORECASE)
+_OTHER_HEADER = re.compile(rf"[\s*]*(?:{_OTHER_NAMES})[\s*]*[:：]", re.IGNORECASE)
+
+# A mobile or desktop client's automatic line: "Sent from my iPhone", "Get Outlook for iOS", "Envoyé de mon …".
 _FOOTER = re.compile(
-    r"\s*(?:sent from (?:my )?(?:iphone|ipad|android|mobile|phone|samsung|galaxy|blackberry|pixel|huawei|smartphone)"
-    r"|sent from (?:mail|yahoo mail|gmail mobile|outlook|proton ?mail|aol)\b"
-    r"|sent from my \w+"
-    r"|get outlook for (?:ios|android|windows|mac)"
-    r"|envoyé de mon |von meinem .{1,40} gesendet|enviado desde mi |verstuurd (?:vanaf|met) mijn "
-    r"|inviato da |skickat från min )",
+    r"\s*[(<]*\s*(?:sent (?:from|with|via|using)|envoyé (?:de|depuis|à partir de|avec)|gesendet (?:von|mit)"
+    r"|von meinem|enviado (?:desde|de|do)|verstuurd (?:vanaf|met|van)|verzonden (?:vanaf|met|van)|inviato da"
+    r"|skickat från|sendt fra|lähetetty|wysłane z|отправлено (?:с|из)|get outlook for|obtenir outlook pour"
+    r"|outlook für|holen sie sich outlook|從我的|发自我的|iphoneから送信|diese nachricht wurde von)",
     re.IGNORECASE,
 )
+# "Sent from my desk, is much easier …" is a sentence, not a footer: footers carry no clause after a comma.
+_FOOTER_DEVICE = re.compile(
+    r"iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|pixel|huawei|outlook|mail|yahoo|aol"
+    r"|proton|windows|mailbox|airmail|typeapp|spark|k-9|smartphone|handy|tablet|cell|device",
+    re.IGNORECASE,
+)
+# Gmail's invisible tracking mark, zero-width characters: not text a person wrote.
+_INVISIBLE = dict.fromkeys(map(ord, "\u1427\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
 def normalise_lines(text: str) -> list[str]:
@@ -72,26 +122,113 @@ def split_quote(line: str) -> tuple[int, str]:
 
 def is_signature_start(line: str) -> bool:
     """The RFC 3676 separator "-- " (often sent without its trailing space)."""
-    return line.strip() in ("--", "\\--")  # html2text escapes a leading "--" as "\\--"
+    return line.strip() in ("--", "\\--", "-- ", "—")  # html2text escapes a leading "--" as "\\--"
 
 
 def is_footer(line: str) -> bool:
-    """A mobile client's automatic line such as "Sent from my iPhone"."""
-    return len(line) < 120 and _FOOTER.match(line) is not None
-
-
-def _is_attribution(line: str) -> bool:
-    if len(line) > _MAX_MARKER_LINE:
+    """A mail client's automatic line such as "Sent from my iPhone" or "Get Outlook for Android"."""
+    if len(line) >= 160 or not _FOOTER.match(line):
         return False
-    return bool(_ATTRIBUTION.match(line) or _BARE_ATTRIBUTION.match(line))
+    words = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|https?://\S+", " ", line)
+    head, comma, _ = words.partition(",")
+    if not comma:
+        return True
+    return bool(_FOOTER_DEVICE.search(head))  # "Sent from my cell, please excuse typos" still is one
+
+
+def _is_attribution_text(text: str, quote_follows: bool) -> bool:
+    """Does this (joined) text read as "On <date>, <person> wrote:"?"""
+    if len(text) > _MAX_ATTRIBUTION_CHARS:
+        return False
+    text = text.strip().strip("*").strip()
+    if not text:
+        return False
+    tail = text.rstrip(" -:：").rstrip()
+    wrote = _WROTE_RE.search(text)
+    if wrote:
+        ends_ok = _ENDS_LIKE_HEADER.search(text) or _WROTE_END.search(tail)
+        if not ends_ok:
+            return False
+        if _HAS_ADDRESS.search(text) or _HAS_DATE.search(text) or quote_follows:
+            return True
+        return bool(re.match(r"(?:On|Le|Am|El|Op|Il|Em|Den)\s", text)) and len(text) < 200
+    if not text.endswith((":", "：")):
+        return bool(_ISO_DATED.match(text) and len(text) < 200)
+    if _ISO_DATED.match(text):
+        return True
+    # No verb at all ("ср, 30 апр. 2025 г. в 15:19, John Doe <doe@example.com>:"): a date and an address.
+    return bool(_HAS_DATE.search(text) and _HAS_ADDRESS.search(text) and len(text) < 300)
+
+
+def _header_count(lines: list[str], i: int) -> tuple[int, bool]:
+    """How many of the (at most 6) non-blank lines from i look like mail headers, and whether one is From."""
+    count, has_from, seen = 0, False, 0
+    j = i
+    while j < len(lines) and seen < 6:
+        line = lines[j]
+        j += 1
+        if not line.strip():
+            if seen and count < 2:  # headers come in one block
+                break
+            continue
+        seen += 1
+        if len(line) > _MAX_MARKER_LINE:
+            break
+        if _FROM.match(line):
+            count, has_from = count + 1, True
+        elif _OTHER_HEADER.match(line):
+            count += 1
+        elif seen > 1 and not re.match(r"\s", line):
+            if count >= 3:
+                break
+            if seen >= 3:
+                break
+    return count, has_from
 
 
 def _is_header_block(lines: list[str], i: int) -> bool:
-    """A "From:" line followed closely by at least two other mail headers (Outlook)."""
-    if len(lines[i]) > _MAX_MARKER_LINE or not _FROM.match(lines[i]):
+    """Outlook's copy of the earlier message's headers: From/Sent/To/Subject, in some order and language."""
+    line = lines[i]
+    if len(line) > _MAX_MARKER_LINE or not (_FROM.match(line) or _OTHER_HEADER.match(line)):
         return False
-    following = [line for line in lines[i + 1 : i + 6] if line.strip()][:4]
-    return sum(1 for line in following if len(line) < _MAX_MARKER_LINE and _OTHER_HEADER.match(line)) >= 2
+    count, has_from = _header_count(lines, i)
+    return count >= 3 and (has_from or _FROM.match(line) is not None)
+
+
+def _joined_attribution(lines: list[str], i: int) -> int:
+    """Lines an attribution starting at lines[i] spans (wrapped by the client), or 0."""
+    first = lines[i]
+    if len(first) > _MAX_MARKER_LINE:
+        return 0
+    if _is_attribution_text(first, _quote_follows(lines, i + 1)):
+        return 1
+    if not _ATTRIBUTION_OPENER.match(first) and not _HAS_ADDRESS.search(first) and not _WROTE_RE.search(first):
+        return 0
+    if re.search(r"[.!?]\s*$", first) and not _HAS_ADDRESS.search(first):
+        return 0  # a sentence ended: this is prose, not the start of a wrapped attribution
+    text, blanks = first.strip(), 0
+    j = i + 1
+    while j < len(lines) and j - i < _MAX_ATTRIBUTION_LINES and len(text) < _MAX_ATTRIBUTION_CHARS:
+        line = lines[j]
+        j += 1
+        if not line.strip():
+            blanks += 1
+            if blanks > 1:
+                return 0
+            continue
+        if _STRONG_OPENER.match(line) and _is_attribution_text(line, _quote_follows(lines, j)):
+            return 0  # the attribution starts on that line, not here
+        depth, content = split_quote(line)
+        if depth and not _WRAPPED_TAIL.match(content):
+            return 0  # quoted lines start: no attribution wrapped into them (but "> wrote:" is Gmail's wrap)
+        text += (" " if not text.endswith("=") else "") + line.strip()
+        if text.endswith("="):
+            text = text[:-1]  # a quoted-printable soft break left in the text
+        if _is_attribution_text(text, _quote_follows(lines, j)):
+            return j - i
+        if re.search(r"[.!?]\s*$", line) and not _HAS_ADDRESS.search(line):
+            return 0  # a sentence ended: this was prose, not a wrapped attribution
+    return 0
 
 
 def history_start(lines: list[str], i: int) -> tuple[str, int]:
@@ -99,21 +236,15 @@ def history_start(lines: list[str], i: int) -> tuple[str, int]:
     line = lines[i]
     if not line.strip() or len(line) > _MAX_MARKER_LINE:
         return "", 0
-    if _is_attribution(line):
-        return "attribution", 1
-    # Gmail wraps long attributions: "On Mon, 2 Nov 2026 at 09:00, Ada <" / "a@x> wrote:".
-    if (
-        i + 1 < len(lines)
-        and re.match(r"\s*(?:On|Le|Am|El|Op|Il)\b", line)
-        and _is_attribution(line + " " + lines[i + 1].strip())
-    ):
-        return "attribution", 2
-    if _DATED_HEADER.match(line) and _quote_follows(lines, i + 1):
-        return "attribution", 1
-    if _ORIGINAL_MESSAGE.match(line) or _is_header_block(lines, i):
+    if _ORIGINAL_MESSAGE.match(line) or _BEGIN_FORWARDED.match(line) or _is_header_block(lines, i):
         return "block", 1
-    if _UNDERSCORES.match(line) and any(_is_header_block(lines, j) for j in range(i + 1, min(i + 3, len(lines)))):
-        return "block", 1
+    if _RULE.match(line) or _UNDERSCORES.match(line):
+        after = _next_non_blank(lines, i + 1)
+        if after < len(lines) and (_is_header_block(lines, after) or _ORIGINAL_MESSAGE.match(lines[after])):
+            return "block", 1
+    span = _joined_attribution(lines, i)
+    if span:
+        return "attribution", span
     return "", 0
 
 
@@ -128,46 +259,120 @@ def _quote_follows(lines: list[str], i: int) -> bool:
     return after < len(lines) and split_quote(lines[after])[0] > 0
 
 
-def new_line_flags(lines: list[str]) -> list[bool]:
-    """For each line, whether the person newly wrote it (see `new_text`)."""
-    flags = [False] * len(lines)
+def _is_wrapped_quote(lines: list[str], i: int) -> bool:
+    """A quoted line the sender's client wrapped without a ">": between two quoted lines, right after a long one."""
+    if i == 0 or i + 1 >= len(lines):
+        return False
+    before, after = split_quote(lines[i - 1]), split_quote(lines[i + 1])
+    if not before[0] or not after[0] or len(before[1]) < 50:
+        return False
+    text = lines[i].strip()
+    return len(text) <= 3 or text[0].islower() or not text[0].isalnum()
+
+
+# Line kinds produced by _classify
+_NEW, _QUOTED, _ATTRIBUTION, _DROPPED = 0, 1, 2, 3
+_FORWARD_MARK = re.compile(r".*(?:forward|transféré|weitergeleitet|reenviado|inoltrato|doorgestuurd|videresendt)", re.I)
+
+
+def _classify(lines: list[str]) -> list[int]:
+    """For each line: new text, a quoted line, an attribution, or dropped (markers, history, signatures)."""
+    kinds = [_DROPPED] * len(lines)
+    seen_new = False
     i = 0
     while i < len(lines):
-        if not lines[i]:  # fast path (lines are right-stripped): a blank line is kept as it is
-            flags[i] = True
+        line = lines[i]
+        if not line:  # fast path (lines are right-stripped): a blank line is kept as it is
+            kinds[i] = _NEW
             i += 1
             continue
-        depth, _ = split_quote(lines[i])
-        if depth or is_footer(lines[i]):
+        depth, _ = split_quote(line)
+        if depth:
+            kinds[i] = _QUOTED
             i += 1
             continue
-        if is_signature_start(lines[i]):
+        if is_footer(line) or is_signature_start(line) or _UNDERSCORES.match(line):
             break
         kind, span = history_start(lines, i)
         if kind == "attribution":
             # A quote follows: the person may answer inline below it, so keep reading unquoted lines.
             if _quote_follows(lines, i + span):
+                kinds[i : i + span] = [_ATTRIBUTION] * span
                 i += span
                 continue
             break
         if kind == "block":
+            if not seen_new and _FORWARD_MARK.match(line):
+                i = _skip_headers(lines, i + 1)  # a bare forward: what is forwarded is what the person sends
+                continue
             break  # Outlook quotes without ">", so everything below is the earlier message
-        flags[i] = True
+        if _is_wrapped_quote(lines, i):
+            kinds[i] = _QUOTED
+        else:
+            kinds[i] = _NEW
+            seen_new = True
         i += 1
-    return flags
+    return kinds
+
+
+def _skip_headers(lines: list[str], i: int) -> int:
+    """The first line after the header block that starts at lines[i] (it ends at a blank line)."""
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    end = i
+    while end < len(lines) and lines[end].strip() and end - i < 30:
+        end += 1
+    return end
+
+
+def new_line_flags(lines: list[str]) -> list[bool]:
+    """For each line, whether the person newly wrote it (see `new_text`)."""
+    return [kind == _NEW for kind in _classify(lines)]
+
+
+_NOTHING_TO_READ = re.compile(r"[\s\-_=*~+#.|\\\u1427\u200b\ufeff]*$")
+
+
+def _tidy(kept: list[str]) -> str:
+    # Trailing lines with nothing to read (rules, tracking marks) are what was left of a separator.
+    while kept and _NOTHING_TO_READ.match(kept[-1]):
+        kept.pop()
+    result = "\n".join(kept)
+    return re.sub(r"\n{3,}", "\n\n", result).strip("\n")
 
 
 def new_text(text: str) -> str:
     """Only what the person newly wrote in this reply, tidied (see the module docstring)."""
     lines = normalise_lines(text)
-    kept = [line for line, new in zip(lines, new_line_flags(lines), strict=True) if new]
-    result = "\n".join(kept)
-    return re.sub(r"\n{3,}", "\n\n", result).strip("\n")
+    return _tidy([line for line, new in zip(lines, new_line_flags(lines), strict=True) if new])
+
+
+def reply_text(text: str) -> str:
+    """The reply as its sender wrote it: new text, and around inline answers the quotes they answer.
+
+    A reply is inline when new text follows quoted text twice or more, or once after a quote that no
+    "On … wrote:" introduced; then the quotes (and their attributions) up to the last new line are kept, because
+    the answers mean nothing without them. A bottom-posted reply (attribution, quote, then the answer) keeps only
+    the answer.
+    """
+    lines = normalise_lines(text)
+    kinds = _classify(lines)
+    blocks: list[int] = []  # the sequence of non-blank line kinds, runs collapsed
+    for line, kind in zip(lines, kinds, strict=True):
+        if line.strip() and kind != _DROPPED and (not blocks or blocks[-1] != kind):
+            blocks.append(kind)
+    answers_after_quote = sum(1 for a, b in itertools.pairwise(blocks) if a == _QUOTED and b == _NEW)
+    inline = answers_after_quote >= 2 or (answers_after_quote == 1 and _ATTRIBUTION not in blocks)
+    if not inline:
+        return _tidy([line for line, kind in zip(lines, kinds, strict=True) if kind == _NEW])
+    pairs = list(zip(lines, kinds, strict=True))
+    last_new = max((n for n, (line, k) in enumerate(pairs) if k == _NEW and line.strip()), default=-1)
+    return _tidy([line for n, (line, k) in enumerate(pairs) if k == _NEW or (k != _DROPPED and n < last_new)])
 
 
 def extract_reply(raw: bytes) -> str:
-    """A whole RFC 5322 message to the text its sender newly wrote."""
+    """A whole RFC 5322 message to the text its sender wrote (inline answers with the quotes they answer)."""
     # Imported here so new_text (and its tests) do not depend on the MIME parser.
     from assistant.mail.message import parse_message
 
-    return new_text(parse_message(raw).text)
+    return reply_text(parse_message(raw).text)

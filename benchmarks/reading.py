@@ -1,0 +1,186 @@
+"""How well and how fast the assistant reads mail, on the shared corpora (../shared/corpora).
+
+Prints:
+  reply extraction   exact match (best of expected and accepted variants, the corpus's EM*) per client and per
+                     language, ours beside email-reply-parser (a benchmark-only extra; skipped when not installed)
+  forwarded          share of forwarded cases with every asserted field right, per client
+  automatic          recall on bounces / auto-replies / feedback reports, bounce-vs-auto-reply accuracy,
+                     humans taken for robots (automatic corpus humans and every reply-extraction case)
+  throughput         messages/second for the whole read path (parse, classify, reply text, forward unwrap)
+
+Usage: python benchmarks/reading.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant.mail.automatic import classify  # noqa: E402
+from assistant.mail.forwarded import unwrap  # noqa: E402
+from assistant.mail.message import parse_message  # noqa: E402
+from assistant.mail.reply_text import extract_reply  # noqa: E402
+
+CORPORA = ROOT.parent / "shared" / "corpora"
+REPLIES = CORPORA / "reply-extraction"
+
+
+def _score_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("corpus_score", REPLIES / "score.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
+    for ch in "\u00a0\u200b\ufeff\u202f":
+        text = text.replace(ch, " ")
+    return " ".join(text.split())
+
+
+def _email_reply_parser():  # type: ignore[no-untyped-def]
+    try:
+        from email_reply_parser import EmailReplyParser
+    except ImportError:
+        return None
+
+    def run(raw: bytes) -> str:
+        return EmailReplyParser.parse_reply(parse_message(raw).text)
+
+    return run
+
+
+def reply_extraction(score) -> list[bytes]:  # type: ignore[no-untyped-def]
+    cases = json.loads((REPLIES / "manifest.json").read_text())["cases"]
+    extractors = {"ours": extract_reply}
+    erp = _email_reply_parser()
+    if erp:
+        extractors["email-reply-parser"] = erp
+    groups: dict[str, dict[str, list[bool]]] = {name: defaultdict(list) for name in extractors}
+    raws = []
+    for case in cases:
+        raw = score.wrap_body((REPLIES / case["input"]).read_bytes(), case["input_format"], case["id"], None)
+        raws.append(raw)
+        expected = [case["expected"]] + [v["file"] for v in case.get("expected_variants", [])]
+        wanted = {_norm((REPLIES / path).read_text(encoding="utf-8")) for path in expected}
+        for name, extractor in extractors.items():
+            ok = _norm(extractor(raw)) in wanted
+            for key in ("ALL", f"client:{case['client']}", f"language:{case['language']}"):
+                groups[name][key].append(ok)
+    names = list(extractors)
+    print(f"reply extraction, exact match EM* ({len(cases)} cases)")
+    print(f"  {'group':<22}{'n':>5}" + "".join(f"{name:>20}" for name in names))
+    keys = sorted(groups["ours"], key=lambda k: (k != "ALL", k.split(":")[0], -len(groups["ours"][k]), k))
+    for key in keys:
+        oks = groups["ours"][key]
+        row = "".join(f"{100 * sum(groups[n][key]) / len(groups[n][key]):>19.1f}%" for n in names)
+        print(f"  {key:<22}{len(oks):>5}{row}")
+    if not erp:
+        print("  (email-reply-parser not installed: pip install email-reply-parser)")
+    return raws
+
+
+def forwarded(score) -> list[bytes]:  # type: ignore[no-untyped-def]
+    cases = json.loads((REPLIES / "forwarded" / "manifest.json").read_text())["cases"]
+    by_client: dict[str, list[bool]] = defaultdict(list)
+    raws = []
+    for case in cases:
+        source = (REPLIES / case["input"]).read_bytes()
+        raw = score.wrap_body(source, case["input_format"], case["id"], case.get("forwarding_subject"))
+        raws.append(raw)
+        got = unwrap(raw)
+        expected = json.loads((REPLIES / case["expected"]).read_text())
+        ok = all(_field_ok(key, value, got.get(key)) for key, value in expected.items())
+        by_client["ALL"].append(ok)
+        by_client[case["client"]].append(ok)
+    print(f"\nforwarded, every asserted field right ({len(cases)} cases)")
+    for client, oks in sorted(by_client.items(), key=lambda kv: (kv[0] != "ALL", kv[0])):
+        print(f"  {client:<22}{len(oks):>5}{100 * sum(oks) / len(oks):>19.1f}%")
+    return raws
+
+
+def _field_ok(key: str, expected: object, got: object) -> bool:
+    if expected is None:
+        return not got
+    if isinstance(expected, bool):
+        return bool(got) == expected
+    if key == "from_address":
+        return str(got or "").lower() == str(expected).lower()
+    return _norm(str(got or "")) == _norm(str(expected))
+
+
+def automatic(reply_raws: list[bytes]) -> list[bytes]:
+    root = CORPORA / "automatic"
+    entries = json.loads((root / "manifest.json").read_text())["messages"]
+    robots = caught = kinds = told = humans = wrong_humans = 0
+    raws = []
+    missed_classes: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        path = (root / entry["path"]).resolve()
+        if not path.exists():
+            continue
+        raw = path.read_bytes()
+        raws.append(raw)
+        verdict = classify(raw)
+        if entry["label"] in ("bounce", "auto_reply", "feedback_loop"):
+            robots += 1
+            caught += verdict != "human"
+            if verdict == "human":
+                missed_classes[entry.get("sisimai_class") or "?"] += 1
+        if entry["label"] in ("bounce", "auto_reply"):
+            kinds += 1
+            told += verdict == entry["label"]
+        if entry["label"] == "human":
+            humans += 1
+            wrong_humans += verdict != "human"
+    reply_humans = sum(1 for raw in reply_raws if classify(raw) != "human")
+    print(f"\nautomatic ({len(raws)} messages)")
+    print(f"  recall on bounces, auto-replies, feedback reports  {caught}/{robots} = {100 * caught / robots:.1f}%")
+    print(f"  bounce vs auto-reply told apart                    {told}/{kinds} = {100 * told / kinds:.1f}%")
+    print(f"  humans taken for robots (corpus)                   {wrong_humans}/{humans}")
+    print(f"  humans taken for robots (reply-extraction cases)   {reply_humans}/{len(reply_raws)}")
+    precision_pool = caught + wrong_humans + reply_humans
+    print(f"  precision (robots among 'automatic' verdicts)      {100 * caught / max(precision_pool, 1):.1f}%")
+    if missed_classes:
+        print(f"  missed by class: {dict(missed_classes)}")
+    return raws
+
+
+def throughput(raws: list[bytes], rounds: int = 3) -> None:
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for raw in raws:
+            parse_message(raw)
+            classify(raw)
+            extract_reply(raw)
+            unwrap(raw)
+    elapsed = time.perf_counter() - start
+    count = rounds * len(raws)
+    print(f"\nthroughput: {count} messages (every corpus message, {rounds} rounds) through parse + classify +")
+    print(f"  reply text + forward unwrap: {count / elapsed:,.0f} messages/s ({1000 * elapsed / count:.2f} ms each)")
+
+
+def main() -> None:
+    if not CORPORA.exists():
+        sys.exit(f"shared corpora not found at {CORPORA}")
+    score = _score_module()
+    reply_raws = reply_extraction(score)
+    forward_raws = forwarded(score)
+    automatic_raws = automatic(reply_raws)
+    hostile = json.loads((CORPORA / "hostile" / "manifest.json").read_text())["messages"]
+    hostile_raws = [(CORPORA / "hostile" / m["path"]).read_bytes() for m in hostile]
+    throughput(reply_raws + forward_raws + automatic_raws + hostile_raws)
+
+
+if __name__ == "__main__":
+    main()
