@@ -34,11 +34,16 @@ TABLES = (
 migrations = Migrations("mentorship-assistant")
 
 
-@migrations(name="0001_initial")
-def _initial(db: Database) -> None:
-    for statement in _SCHEMA.split(";\n"):
+def _run_script(db: Database, script: str) -> None:
+    """Statement by statement: executescript() would commit the migration's transaction half-way."""
+    for statement in script.split(";\n"):
         if statement.strip():
             db.execute(statement)
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    _run_script(db, _SCHEMA)
 
 
 _SCHEMA = """
@@ -180,9 +185,7 @@ def _mailboxes(db: Database) -> None:
 
 @migrations(name="0003_introductions_and_privacy")
 def _introductions(db: Database) -> None:
-    for statement in _INTRODUCTIONS.split(";\n"):
-        if statement.strip():
-            db.execute(statement)
+    _run_script(db, _INTRODUCTIONS)
 
 
 _INTRODUCTIONS = """
