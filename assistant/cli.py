@@ -22,7 +22,9 @@ log = logging.getLogger("assistant")
 
 DESCRIPTION = """\
 Runs a mentorship program by email: monthly check-ins that participants answer by replying,
-reminders and escalations from YAML rules, everything recorded in one SQLite file.
+introductions with double opt-in, follow-through from YAML rules (reminders, escalations, nudges,
+milestones), commands by email (pause, stop, my data, delete me), a weekly digest for coordinators;
+everything recorded in one SQLite file, every email sent at most once.
 
 Start here:
   mentor-assistant --config config.example.yaml check
