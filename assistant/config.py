@@ -104,6 +104,7 @@ class Limits:
     keep_raw_bytes: int = 256 * 1024
     auto_replies_per_day: int = 10
     max_attempts: int = 3
+    raw_retention_days: int = 180  # stored raw mail (inbound and sent) is purged after this many days
 
 
 @dataclass(frozen=True)
@@ -372,12 +373,15 @@ def _introductions(reader: _Reader) -> IntroConfig:
 
 
 def _limits(reader: _Reader) -> Limits:
-    section = reader.section("limits", {"max_message_bytes", "keep_raw_bytes", "auto_replies_per_day", "max_attempts"})
+    section = reader.section(
+        "limits", {"max_message_bytes", "keep_raw_bytes", "auto_replies_per_day", "max_attempts", "raw_retention_days"}
+    )
     defaults = Limits()
     values: dict[str, Any] = {
         "max_message_bytes": section.integer("max_message_bytes", defaults.max_message_bytes, 1024, 1 << 31),
         "keep_raw_bytes": section.integer("keep_raw_bytes", defaults.keep_raw_bytes, 0, 1 << 31),
         "auto_replies_per_day": section.integer("auto_replies_per_day", defaults.auto_replies_per_day, 0, 10_000),
         "max_attempts": section.integer("max_attempts", defaults.max_attempts, 1, 100),
+        "raw_retention_days": section.integer("raw_retention_days", defaults.raw_retention_days, 1, 36_500),
     }
     return Limits(**values)

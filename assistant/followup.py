@@ -25,6 +25,7 @@ from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms import Form
 from assistant.outbox import Mail, Outbox
+from assistant.privacy import purge_raw
 
 log = logging.getLogger(__name__)
 PACE = timedelta(days=7)
@@ -36,6 +37,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
     mails += introductions.tick(db, config, outbox, now)
     digests = send_digest_if_due(db, config, outbox, now)
+    purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 

@@ -94,3 +94,18 @@ def erase(db: Database, person: dict[str, Any], now: str, keep_ledger_id: int | 
             },
         )
         suppress(db, email, "asked to be erased", now)
+
+
+def purge_raw(db: Database, older_than: str) -> int:
+    """Retention: the raw text of mail handled or sent before `older_than` is dropped; the ledger rows (Message-ID,
+    outcome, reasons) stay, so dedupe and `explain` still work. Quarantined mail waits for a person."""
+    inbound = db.execute(
+        "UPDATE messages SET raw = NULL WHERE raw IS NOT NULL AND status = 'processed' AND processed_at < ?",
+        [older_than],
+    ).rowcount
+    sent = db.execute(
+        "UPDATE outbox SET raw = X'' WHERE length(raw) > 0 AND status IN ('sent', 'failed', 'cancelled')"
+        " AND created_at < ?",
+        [older_than],
+    ).rowcount
+    return inbound + sent

@@ -131,3 +131,19 @@ def test_help_and_commands_only_in_the_first_lines(program: Program) -> None:
     templates = [r["template"] for r in program.outbox(to_addr=MAYA[1])]
     assert "command_done" in templates and "confirm_command" not in templates
     assert _status(program, MAYA[1])[0] == "active"
+
+
+def test_raw_mail_is_purged_after_the_retention_period(program: Program) -> None:
+    program.deliver(reply(_prompted(program), MAYA, "1. yes\n2. 2\n3. my CV\n4. 5"))
+    program.run("2026-12-01T18:00")
+    program.run("2027-05-30T12:00")
+    assert program.db.execute("SELECT count(*) FROM messages WHERE raw IS NOT NULL").fetchone()[0] == 1
+    program.run("2027-06-01T12:00")  # 180 days after the reply was handled
+    assert program.db.execute("SELECT count(*) FROM messages WHERE raw IS NOT NULL").fetchone()[0] == 0
+    assert program.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 1  # the ledger row stays
+    assert (
+        program.db.execute(
+            "SELECT count(*) FROM outbox WHERE length(raw) > 0 AND status = 'sent' AND created_at < '2026-12-02'"
+        ).fetchone()[0]
+        == 0
+    )
