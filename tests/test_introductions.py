@@ -140,6 +140,12 @@ FORWARDS = {
     "Sent: Monday, November 30, 2026 9:12 AM\nTo: Grace Hopper <grace@example.org>\nSubject: Looking for a mentor\n",
     "apple_mail": "Begin forwarded message:\n\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
     "Subject: Looking for a mentor\nDate: 30 November 2026 at 09:12:00 GMT\nTo: Grace Hopper <grace@example.org>\n",
+    # Yahoo writes the original's headers run together on the separator line.
+    "yahoo": "----- Forwarded Message ----- From: Zoe Mensah <zoe.mensah@example.net>To: Grace Hopper"
+    " <grace@example.org>Sent: Monday, November 30, 2026, 09:12:00 AM GMTSubject: Looking for a mentor\n",
+    "thunderbird": "-------- Forwarded Message --------\nSubject: \tLooking for a mentor\n"
+    "Date: \tMon, 30 Nov 2026 09:12:00 +0000\nFrom: \tZoe Mensah <zoe.mensah@example.net>\n"
+    "To: \tGrace Hopper <grace@example.org>\n\n",
 }
 
 

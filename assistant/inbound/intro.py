@@ -19,18 +19,13 @@ from assistant.clock import iso
 from assistant.db import one, record_event
 from assistant.inbound.auth import authority
 from assistant.inbound.chain import Inbound
+from assistant.mail.forwarded import unwrap_message
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
 from assistant.mail.tokens import new_token
 from assistant.outbox import Mail
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
-_FORWARD_START = re.compile(
-    r"^\s*(?:-{3,}\s*Forwarded message\s*-{3,}|Begin forwarded message:|-{3,}\s*Original Message\s*-{3,}"
-    r"|_{10,})\s*$",
-    re.I | re.M,
-)
-_FORWARD_FROM = re.compile(r"^\s*\*?From:\*?\s*(.+)$", re.I | re.M)
 _ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
 _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
 _YES = re.compile(
@@ -148,7 +143,7 @@ def is_intro_request(inbound: Inbound) -> str | None:
     if auth.coordinator is None:
         return None
     text = inbound.msg.text
-    if not (_INTRO_LINE.search(new_text(text)) or _FORWARD_START.search(text) or _INTRODUCE.search(text)):
+    if not (_INTRO_LINE.search(new_text(text)) or _forward(inbound)["forwarded"] or _INTRODUCE.search(text)):
         return None
     return f"an introduction request from coordinator {auth.coordinator.email}"
 
@@ -277,7 +272,14 @@ def parse_request(inbound: Inbound) -> dict[str, Any]:
     note = "\n".join(line for line in own.splitlines() if not _INTRO_LINE.match(line)).strip()
     if lines:
         return _from_intro_lines(inbound, lines, note)
-    return _from_forward(inbound, text, note)
+    return _from_forward(inbound, note)
+
+
+def _forward(inbound: Inbound) -> dict[str, Any]:
+    """The mail unwrapped as a forward (any client, inline or attached), read once per message."""
+    if "forward" not in inbound.found:
+        inbound.found["forward"] = unwrap_message(inbound.msg)
+    return inbound.found["forward"]
 
 
 def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str) -> dict[str, Any]:
@@ -292,13 +294,17 @@ def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str)
     return _result(inbound, mentee, [m for m in mentors if m], note, problems)
 
 
-def _from_forward(inbound: Inbound, text: str, note: str) -> dict[str, Any]:
+def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
+    """A forwarded mail: its sender is the mentee; the coordinator's note above it names the mentor."""
     problems: list[str] = []
-    start = _FORWARD_START.search(text)
+    forward = _forward(inbound)
     mentee = None
-    if start:
-        sender = _FORWARD_FROM.search(text, start.end())
-        mentee = _person(inbound, sender.group(1), ("mentee", "both"), "the mentee", problems) if sender else None
+    if forward["forwarded"]:
+        note = new_text(forward.get("message") or "").strip()  # not the forwarded mail's own addresses
+        sender = forward.get("from_address") or forward.get("from_raw") or ""
+        mentee = _person(inbound, sender, ("mentee", "both"), "the mentee", problems)
+        if mentee and not mentee["name"]:
+            mentee["name"] = forward.get("from_name") or ""
     names_in_note = [n for n in _ADDRESS.findall(note)]
     mentors = [_person(inbound, a, ("mentor", "both"), "a mentor", problems) for a in names_in_note]
     mentors += _mentors_named(inbound, note, problems) if not mentors else []

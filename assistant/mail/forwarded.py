@@ -3,7 +3,8 @@
 Handles inline forwards as Gmail, Outlook (old, new, web), Apple Mail, Thunderbird, Yahoo and others write
 them, in several languages (a separator line such as "---------- Forwarded message ---------" or
 "Begin forwarded message:", and/or a block of From/Date/Subject/To headers, possibly quoted with "> "), and
-`message/rfc822` attachments. `unwrap(raw)` returns a dict with the keys the shared corpus scores:
+`message/rfc822` attachments. A reply ("Re: X") quoting the mail it answers under a bare header block
+(Subject: X) is not a forward. `unwrap(raw)` returns a dict with the keys the shared corpus scores:
 forwarded, from_name, from_address, from_raw, to, subject, date, body, message.
 """
 
@@ -11,30 +12,43 @@ from __future__ import annotations
 
 import email.utils
 import re
+from collections.abc import Iterator
 from email.message import Message
 
-from assistant.mail.message import body_text, decode_header, parse_message
+from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
 from assistant.mail.reply_text import normalise_lines, split_quote
 
-_SEPARATOR = re.compile(
-    r"[\s*_]*(?:-{2,}|={2,}|_{2,})?\s*(?:forwarded message|original message|message transféré|message d'origine"
-    r"|message original|mensaje reenviado|mensaje original|weitergeleitete nachricht|ursprüngliche nachricht"
-    r"|messaggio inoltrato|messaggio originale|doorgestuurd bericht|oorspronkelijk bericht|videresendt (?:meddelelse"
-    r"|besked|melding)|vidarebefordrat meddelande|mensagem encaminhada|mensagem original|пересланное сообщение"
-    r"|исходное сообщение|begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
+# The words of a separator line above a forwarded original ("---------- Forwarded message ---------",
+# "Begin forwarded message:", "-----Original Message-----", "----- Message transmis -----", …).
+_FORWARD_WORDS = (
+    r"forwarded message|message transféré|message transmis|mensaje reenviado|weitergeleitete nachricht"
+    r"|messaggio inoltrato|doorgestuurd bericht|videresendt (?:meddelelse|besked|melding)|vidarebefordrat meddelande"
+    r"|välitetty viesti|mensagem encaminhada|пересланное сообщение|пересылаемое сообщение|wiadomość przekazana dalej"
+    r"|přeposlaná zpráva|begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
     r"|début du message transféré|inicio del mensaje reenviado|comienzo del mensaje reenviado"
-    r"|inizio messaggio inoltrato|forwarded message follows)\s*(?:-{2,}|={2,}|_{2,})?[\s*_]*:?\s*$",
+    r"|inizio messaggio inoltrato|forwarded message follows|転送されたメッセージ|转发的邮件"
+)
+# Outlook writes the same "Original Message" line (or only a rule) above a reply's quoted history and a forward.
+_ORIGINAL_WORDS = (
+    r"original message|message d'origine|message original|mensaje original|ursprüngliche nachricht"
+    r"|messaggio originale|oorspronkelijk bericht|mensagem original|исходное сообщение"
+)
+_SEPARATOR = re.compile(
+    rf"[\s*_]*(?:-{{2,}}|={{2,}}|_{{2,}})?\s*(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*(?:-{{2,}}|={{2,}}|_{{2,}})?"
+    r"[\s*_]*:?\s*$",
     re.IGNORECASE,
 )
+_IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
+_HEAD_LINES = 60  # a forwarded header block (blank lines between fields included) is read within this many lines
 _RULE = re.compile(r"\s*(?:-{4,}|_{4,}|={4,})\s*$")
 
 _FIELDS = {
-    "from": r"from|von|de|van|da|fra|från|od|от|mittente|remitente|lähettäjä|feladó|expéditeur",
+    "from": r"from|von|de|van|da|fra|från|od|от кого|от|mittente|remitente|lähettäjä|feladó|expéditeur",
     "date": r"date|sent|datum|gesendet|envoyé|envoyé le|enviado|enviada|fecha|data|inviato|verzonden|skickat|sendt"
     r"|отправлено|дата|wysłano|lähetetty|date d'envoi",
     "subject": r"subject|betreff|objet|sujet|asunto|oggetto|onderwerp|assunto|emne|ämne|тема|temat|aihe|tárgy",
     "to": r"to|an|à|a|para|aan|til|till|кому|do|per|destinataire|empfänger|destinatario",
-    "cc": r"cc|kopie|copie|copie à|cópia|copia|kopi|копия|cc ?",
+    "cc": r"cc|kopie \(cc\)|kopie|copie|copie à|cópia|copia|kopi|копия|cc ?",
     "reply-to": r"reply-to|antwort an|répondre à",
 }
 _HEADER_LINE = re.compile(
@@ -46,17 +60,22 @@ _HEADER_LINE = re.compile(
 _INLINE_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
 _INLINE_FIELDS = re.compile(rf"(?:{_INLINE_NAMES})\s*:")
 _INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_INLINE_NAMES})\s*:)")
-_SEPARATOR_PREFIX = re.compile(
-    r"\s*-{3,}\s*(?:forwarded message|weitergeleitete nachricht|message transféré|mensaje reenviado"
-    r"|messaggio inoltrato|doorgestuurd bericht|original message)\s*-{3,}\s*",
+_SEPARATOR_PREFIX = re.compile(rf"\s*-{{3,}}\s*(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*-{{3,}}\s*", re.IGNORECASE)
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*:\s*)+", re.IGNORECASE)
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|odp|rif|res|ynt|回复|答复)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
+_ANY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|aw|sv|antw|odp|rif|res|ynt|fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*(?:\[\d+\])?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*:\s*)+", re.IGNORECASE)
 
 
 def unwrap(raw: bytes) -> dict:
     """The forwarded original inside a message (see the module docstring); {"forwarded": False} if none."""
-    msg = parse_message(raw)
+    return unwrap_message(parse_message(raw))
+
+
+def unwrap_message(msg: ParsedMessage) -> dict:
+    """unwrap() for a message already parsed."""
     attached = _attached_message(msg.headers)
     if attached is not None:
         text, _ = body_text(attached)
@@ -87,15 +106,18 @@ def _attached_message(msg: Message) -> Message | None:
 
 
 def _split_inline_headers(lines: list[str]) -> list[str]:
-    """Yahoo writes "----- Forwarded Message ----- From: X <x@y>To: …Sent: …Subject: …" on one line."""
+    """Yahoo writes "----- Forwarded Message ----- From: X <x@y>To: …Sent: …Subject: …" on one line, and an
+    HTML Thunderbird forward, rendered as text, puts its first header on the separator line."""
     out: list[str] = []
     for line in lines:
-        match = _SEPARATOR_PREFIX.match(line) if len(line) < 2000 else None
-        if match and _INLINE_FIELDS.search(line, match.end()):
-            out.append(match.group(0).strip())
-            rest = line[match.end() :]
-            out.extend(part.strip() for part in _INLINE_FIELDS_SPLIT.split(rest) if part.strip())
-            out.append("")
+        depth, content = split_quote(line) if len(line) < 2000 else (0, "")
+        match = _SEPARATOR_PREFIX.match(content)
+        if match and _INLINE_FIELDS.search(content, match.end()):
+            prefix = "> " * depth
+            out.append(prefix + match.group(0).strip())
+            rest = content[match.end() :]
+            out.extend(prefix + part.strip() for part in _INLINE_FIELDS_SPLIT.split(rest) if part.strip())
+            out.append(prefix.rstrip())
         else:
             out.append(line)
     return out
@@ -107,32 +129,65 @@ def unwrap_text(text: str, outer_subject: str = "") -> dict:
         found = _attribution_forward(lines, _FORWARD_SUBJECT.sub("", outer_subject).strip())
         if found:
             return found
-    start = _forward_start(lines)
-    if start is None:
-        return {"forwarded": False}
-    index, depth, has_separator = start
-    note = "\n".join(lines[:index]).strip()
-    rest = [_strip_depth(line, depth) for line in lines[index:]]
-    if has_separator:
-        rest = rest[1:]
-    headers, body_at = _read_headers(rest)
-    if not headers:
-        return {"forwarded": False}
-    body = "\n".join(rest[body_at:])
-    body = _trim_body(body)
-    from_raw = headers.get("from", "")
-    name, address = _parse_from(from_raw)
-    return {
-        "forwarded": True,
-        "from_name": name or None,
-        "from_address": address or None,
-        "from_raw": from_raw or None,
-        "to": headers.get("to") or None,
-        "subject": headers.get("subject") or None,
-        "date": headers.get("date") or None,
-        "body": body or None,
-        "message": note or None,
-    }
+    for index, depth, separator in _forward_starts(lines):
+        start = index + 1 if separator else index
+        depth += _depth_under_separator(lines, start, depth) if separator else 0
+        head = [_strip_depth(line, depth) for line in lines[start : start + _HEAD_LINES]]
+        headers, body_at = _read_headers(head)
+        if not headers.get("from"):
+            continue  # e.g. "Original message" as a line of the note: look further down
+        if not _IS_FORWARD_WORDS.search(separator) and _is_reply_history(headers, outer_subject):
+            break
+        body_lines = [_strip_depth(line, depth) for line in lines[start + body_at :]]
+        body = _unquote_all("\n".join(body_lines).strip("\n")).strip()
+        from_raw = headers.get("from", "")
+        name, address = _parse_from(from_raw)
+        return {
+            "forwarded": True,
+            "from_name": name or None,
+            "from_address": address or None,
+            "from_raw": from_raw or None,
+            "to": headers.get("to") or None,
+            "subject": headers.get("subject") or None,
+            "date": headers.get("date") or None,
+            "body": body or None,
+            "message": _note(lines[:index]),
+        }
+    return {"forwarded": False}
+
+
+def _note(lines: list[str]) -> str | None:
+    """The forwarder's note: the text above the forward, without the empty quote lines that lead into it."""
+    while lines and not split_quote(lines[-1])[1].strip():
+        lines = lines[:-1]
+    return "\n".join(lines).strip() or None
+
+
+def _is_reply_history(headers: dict[str, str], outer_subject: str) -> bool:
+    """A reply ("Re: X") quoting the mail it answers (Subject: X) under a bare header block, not a forward."""
+    if not _REPLY_SUBJECT.match(outer_subject) or "subject" not in headers:
+        return False
+    return _ANY_PREFIX.sub("", headers["subject"]).strip().lower() == _ANY_PREFIX.sub("", outer_subject).strip().lower()
+
+
+def _depth_under_separator(lines: list[str], start: int, depth: int) -> int:
+    """MailMate and Apple Mail may quote the original under an unquoted "Forwarded message:" line: how many
+    levels deeper than the separator its headers are."""
+    for line in lines[start : start + _HEAD_LINES]:
+        if line.strip():
+            inner, content = split_quote(line)
+            return inner - depth if inner > depth and _HEADER_LINE.match(content) else 0
+    return 0
+
+
+def _unquote_all(body: str) -> str:
+    """Missive quotes the whole forwarded body with "> ": when every line is quoted, drop one level."""
+    lines = body.split("\n")
+    if not any(line.strip() for line in lines):
+        return body
+    if all(split_quote(line)[0] for line in lines if line.strip()):
+        return "\n".join(_strip_depth(line, 1) for line in lines)
+    return body
 
 
 def _attribution_forward(lines: list[str], subject: str) -> dict | None:
@@ -144,11 +199,11 @@ def _attribution_forward(lines: list[str], subject: str) -> dict | None:
             continue
         kind, span = history_start(lines, i)
         if kind != "attribution":
-            if split_quote(line)[0] or _SEPARATOR.match(line):
-                return None
+            if kind == "block" or split_quote(line)[0] or _SEPARATOR.match(line):
+                return None  # a header block or quote comes first: the forward is not an attribution
             continue
         head = " ".join(part.strip() for part in lines[i : i + span])
-        found = re.search(r"\"?([^\"<>,]*?)\"?\s*<([^<>\s]+@[^<>\s]+)>", head)
+        found = re.search(r"[\"«“]?([^\"«»“”<>,]*?)[\"»”]?\s*<([^<>\s]+@[^<>\s]+)>", head)
         body_lines = lines[i + span :]
         indents = [len(b) - len(b.lstrip(" ")) for b in body_lines if b.strip()]
         cut = min(indents) if indents else 0
@@ -164,19 +219,19 @@ def _attribution_forward(lines: list[str], subject: str) -> dict | None:
     return None
 
 
-def _forward_start(lines: list[str]) -> tuple[int, int, bool] | None:
-    """(line index, quote depth, whether that line is a separator) where the forwarded original begins."""
+def _forward_starts(lines: list[str]) -> Iterator[tuple[int, int, str]]:
+    """(line index, quote depth, separator line or "") wherever a forwarded original may begin, top first."""
     for i, line in enumerate(lines[:2000]):
         if not line.strip() or len(line) > 300:
             continue
         depth, content = split_quote(line)
         if _SEPARATOR.match(content):
-            return i, depth, True
-        if _is_header_start(lines, i, depth):
+            yield i, depth, content
+        elif _is_header_start(lines, i, depth):
             if i > 0 and _RULE.match(split_quote(lines[i - 1])[1]):
-                return i - 1, depth, True
-            return i, depth, False
-    return None
+                yield i - 1, depth, split_quote(lines[i - 1])[1]
+            else:
+                yield i, depth, ""
 
 
 def _is_header_start(lines: list[str], i: int, depth: int) -> bool:
@@ -213,7 +268,7 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
     while i < len(lines):
         line = lines[i]
         if not line.strip():
-            if headers:
+            if headers and not _more_fields_after_blank(lines, i, headers):
                 break
             i += 1
             continue
@@ -223,7 +278,7 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
             if key not in headers:
                 headers[key] = _value(match)
             last = key
-        elif headers and last and _header_or_blank(lines, i + 1):
+        elif headers and last and _is_continuation(lines, i, headers[last]):
             headers[last] = (headers[last] + " " + line.strip()).strip()  # a wrapped header value
         else:
             break
@@ -231,8 +286,23 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
     return {k: _clean(v) for k, v in headers.items()}, i
 
 
-def _header_or_blank(lines: list[str], i: int) -> bool:
-    return i >= len(lines) or not lines[i].strip() or _HEADER_LINE.match(lines[i]) is not None
+def _more_fields_after_blank(lines: list[str], i: int, headers: dict[str, str]) -> bool:
+    """HTML mail rendered as text can leave blank lines between the header fields: a field not seen yet
+    within a few lines continues the block."""
+    for line in lines[i : i + 6]:
+        if line.strip():
+            match = _HEADER_LINE.match(line)
+            return match is not None and _field_of(match) not in headers
+    return False
+
+
+def _is_continuation(lines: list[str], i: int, value: str) -> bool:
+    """Whether lines[i] continues the header value above it rather than starting the body (new Outlook puts
+    the body right under "Subject:"): it is folded (indented), the value ends in a list separator, or another
+    header field follows it."""
+    if lines[i][:1] in (" ", "\t") or value.rstrip().endswith((",", ";")):
+        return True
+    return i + 1 < len(lines) and _HEADER_LINE.match(lines[i + 1]) is not None
 
 
 def _field_of(match: re.Match[str]) -> str:
@@ -256,8 +326,4 @@ def _parse_from(value: str) -> tuple[str, str]:
         found = re.search(r"[\w.+'-]+@[\w.-]+\.\w+", value)
         address = found.group(0) if found else ""
         name = value.replace(address, "").strip(" <>\"'") if address else value.strip()
-    return name.strip().strip('"').strip(), address
-
-
-def _trim_body(body: str) -> str:
-    return body.strip("\n").strip()
+    return name.strip().strip("\"'«»“”„ ").strip(), address
