@@ -8,6 +8,7 @@ also match the sender. An erased address is kept only as a hash, so it is never 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -61,3 +62,13 @@ def suppress(db: Database, address: str, reason: str, now: str) -> None:
         "INSERT OR IGNORE INTO suppressions (hash, reason, created_at) VALUES (?, ?, ?)",
         [address_hash(address), reason, now],
     )
+
+
+def new_confirmation(db: Database, address: str, action: str, payload: dict[str, Any], now: str) -> str:
+    """A token for a confirmation round-trip: mailed to the stored `address` only; a reply carrying it, from that
+    address, carries out `action` with `payload`."""
+    token = new_token()
+    db["confirmations"].insert(
+        {"token": token, "address": address, "action": action, "payload": json.dumps(payload), "created_at": now}
+    )
+    return token

@@ -16,10 +16,10 @@ from typing import Any
 
 from assistant.clock import iso
 from assistant.db import one, record_event
+from assistant.identity import new_confirmation
 from assistant.inbound.auth import authority
 from assistant.inbound.chain import Inbound
 from assistant.mail.reply_text import new_text
-from assistant.mail.tokens import new_token
 from assistant.outbox import Mail
 from assistant.privacy import erase, personal_data
 
@@ -84,17 +84,8 @@ def handle_command(inbound: Inbound) -> str:
 
 def ask_to_confirm(inbound: Inbound, person: dict[str, Any], command: Command) -> str:
     """Mail the stored address (never Reply-To) a token; a reply carrying it from that address confirms."""
-    token = new_token()
     payload = {"participant_id": person["id"], "until": command.until.isoformat() if command.until else None}
-    inbound.db["confirmations"].insert(
-        {
-            "token": token,
-            "address": person["email"],
-            "action": command.name,
-            "payload": json.dumps(payload),
-            "created_at": iso(inbound.now),
-        }
-    )
+    token = new_confirmation(inbound.db, person["email"], command.name, payload, iso(inbound.now))
     inbound.outbox.enqueue(
         Mail(
             key=f"confirm:{inbound.msg.message_id}",

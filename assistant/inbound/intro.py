@@ -10,19 +10,18 @@ coordinator's domain passed DMARC; otherwise the stored coordinator address is f
 from __future__ import annotations
 
 import email.utils
-import json
 import re
 from typing import Any
 
 from assistant import introductions
 from assistant.clock import iso
 from assistant.db import one, record_event
+from assistant.identity import new_confirmation
 from assistant.inbound.auth import authority
 from assistant.inbound.chain import Inbound
 from assistant.mail.forwarded import unwrap_message
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
-from assistant.mail.tokens import new_token
 from assistant.outbox import Mail
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
@@ -163,17 +162,8 @@ def _confirm_request(inbound: Inbound, request: dict[str, Any]) -> str:
     """No DMARC pass from our server: the stored coordinator address must confirm (never the Reply-To)."""
     coordinator = authority(inbound).coordinator
     assert coordinator is not None
-    token = new_token()
     payload = {**request, "coordinator": coordinator.email, "message_id": inbound.msg.message_id}
-    inbound.db["confirmations"].insert(
-        {
-            "token": token,
-            "address": coordinator.email,
-            "action": "intro_request",
-            "payload": json.dumps(payload),
-            "created_at": iso(inbound.now),
-        }
-    )
+    token = new_confirmation(inbound.db, coordinator.email, "intro_request", payload, iso(inbound.now))
     inbound.outbox.enqueue(
         Mail(
             key=f"confirm:{inbound.msg.message_id}",
