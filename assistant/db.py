@@ -59,6 +59,8 @@ CREATE TABLE participants (
     industry TEXT NOT NULL DEFAULT '',
     timezone TEXT,
     capacity INTEGER,
+    mentored_by INTEGER REFERENCES participants(id),  -- the lineage: who mentored her before she said yes to mentoring
+    became_mentor_at TEXT,
     bounced_at TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL

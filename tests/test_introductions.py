@@ -219,3 +219,26 @@ def test_joining_by_email(program: Program) -> None:
     assert tuple(row) == ("mentee", "active", "moving from engineering into product", "Europe/Paris")
     [news] = program.outbox(template="new_participant")
     assert news["to_addr"] == GRACE[1] and b"moving from engineering into product" in news["raw"]
+
+
+def test_paying_it_forward_records_the_lineage_and_asks_for_a_mentor_profile(program: Program) -> None:
+    program.db.execute("UPDATE pairings SET started_at = '2026-06-05T10:00:00+00:00', created_at = started_at")
+    program.run("2026-12-01T09:05")
+    program.deliver(reply(program.last_to(MAYA[1], "checkin_prompt"), MAYA, "1. yes\n2. 2\n3. my CV\n4. 5"))
+    program.run("2026-12-01T18:00")
+    program.run("2026-12-08T13:00")  # six months in, every rating 4 or more; a week after her last program mail
+    invitation = program.last_to(MAYA[1], "pay_it_forward")
+    program.deliver(reply(invitation, MAYA, "Yes, I'd love to!"))
+    program.run("2026-12-08T18:00")
+    maya = program.db.execute(
+        "SELECT p.role, m.email FROM participants p JOIN participants m ON m.id = p.mentored_by WHERE p.email = ?",
+        [MAYA[1]],
+    ).fetchone()
+    assert tuple(maya) == ("both", DANA[1])  # the lineage: Dana mentored Maya, who now mentors too
+    questions = program.last_to(MAYA[1], "pay_it_forward_yes")
+    assert b"What can you offer" in questions or b"what can you offer" in questions
+    assert program.outbox(template="note_for_coordinator")  # the coordinator hears her words
+    program.deliver(reply(questions, MAYA, "3. product discovery, interviewing\n4. software\n6. 1"))  # as numbered
+    program.run("2026-12-09T10:00")
+    row = program.db.execute("SELECT skills, capacity, status FROM participants WHERE email = ?", [MAYA[1]]).fetchone()
+    assert tuple(row) == ("product discovery, interviewing", 1, "active")

@@ -63,7 +63,9 @@ def reply_to_our_note(inbound: Inbound) -> str | None:
         return None
     marks = ", ".join("?" * len(ids))
     ours = one(
-        inbound.db, f"SELECT subject, to_addr, entity FROM outbox WHERE message_id IN ({marks}) ORDER BY id DESC", ids
+        inbound.db,
+        f"SELECT subject, to_addr, entity, template FROM outbox WHERE message_id IN ({marks}) ORDER BY id DESC",
+        ids,
     )
     if ours is None or inbound.msg.from_addr not in [a.strip() for a in ours["to_addr"].split(",")]:
         return None

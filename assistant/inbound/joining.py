@@ -93,7 +93,7 @@ def _profile_reply(inbound: Inbound, token: dict[str, Any]) -> str:
     if values.get("capacity"):
         changes["capacity"] = int(values["capacity"])
     person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [token["participant_id"]]) or {}
-    if "role" not in changes:
+    if "role" not in changes and person.get("status") == "pending":
         _send_form(inbound, person["id"], person["name"], person["email"], ["role"])
         return "join_form_sent"
     was_pending = person.get("status") == "pending"

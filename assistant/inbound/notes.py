@@ -3,10 +3,14 @@ person's words: they go to the coordinators, who can answer directly, and the se
 
 from __future__ import annotations
 
+from assistant.checkins import numbered
 from assistant.clock import iso
-from assistant.db import record_event
+from assistant.db import one, record_event
+from assistant.forms import load_form
+from assistant.identity import token_for
 from assistant.inbound.chain import Inbound
 from assistant.inbound.errors import replies_allowed
+from assistant.inbound.intro import classify_answer
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
 
@@ -15,6 +19,7 @@ def handle_note(inbound: Inbound) -> str:
     msg, ours = inbound.msg, inbound.found["our_mail"]
     text = new_text(msg.text).strip()
     config = inbound.config
+    paying_forward = ours["template"] == "pay_it_forward" and classify_answer(msg.text) == "yes"
     inbound.outbox.enqueue(
         Mail(
             key=f"note:{msg.message_id}",
@@ -29,6 +34,8 @@ def handle_note(inbound: Inbound) -> str:
             reply_to_person=(msg.from_name, msg.from_addr),
         )
     )
+    if paying_forward:
+        return _becomes_mentor(inbound, ours["entity"])
     if replies_allowed(inbound):
         inbound.outbox.enqueue(
             Mail(
@@ -44,3 +51,42 @@ def handle_note(inbound: Inbound) -> str:
         inbound.db, iso(inbound.now), "note_for_coordinator", f"message:{msg.message_id}", about=ours["entity"]
     )
     return "note_for_coordinator"
+
+
+def _becomes_mentor(inbound: Inbound, entity: str) -> str:
+    """Pay it forward: a mentee said yes to mentoring. She becomes a mentor too, the program's lineage records who
+    mentored her, and she gets the few profile questions a mentor answers (read like the joining form)."""
+    db, msg, now = inbound.db, inbound.msg, iso(inbound.now)
+    person = one(db, "SELECT * FROM participants WHERE email = ?", [msg.from_addr])
+    pairing = one(db, "SELECT mentor_id FROM pairings WHERE id = ?", [_pairing_id(entity)])
+    if person is None:
+        return "note_for_coordinator"
+    db["participants"].update(
+        person["id"],
+        {
+            "role": "both" if person["role"] == "mentee" else person["role"],
+            "became_mentor_at": now,
+            "mentored_by": pairing["mentor_id"] if pairing else None,
+            "updated_at": now,
+        },
+    )
+    form = load_form(inbound.config.templates / "forms" / "profile.yaml")
+    inbound.outbox.enqueue(
+        Mail(
+            key=f"pay-forward-yes:{msg.message_id}",
+            template="pay_it_forward_yes",
+            to=[(person["name"], person["email"])],
+            context={"name": person["name"], "questions": numbered(form, ["skills", "industry", "capacity"])},
+            reply_token=token_for(db, person["id"], "join", None, now),
+            in_reply_to=msg.message_id,
+            references=msg.references,
+        )
+    )
+    record_event(db, now, "became_mentor", f"participant:{person['id']}", mentored_by=pairing and pairing["mentor_id"])
+    return "became_mentor"
+
+
+def _pairing_id(entity: str) -> int | None:
+    """`rule:pairing:12` (the entity of a rule's mail about a pairing) → 12."""
+    parts = entity.split(":")
+    return int(parts[-1]) if len(parts) >= 2 and parts[-2] == "pairing" and parts[-1].isdigit() else None
