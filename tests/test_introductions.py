@@ -242,3 +242,26 @@ def test_paying_it_forward_records_the_lineage_and_asks_for_a_mentor_profile(pro
     program.run("2026-12-09T10:00")
     row = program.db.execute("SELECT skills, capacity, status FROM participants WHERE email = ?", [MAYA[1]]).fetchone()
     assert tuple(row) == ("product discovery, interviewing", 1, "active")
+
+
+def test_closing_survey_answers_are_recorded_sponsorship_included(program: Program) -> None:
+    program.db.execute("UPDATE pairings SET started_at = '2026-06-06T10:00:00+00:00', created_at = started_at")
+    program.run("2026-12-01T09:05")
+    for who in (MAYA, DANA):
+        program.deliver(reply(program.last_to(who[1], "checkin_prompt"), who, "1. yes\n2. 1\n3. wrap-up\n4. 3"))
+    program.run("2026-12-01T18:00")
+    program.run("2026-12-10T13:00")  # the end of the pairing's cycle: each gets a survey of their own
+    survey = program.last_to(MAYA[1], "closing_survey_mentee")
+    answers = "1. I got promoted to senior PM!\n2. Yes: Dana recommended me for the lead role\n3. yes\n4. yes"
+    program.deliver(reply(survey, MAYA, answers))
+    program.run("2026-12-10T18:00")
+    recorded = dict(
+        program.db.execute(
+            "SELECT a.question, a.value FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            " JOIN participants p ON p.id = c.participant_id WHERE p.email = ? AND c.period = 'closing'",
+            [MAYA[1]],
+        ).fetchall()
+    )
+    assert recorded["sponsorship"] == "Yes: Dana recommended me for the lead role"
+    assert recorded["recommend"] == "yes" and recorded["mentor_later"] == "yes"
+    assert program.outbox(template="note_for_coordinator")  # the coordinator reads her words too

@@ -8,6 +8,7 @@ from assistant.clock import iso
 from assistant.db import one, record_event
 from assistant.forms import load_form
 from assistant.identity import token_for
+from assistant.inbound.answers import read_answers
 from assistant.inbound.chain import Inbound
 from assistant.inbound.errors import replies_allowed
 from assistant.inbound.intro import classify_answer
@@ -20,6 +21,8 @@ def handle_note(inbound: Inbound) -> str:
     text = new_text(msg.text).strip()
     config = inbound.config
     paying_forward = ours["template"] == "pay_it_forward" and classify_answer(msg.text) == "yes"
+    if ours["template"] in SURVEYS:
+        _record_survey(inbound, ours)
     inbound.outbox.enqueue(
         Mail(
             key=f"note:{msg.message_id}",
@@ -90,3 +93,37 @@ def _pairing_id(entity: str) -> int | None:
     """`rule:pairing:12` (the entity of a rule's mail about a pairing) → 12."""
     parts = entity.split(":")
     return int(parts[-1]) if len(parts) >= 2 and parts[-2] == "pairing" and parts[-1].isdigit() else None
+
+
+SURVEYS = {"closing_survey_mentor": "closing_mentor", "closing_survey_mentee": "closing_mentee"}
+
+
+def _record_survey(inbound: Inbound, ours: dict) -> None:
+    """A closing survey's answers are kept like a check-in's (period "closing"), so sponsorship and the rest are
+    data a coordinator can count; the coordinator also reads the words themselves."""
+    db, msg, now = inbound.db, inbound.msg, iso(inbound.now)
+    form = load_form(inbound.config.templates / "forms" / f"{SURVEYS[ours['template']]}.yaml")
+    person = one(db, "SELECT id FROM participants WHERE email = ?", [msg.from_addr])
+    pairing_id = _pairing_id(ours["entity"])
+    if person is None or pairing_id is None:
+        return
+    reading = read_answers(msg.text, form)
+    db.execute(
+        "INSERT INTO checkins (pairing_id, participant_id, period, status, sent_at, answered_at)"
+        " VALUES (?, ?, 'closing', 'answered', ?, ?) ON CONFLICT (pairing_id, participant_id, period)"
+        " DO UPDATE SET answered_at = excluded.answered_at",
+        [pairing_id, person["id"], now, now],
+    )
+    checkin = one(
+        db,
+        "SELECT id FROM checkins WHERE pairing_id = ? AND participant_id = ? AND period = 'closing'",
+        [pairing_id, person["id"]],
+    )
+    for answer in reading.answers.values():
+        db.execute(
+            "INSERT INTO answers (checkin_id, question, value, raw, message_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (checkin_id, question) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
+            " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
+            [checkin["id"], answer.key, answer.value, answer.raw[:2000], msg.message_id, now],
+        )
+    record_event(db, now, "closing_survey", f"pairing:{pairing_id}", recorded=sorted(reading.answers))
