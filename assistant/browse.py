@@ -38,6 +38,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "industry": "the person's industry or field (an 'outside the box' suggestion comes from another)",
             "timezone": "IANA time zone, for quiet hours",
             "capacity": "how many mentees a mentor takes at once",
+            "mentored_by": "the lineage: who mentored her before she became a mentor (participants.id)",
+            "became_mentor_at": "when she said yes to paying it forward (UTC)",
             "bounced_at": "when mail to this address last bounced (UTC)",
             "created_at": "when the person was added (UTC)",
             "updated_at": "last change (UTC)",
