@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.db import record_event
+from assistant.db import durably, record_event
 from assistant.identity import is_suppressed
 from assistant.mail.compose import Envelope, compose
 from assistant.mail.tokens import new_message_id, reply_address
@@ -133,11 +133,12 @@ class Outbox:
             )
         )
         for row in rows:
-            claimed = self.db.execute(
-                "UPDATE outbox SET status = 'sending', sending_at = ?, attempts = attempts + 1"
-                " WHERE id = ? AND status = 'queued'",
-                (now, row["id"]),
-            ).rowcount
+            with durably(self.db):  # at most once rests on this mark being on disk before SMTP
+                claimed = self.db.execute(
+                    "UPDATE outbox SET status = 'sending', sending_at = ?, attempts = attempts + 1"
+                    " WHERE id = ? AND status = 'queued'",
+                    (now, row["id"]),
+                ).rowcount
             if not claimed:
                 continue
             self._send_one(outbound, row, result)
@@ -150,17 +151,11 @@ class Outbox:
         except SendError as exc:
             self._failed_send(row, exc, result)
             return
-        # The `sent` mark need not survive a power cut (a crash of the process it does survive, WAL): if it is lost,
-        # the row is found `sending` at start-up and becomes `uncertain`, never resent. So skip its fsync; the
-        # `sending` mark before delivery stays fully durable, and at-most-once rests on that one.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        try:
-            self.db.execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-                (iso(self.clock.now()), row["id"]),
-            )
-        finally:
-            self.db.execute("PRAGMA synchronous=FULL")
+        # A `sent` mark lost to a power cut leaves the row `sending`: it becomes `uncertain`, never resent.
+        self.db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+            (iso(self.clock.now()), row["id"]),
+        )
         result.sent += 1
 
     def _failed_send(self, row: dict[str, Any], exc: SendError, result: DrainResult) -> None:

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Limits
-from assistant.db import record_event
+from assistant.db import durably, record_event
 from assistant.mail.message import decode_header, message_id_of
 from assistant.transport.base import Inbox, Incoming
 
@@ -37,7 +37,7 @@ def ingest(db: Database, inbox: Inbox, clock: Clock, limits: Limits) -> int:
 
 
 def _store_batch(db: Database, inbox: Inbox, batch: list[Incoming], clock: Clock, limits: Limits) -> int:
-    with db.atomic():
+    with durably(db), db.atomic():  # no loss rests on this commit reaching the disk before the inbox lets go
         stored = sum(store(db, item, iso(clock.now()), limits) for item in batch)
     for item in batch:  # only after the commit: a crash before it means the inbox still holds them
         inbox.mark_processed(item)
