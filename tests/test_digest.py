@@ -232,7 +232,7 @@ def test_compose_keeps_plain_alternative_without_images_and_relates_them_with() 
     envelope = Envelope(from_name="A", from_addr="a@example.org", to=[("B", "b@example.org")])
     now = datetime.fromisoformat("2026-12-14T08:00:00+00:00")
     plain = compose(rendered, envelope, "<1@example.org>", now, "P")
-    assert [p.get_content_type() for p in plain.iter_parts()] == ["text/plain", "text/html"]
+    assert [p.get_content_type() for p in plain.get_payload()] == ["text/plain", "text/html"]
     png = chart_png([{"label": "Dec", "sent": 2, "answered": 1, "pairs_met": 1}])
     with_image = compose(rendered, envelope, "<2@example.org>", now, "P", images=[("c1", png)])
     parts = [p.get_content_type() for p in with_image.walk()]

@@ -1,7 +1,10 @@
-"""A rendered template → an EmailMessage with every header a well-behaved automatic sender needs.
+"""A rendered template → a MIME message with every header a well-behaved automatic sender needs.
 
-Headers are built by the email package (never by string concatenation); display names and subjects are
-cleaned of control characters first, so text from an inbound mail can never add a header (CVE-2024-6923).
+Headers are built by the email package (never by string concatenation): `formataddr` and `Header` encode names
+and subjects. Display names and subjects are cleaned of control characters first, so text from an inbound mail
+can never add a header (CVE-2024-6923). The message is built with the classic MIME classes rather than
+EmailMessage's modern policy: the output is the same standard MIME, and building it costs a quarter as much
+(the modern policy parses every header again into objects), which matters when a cycle sends thousands.
 """
 
 from __future__ import annotations
@@ -9,12 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
 
 from assistant.mail.automatic import LOOP_HEADER
 from assistant.render import Rendered
+
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in any mail client's "show source", unlike base64
+_UTF8_QP.header_encoding = QP
 
 
 @dataclass(frozen=True)
@@ -39,18 +52,18 @@ def compose(
     program: str,
     attachments: Sequence[tuple[str, str, bytes]] = (),
     images: Sequence[tuple[str, bytes]] = (),
-) -> EmailMessage:
+) -> Message:
     """`attachments` are (filename, MIME type, bytes); with any, the message becomes multipart/mixed.
     `images` are (Content-ID without <>, PNG bytes): the HTML part becomes multipart/related with each image
     inline, for `<img src="cid:ID">`."""
-    msg = EmailMessage()
+    msg = _body(rendered, attachments, images)
     msg["From"] = _address(envelope.from_name, envelope.from_addr)
-    msg["To"] = [_address(name, addr) for name, addr in envelope.to]
+    msg["To"] = ", ".join(_address(name, addr) for name, addr in envelope.to)
     if envelope.cc:
-        msg["Cc"] = [_address(name, addr) for name, addr in envelope.cc]
+        msg["Cc"] = ", ".join(_address(name, addr) for name, addr in envelope.cc)
     if envelope.reply_to:
         msg["Reply-To"] = _address(*envelope.reply_to)
-    msg["Subject"] = clean(rendered.subject)
+    msg["Subject"] = _text_header(rendered.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     if envelope.in_reply_to:
@@ -59,19 +72,38 @@ def compose(
     # RFC 3834: we are automatic; ask Exchange and friends not to answer us with out-of-office mail.
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    msg[LOOP_HEADER] = clean(program)
+    msg[LOOP_HEADER] = _text_header(program)
     if envelope.unsubscribe:
         msg["List-Unsubscribe"] = f"<mailto:{envelope.unsubscribe}?subject=stop>"  # with the token: acts at once
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    if images:
-        html = msg.get_payload()[-1]
-        for cid, png in images:
-            html.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", filename=f"{cid}.png")
-    for filename, mime, data in attachments:
-        maintype, _, subtype = mime.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=clean(filename))
     return msg
+
+
+def _body(
+    rendered: Rendered, attachments: Sequence[tuple[str, str, bytes]], images: Sequence[tuple[str, bytes]]
+) -> Message:
+    html: MIMEBase = MIMEText(rendered.html, "html", _UTF8_QP)
+    if images:
+        related = MIMEMultipart("related")
+        related.attach(html)
+        for cid, png in images:
+            image = MIMEImage(png, "png")
+            image["Content-ID"] = f"<{cid}>"
+            image.add_header("Content-Disposition", "inline", filename=f"{cid}.png")
+            related.attach(image)
+        html = related
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(rendered.text, "plain", _UTF8_QP))
+    alternative.attach(html)
+    if not attachments:
+        return alternative
+    mixed = MIMEMultipart("mixed")
+    mixed.attach(alternative)
+    for filename, mime, data in attachments:
+        part = MIMEApplication(data, mime.partition("/")[2] or "octet-stream")
+        part.replace_header("Content-Type", mime)
+        part.add_header("Content-Disposition", "attachment", filename=clean(filename))
+        mixed.attach(part)
+    return mixed
 
 
 def clean(text: str) -> str:
@@ -79,5 +111,10 @@ def clean(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def _address(name: str, address: str) -> Address:
-    return Address(display_name=clean(name), addr_spec=address)
+def _text_header(text: str) -> str | Header:
+    text = clean(text)
+    return text if text.isascii() else Header(text, _UTF8_QP)
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((clean(name), address), charset=_UTF8_QP)
