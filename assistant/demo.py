@@ -33,6 +33,7 @@ database: ./program.db
 inbox: {{type: maildir, path: ./inbox}}
 outbound: {{type: maildir, path: ./sent}}
 checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+digest: {{weekday: fri, hour: 16}}
 templates: {templates}
 rules: {rules}
 """

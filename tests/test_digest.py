@@ -176,6 +176,7 @@ def test_digest_week_follows_the_configured_weekday_and_hour_in_program_time(dem
 
 def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Config, App]) -> None:
     config, app = demo
+    config = replace(config, digest=DigestConfig())  # the default: Mondays from 08:00 (the demo uses Fridays)
     clock: FixedClock = app.clock  # type: ignore[assignment]
     outbox = app.outbox
     app.db.execute("DELETE FROM outbox WHERE template = 'digest'")  # the demo's own ticks sent December's
