@@ -165,7 +165,7 @@ def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config
 
 
 def test_digest_week_follows_the_configured_weekday_and_hour_in_program_time(demo: tuple[Config, App]) -> None:
-    config, _ = demo
+    config = replace(demo[0], digest=DigestConfig())  # the default: Mondays from 08:00 (the demo uses Fridays)
     assert digest_week(config, london(config, "2026-12-14T07:59")) is None
     assert digest_week(config, london(config, "2026-12-14T08:00")) == "2026-W51"
     assert digest_week(config, london(config, "2026-12-20T23:59")) == "2026-W51"  # Sunday: still catches up
