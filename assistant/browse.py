@@ -218,7 +218,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 HIDDEN = ("reply_tokens", "confirmations", "_sqlite_migrations")
 
-SILENT_PAIRS = """
+# The latest monthly period (the closing survey is stored with period "closing", which sorts after every month).
+LATEST = "(SELECT max(period) FROM checkins WHERE period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]')"
+SILENT_PAIRS = f"""
 SELECT pr.id AS pairing, e.name AS mentee, e.email AS mentee_email, m.name AS mentor, m.email AS mentor_email,
        date(pr.started_at) AS started, date(pr.last_met_at) AS last_meeting_reported,
        CAST(julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''),
@@ -226,18 +228,19 @@ SELECT pr.id AS pairing, e.name AS mentee, e.email AS mentee_email, m.name AS me
        (SELECT date(max(c.answered_at)) FROM checkins c WHERE c.pairing_id = pr.id) AS last_answer
 FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
 WHERE pr.status = 'active' AND (
-    NOT EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered'
-                AND c.period = (SELECT max(period) FROM checkins))
+    (EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.period = {LATEST})
+     AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered'
+                     AND c.period = {LATEST}))
     OR julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at))
        >= 45)
 ORDER BY days_since_met DESC
 """
-CYCLE_ANSWERS = """
+CYCLE_ANSWERS = f"""
 SELECT c.period, p.name, p.email, CASE WHEN pr.mentor_id = p.id THEN 'mentor' ELSE 'mentee' END AS role,
        c.status, a.question, a.value, a.raw, a.recorded_at
 FROM checkins c JOIN participants p ON p.id = c.participant_id JOIN pairings pr ON pr.id = c.pairing_id
 LEFT JOIN answers a ON a.checkin_id = c.id
-WHERE c.period = (SELECT max(period) FROM checkins)
+WHERE c.period = {LATEST}
 ORDER BY c.pairing_id, c.id, a.id
 """
 LOW_RATINGS = """
@@ -252,7 +255,7 @@ ORDER BY a.recorded_at DESC
 QUERIES = {
     "silent_pairs": (
         "Quiet pairs",
-        "Active pairs with no answer to the latest check-in, or no meeting reported for 45 days.",
+        "Active pairs prompted in the latest check-in with no answer yet, or no meeting reported for 45 days.",
         SILENT_PAIRS,
     ),
     "this_cycle_answers": (

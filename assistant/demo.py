@@ -11,6 +11,8 @@ import email
 import email.policy
 import tempfile
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from assistant.app import App
@@ -81,7 +83,22 @@ REPLIES: list[tuple[int, str, str, str, dict[int, str]]] = [
     (6, "sofia.marquez@example.org", "gmail", "1. no\n4. 3 - she has been travelling, we meet next week", {}),
 ]
 SILENT = ("helen.cho@example.org", "jo.nguyen@example.org")
-DAYS = (1, 2, 3, 4, 5, 6, 8, 15, 22, 29)
+
+# An introduction, double opt-in: (day, who writes, the template of our mail they answer (None: a new mail), text)
+INTRODUCTION: list[tuple[int, str, str | None, str]] = [
+    (
+        7,
+        "grace@example.org",
+        None,
+        "Could you introduce her to Sofia? Zoe is building her first design portfolio.\n\n"
+        "---------- Forwarded message ---------\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
+        "Date: Sun, 6 Dec 2026 at 20:14\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n\n"
+        "Hi Grace, I'm a junior designer and I'd love a mentor who can help me put together a portfolio.\n",
+    ),
+    (8, "grace@example.org", "confirm_intro_request", "Yes, that was me."),
+    (9, "sofia.marquez@example.org", "intro_ask", "Yes, I'd be happy to!"),
+]
+DAYS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 22, 29)
 
 
 def run_demo(folder: Path | None) -> int:
@@ -117,6 +134,9 @@ def _play_day(app: App, clock: FixedClock, day: int) -> None:
     for reply_day, who, style, text, inline in REPLIES:
         if reply_day == day:
             lines.append(_send_reply(app, who, style, text, inline))
+    for intro_day, who, answering, text in INTRODUCTION:
+        if intro_day == day:
+            lines.append(_introduction_step(app, who, answering, text))
     lines += _cycle(app)
     if lines:
         _say(f"{morning.astimezone(app.config.timezone):%a %-d %B}")
@@ -152,6 +172,34 @@ def _send_reply(app: App, who: str, style: str, text: str, inline: dict[int, str
     deliver(app.config.inbox.path, raw)
     label = "an out-of-office auto-reply" if style == "out_of_office" else f"a reply ({style.replace('_', ' ')} style)"
     return f"  ← {name} sends {label}"
+
+
+def _introduction_step(app: App, who: str, answering: str | None, text: str) -> str:
+    """The coordinator asks for an introduction (and confirms it: the demo has no DMARC), the mentor says yes."""
+    coordinator = next((c for c in app.config.coordinators if c.email == who), None)
+    name = (
+        coordinator.name
+        if coordinator
+        else app.db.execute("SELECT name FROM participants WHERE email = ?", [who]).fetchone()[0]
+    )
+    when = app.clock.now() - timedelta(minutes=30)
+    if answering is None:
+        message = EmailMessage()
+        message["From"] = formataddr((name, who))
+        message["To"] = app.config.assistant.email
+        message["Subject"] = "Introduction"
+        message["Date"] = format_datetime(when)
+        message["Message-ID"] = make_msgid(domain=who.partition("@")[2])
+        message.set_content(text)
+        raw = message.as_bytes()
+    else:
+        ours = app.db.execute(
+            "SELECT raw FROM outbox WHERE to_addr LIKE ? AND template = ? ORDER BY id DESC LIMIT 1",
+            [f"%{who}%", answering],
+        ).fetchone()
+        raw = reply(ours[0], (name, who), text, "gmail", when)
+    deliver(app.config.inbox.path, raw)
+    return f"  ← {name} writes: {text.splitlines()[0][:70]}"
 
 
 def _summary(app: App, folder: Path) -> None:

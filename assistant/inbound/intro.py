@@ -85,7 +85,7 @@ def handle_intro_answer(inbound: Inbound) -> str:
         result = introductions.accept(db, config, outbox, ask, now)
         if result == "at_capacity":
             introductions.decline(db, config, outbox, ask, now, "skipped")
-        return f"intro_{result}"
+        return "introduced" if result == "introduced" else "intro_mentor_at_capacity"
     if answer == "no":
         introductions.decline(db, config, outbox, ask, now, "declined")
         return "intro_declined"
