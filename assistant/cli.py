@@ -51,96 +51,89 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_program_commands(commands)
+    _add_running_commands(commands)
+    cli_rules.add_parser(commands)
+    cli_coordinator.add_parser(commands)
+    _add_export(commands)
+    return parser
 
-    commands.add_parser(
-        "check",
-        help="validate the config, templates, check-in form and rules",
-        description="Validate the config and everything it names: templates (Jinja2 syntax, every mail has its\n"
+
+def command(commands: argparse._SubParsersAction, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help keeps the description's line breaks (they carry examples and column lists)."""
+    return commands.add_parser(name, help=help, description=description, formatter_class=argparse.RawTextHelpFormatter)
+
+
+def _add_program_commands(commands: argparse._SubParsersAction) -> None:
+    command(
+        commands, "check", "validate the config, templates, check-in form and rules",
+        "Validate the config and everything it names: templates (Jinja2 syntax, every mail has its\n"
         "subject, txt and html part), the check-in form and the rules. Prints file:line for each problem\n"
         "and exits 1 if there is any; exits 0 and says so when all is well.",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
-    imp = commands.add_parser(
-        "import",
-        help="import participants or pairs from CSV",
-        description="Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
+    )  # fmt: skip
+    imp = command(
+        commands, "import", "import participants or pairs from CSV",
+        "Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
         "reported with their line; importing the same file again changes nothing.\n\n"
         "participants columns: email (required), name, role (mentor|mentee|both), status (active|paused|left),\n"
         "                      skills, goals, timezone (e.g. Europe/London), capacity (mentees at once)\n"
         "pairs columns:        mentor_email, mentee_email (required), status (proposed|active|paused|closed),\n"
         "                      started_at (a date)\n\n"
         "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
+    )  # fmt: skip
     imp.add_argument("kind", choices=["participants", "pairs"], help="what the file holds")
     imp.add_argument("file", type=Path, help="the CSV file")
-
-    commands.add_parser(
-        "status",
-        help="counts of everything: people, pairs, check-ins, mail, quarantine",
-        description="What the program holds right now: rows in every table, check-ins by status, inbound mail by\n"
+    command(
+        commands, "status", "counts of everything: people, pairs, check-ins, mail, quarantine",
+        "What the program holds right now: rows in every table, check-ins by status, inbound mail by\n"
         "outcome (recorded, asked_again, automatic, unknown_sender, ...), the outbox by status (a row stuck in\n"
-        "'uncertain' may or may not have been delivered) and how many messages wait in quarantine for a person.",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
-
-    outbox = commands.add_parser(
-        "outbox",
-        help="look at outgoing mail",
-        description="Look at the outbox: every mail the assistant has queued or sent, one row each.",
-    )
-    outbox_commands = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
-    listing = outbox_commands.add_parser(
-        "list",
-        help="list outgoing mail, newest first",
-        description="List outgoing mail, newest first: id, status, when it was queued, to whom, and the subject.\n"
-        "status is queued (waiting to be sent), sending, sent, failed (permanent error) or uncertain\n"
-        "(interrupted mid-send: never resent automatically; check with the recipient).",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
-    listing.add_argument("--status", choices=["queued", "sending", "sent", "failed", "uncertain"], help="only these")
+        "'uncertain' may or may not have been delivered), the inbox's connection state and backlog, and how\n"
+        "many messages wait in quarantine for a person.",
+    )  # fmt: skip
+    outbox = command(commands, "outbox", "look at outgoing mail", "Look at the outbox: every mail queued or sent.")
+    actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+    listing = command(
+        actions, "list", "list outgoing mail, newest first",
+        "List outgoing mail, newest first: id, status, when it was queued, to whom, and the subject.\n"
+        "status is queued (waiting to be sent), sending, sent, failed (permanent error), cancelled (the person\n"
+        "left) or uncertain (interrupted mid-send: never resent automatically; check with the recipient).",
+    )  # fmt: skip
+    statuses = ["queued", "sending", "sent", "failed", "uncertain", "cancelled"]
+    listing.add_argument("--status", choices=statuses, help="only these")
     listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default %(default)s)")
 
-    run = commands.add_parser(
-        "run",
-        help="run the assistant (the long-running loop, or one cycle with --once)",
-        description="Run the assistant: read new mail, record answers, start the monthly check-in, apply the\n"
-        "rules and send what is due. Without --once it keeps running (poll every 30 s, tick every minute,\n"
-        "send every 15 s); SIGTERM or Ctrl-C finishes the current step and exits 0.",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
-    run.add_argument("--once", action="store_true", help="one full cycle (ingest, tick, drain), then exit")
 
-    demo = commands.add_parser(
-        "demo",
-        help="play a whole month of a small program with a simulated clock",
-        description="Creates a throw-away program folder, imports the example people and pairs, and plays a\n"
+def _add_running_commands(commands: argparse._SubParsersAction) -> None:
+    run = command(
+        commands, "run", "run the assistant (the long-running loop, or one cycle with --once)",
+        "Run the assistant: read new mail, record answers, start the monthly check-in, apply the\n"
+        "rules and send what is due. Without --once it keeps running (IDLE or a poll every 30 s, tick every\n"
+        "minute, send every 15 s); SIGTERM or Ctrl-C finishes the current step and exits 0.",
+    )  # fmt: skip
+    run.add_argument("--once", action="store_true", help="one full cycle (ingest, tick, drain), then exit")
+    demo = command(
+        commands, "demo", "play a whole month of a small program with a simulated clock",
+        "Creates a throw-away program folder, imports the example people and pairs, and plays a\n"
         "month: prompts go out, replies in several mail-client styles arrive, one pair stays silent and\n"
-        "gets reminders and an escalation. Prints the story and where to read the mail.",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
+        "gets reminders and an escalation, a forwarded introduction request ends in an introduction, and\n"
+        "the coordinator gets a digest each Friday. Prints the story and where to read the mail.",
+    )  # fmt: skip
     demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
 
-    cli_rules.add_parser(commands)
-    cli_coordinator.add_parser(commands)
 
-    export = commands.add_parser(
-        "export",
-        help="one row per check-in with its answers, as CSV or JSON",
-        description="Write every check-in to standard output, one row each: period, status, who it was for,\n"
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = command(
+        commands, "export", "one row per check-in with its answers, as CSV or JSON",
+        "Write every check-in to standard output, one row each: period, status, who it was for,\n"
         "the pair, and a column per question of the form holding the recorded (normalised) answer.\n"
         "Example: mentor-assistant --config config.yaml export --format csv --period 2026-12 > december.csv",
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
+    )  # fmt: skip
     export.add_argument(
-        "--what",
-        choices=["checkins", "pairs", "answers"],
-        default="checkins",
+        "--what", choices=["checkins", "pairs", "answers"], default="checkins",
         help="one row per check-in (default), per pairing, or per answer",
-    )
+    )  # fmt: skip
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
     export.add_argument("--period", help="only this period (YYYY-MM)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
