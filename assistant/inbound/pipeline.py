@@ -35,10 +35,17 @@ log = logging.getLogger(__name__)
 def process_pending(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock) -> Counter[str]:
     """Process every ledger message still `received`, oldest first. Returns outcomes counted."""
     outcomes: Counter[str] = Counter()
-    rows = list(db.query("SELECT id FROM messages WHERE status = 'received' ORDER BY id"))
-    for row in rows:
-        outcomes[process_one(db, config, form, outbox, clock, row["id"])] += 1
-    return outcomes
+    last = 0
+    while True:  # a page of ids at a time: memory stays flat however large the backlog
+        ids = [r[0] for r in db.execute(_PENDING, (last,)).fetchall()]
+        if not ids:
+            return outcomes
+        for ledger_id in ids:
+            outcomes[process_one(db, config, form, outbox, clock, ledger_id)] += 1
+        last = ids[-1]
+
+
+_PENDING = "SELECT id FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT 500"
 
 
 def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
