@@ -13,11 +13,11 @@ Usage: python benchmarks/reading.py
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,6 +33,7 @@ CORPORA = ROOT.parent / "shared" / "corpora"
 REPLIES = CORPORA / "reply-extraction"
 
 
+@functools.cache
 def _score_module():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("corpus_score", REPLIES / "score.py")
     assert spec and spec.loader
@@ -42,10 +43,8 @@ def _score_module():  # type: ignore[no-untyped-def]
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
-    for ch in "\u00a0\u200b\ufeff\u202f":
-        text = text.replace(ch, " ")
-    return " ".join(text.split())
+    """Compare as the corpus's own scorer does."""
+    return _score_module().normalise(text)
 
 
 def _email_reply_parser():  # type: ignore[no-untyped-def]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import importlib.util
 import json
 import time
-import unicodedata
 from email.message import EmailMessage
 
 import pytest
@@ -26,6 +26,7 @@ MAYA = ("Maya Patel", "maya.patel@example.org")
 OURS = "mentoring@example.org"
 
 
+@functools.cache
 def _score_module():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("corpus_score", REPLIES / "score.py")
     assert spec and spec.loader
@@ -35,10 +36,8 @@ def _score_module():  # type: ignore[no-untyped-def]
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
-    for ch in "\u00a0\u200b\ufeff\u202f":
-        text = text.replace(ch, " ")
-    return " ".join(text.split())
+    """Compare as the corpus's own scorer does."""
+    return _score_module().normalise(text)
 
 
 def _reply_cases() -> list[dict]:
