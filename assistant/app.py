@@ -7,19 +7,24 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from assistant.clock import Clock
+from assistant.clock import Clock, iso
 from assistant.config import Config, load_config
+from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import open_db
 from assistant.engine.schema import Rule, load_rules
-from assistant.followup import tick
-from assistant.forms import Form, load_form
+from assistant.forms.form import Form, load_form
 from assistant.inbound.ledger import ingest
 from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
+from assistant.program.checkins.cycle import run_cycle
+from assistant.program.followup import apply, plan
+from assistant.program.introductions import asks as introductions
+from assistant.program.privacy import purge_raw
 from assistant.render import Renderer, TemplateError
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
@@ -110,6 +115,17 @@ class App:
             if transport is not None:
                 transport.close()
         self.db.close()
+
+
+def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
+    """The scheduled work: this month's check-ins, the rules, introductions, the digest, raw-mail retention."""
+    prompts = run_cycle(db, config, form, outbox, now)
+    intents = plan(db, config, form, rules, now)
+    mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
+    mails += introductions.tick(db, config, outbox, now)
+    digests = send_digest_if_due(db, config, outbox, now)
+    purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
+    return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 
 def check(path: Path | str) -> list[str]:

@@ -44,3 +44,8 @@ def iso(moment: datetime) -> str:
 
 def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def month_name(period: str) -> str:
+    """'2026-12' → 'December': how mail and the digest name a check-in period."""
+    return datetime.strptime(period, "%Y-%m").strftime("%B")

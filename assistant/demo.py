@@ -18,9 +18,9 @@ from pathlib import Path
 from assistant.app import App
 from assistant.clock import FixedClock, iso
 from assistant.config import load_config
+from assistant.coordinator.importer import import_pairs, import_participants
 from assistant.db import open_db
-from assistant.importer import import_pairs, import_participants
-from assistant.replies import out_of_office, reply
+from assistant.mail.replies import out_of_office, reply
 from assistant.transport.maildir import deliver
 
 ROOT = Path(__file__).resolve().parent.parent

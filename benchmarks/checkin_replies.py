@@ -25,7 +25,7 @@ from assistant.app import App, CycleReport  # noqa: E402
 from assistant.clock import FixedClock, iso  # noqa: E402
 from assistant.config import load_config  # noqa: E402
 from assistant.db import open_db  # noqa: E402
-from assistant.replies import reply  # noqa: E402
+from assistant.mail.replies import reply  # noqa: E402
 from assistant.transport.maildir import deliver  # noqa: E402
 
 CONFIG = """\

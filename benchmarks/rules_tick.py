@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.app import App  # noqa: E402
+from assistant.app import App, tick  # noqa: E402
 from assistant.clock import FixedClock, iso  # noqa: E402
 from assistant.config import load_config  # noqa: E402
 from assistant.db import open_db  # noqa: E402
-from assistant.followup import plan, tick  # noqa: E402
+from assistant.program.followup import plan  # noqa: E402
 
 NOW = datetime.fromisoformat("2027-12-02T10:00:00+00:00")
 CONFIG = """\

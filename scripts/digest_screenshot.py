@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.clock import parse_moment  # noqa: E402
 from assistant.config import load_config  # noqa: E402
+from assistant.coordinator.digest import preview  # noqa: E402
 from assistant.db import open_db  # noqa: E402
 from assistant.demo import run_demo  # noqa: E402
-from assistant.digest import preview  # noqa: E402
 
 FLAGS = (
     "--headless",

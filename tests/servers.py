@@ -43,9 +43,9 @@ from imapclient import IMAPClient
 from assistant.app import App, CycleReport
 from assistant.clock import FixedClock
 from assistant.config import load_config
+from assistant.coordinator.importer import import_pairs, import_participants
 from assistant.db import open_db
-from assistant.importer import import_pairs, import_participants
-from assistant.replies import reply
+from assistant.mail.replies import reply
 
 PASSWORD = "s3cret-test"
 USERS = 300

@@ -6,7 +6,7 @@ import email
 
 import pytest
 
-from assistant.replies import out_of_office, reply
+from assistant.mail.replies import out_of_office, reply
 from tests.conftest import Program
 
 DANA = ("Dana Okafor", "dana.okafor@example.org")

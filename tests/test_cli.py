@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.replies import reply
+from assistant.mail.replies import reply
 from assistant.transport.maildir import deliver
 from tests.conftest import ROOT
 

@@ -8,7 +8,7 @@ import json
 from email.message import EmailMessage
 
 from assistant.identity import address_hash
-from assistant.replies import reply
+from assistant.mail.replies import reply
 from tests.conftest import Program
 
 MAYA = ("Maya Patel", "maya.patel@example.org")

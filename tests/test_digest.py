@@ -17,11 +17,11 @@ import pytest
 from assistant.app import App
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import Config, DigestConfig, load_config
+from assistant.coordinator.digest import chart_png, digest_week, figures, preview, send_digest_if_due
 from assistant.db import open_db
 from assistant.demo import run_demo
-from assistant.digest import chart_png, digest_week, figures, preview, send_digest_if_due
 from assistant.mail.compose import Envelope, compose
-from assistant.matching import stem, suggest, words
+from assistant.program.matching import stem, suggest, words
 from assistant.render import Rendered
 
 

@@ -12,8 +12,8 @@ import pytest
 from assistant.app import App
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import load_config
+from assistant.coordinator.explain import explain
 from assistant.demo import run_demo
-from assistant.explain import explain
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.clock import FixedClock
-from assistant.replies import reply
+from assistant.mail.replies import reply
 from tests.conftest import Program, at
 
 GRACE = ("Grace Hopper", "grace@example.org")

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant import browse, cli_coordinator
+from assistant.cli import coordinator as cli_coordinator
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import load_config
+from assistant.coordinator import browse
+from assistant.coordinator.export import export
+from assistant.coordinator.progress import Progress, progress
 from assistant.db import open_db
 from assistant.demo import run_demo
-from assistant.export import export
-from assistant.progress import Progress, progress
 
 CONTRACT = (
     "participants",

@@ -1,1 +1,1 @@
-"""Inbound mail: the chain that classifies a message and the handlers for each outcome."""
+"""Inbound mail: the ledger, then the chain that classifies each message and hands it to its outcome's handler."""

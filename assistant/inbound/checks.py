@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from assistant.db import one
-from assistant.inbound.auth import authority
 from assistant.inbound.chain import Inbound, Link
-from assistant.inbound.commands import is_command, is_confirmation
-from assistant.inbound.intro import is_intro_answer, is_intro_request
-from assistant.inbound.joining import is_join
 from assistant.mail.automatic import robot_reason
 from assistant.mail.tokens import token_in
+from assistant.program.authority import authority
+from assistant.program.commands import is_command
+from assistant.program.confirmations import is_confirmation
+from assistant.program.introductions.answers import is_intro_answer
+from assistant.program.introductions.requests import is_intro_request
+from assistant.program.joining import is_join
 
 CHECKIN = """
 SELECT c.*, p.email AS participant_email, p.name AS participant_name, p.status AS participant_status

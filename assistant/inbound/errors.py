@@ -6,12 +6,10 @@ than `limits.auto_replies_per_day` replies of any kind: a robot without headers 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from assistant.clock import iso
 from assistant.db import record_event
-from assistant.inbound.chain import Inbound
 from assistant.outbox import Mail
+from assistant.program.context import Inbound, replies_allowed
 
 # outcome → the template of its polite reply (None: keep for review, answer nothing)
 REPLIES: dict[str, str | None] = {
@@ -40,14 +38,3 @@ def handle_other(inbound: Inbound, outcome: str) -> str:
             )
         )
     return outcome
-
-
-def replies_allowed(inbound: Inbound) -> bool:
-    since = iso(inbound.now - timedelta(days=1))
-    sent = inbound.db.execute(
-        "SELECT count(*) FROM outbox WHERE to_addr = ? AND created_at > ?", (inbound.msg.from_addr, since)
-    ).fetchone()[0]
-    allowed = sent < inbound.config.limits.auto_replies_per_day
-    if not allowed:
-        inbound.reasons.append(f"reply cap reached ({sent} mails to this address in 24 h)")
-    return allowed

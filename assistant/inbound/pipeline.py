@@ -16,18 +16,20 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.forms import Form
+from assistant.forms.form import Form
 from assistant.inbound.chain import Inbound, classify
-from assistant.inbound.checkin import handle_checkin_reply
 from assistant.inbound.checks import CHAIN
-from assistant.inbound.commands import handle_command, handle_confirmation
 from assistant.inbound.errors import handle_other
-from assistant.inbound.intro import handle_intro_answer, handle_intro_request
-from assistant.inbound.joining import handle_join
-from assistant.inbound.notes import handle_note
-from assistant.inbound.robots import handle_automatic
 from assistant.mail.message import parse_message
 from assistant.outbox import Outbox
+from assistant.program.checkins.reply import handle_checkin_reply
+from assistant.program.commands import handle_command
+from assistant.program.confirmations import handle_confirmation
+from assistant.program.introductions.answers import handle_intro_answer
+from assistant.program.introductions.requests import handle_intro_request
+from assistant.program.joining import handle_join
+from assistant.program.notes import handle_note
+from assistant.program.robots import handle_automatic
 
 log = logging.getLogger(__name__)
 

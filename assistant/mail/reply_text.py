@@ -8,7 +8,7 @@ quoted lines; `extract_reply` (a whole message) also keeps the quoted lines an i
 replies to, so the reply still reads as the person wrote it.
 
 The line-level helpers (`split_quote`, `history_start`, `new_line_flags`, …) are public because
-`assistant.inbound.answers` needs the same view of the message line by line.
+`assistant.forms.answers` needs the same view of the message line by line.
 """
 
 from __future__ import annotations

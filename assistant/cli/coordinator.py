@@ -72,7 +72,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     if args.command == "browse":
-        from assistant import browse
+        from assistant.coordinator import browse
 
         if args.metadata:
             import json
@@ -84,14 +84,14 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     try:
         now = clock.now()
         if args.command == "report":
-            from assistant.digest import figures
-            from assistant.report import as_json, render
+            from assistant.coordinator.digest import figures
+            from assistant.coordinator.report import as_json, render
 
             figs = figures(app.db, config, now, args.cycle)
             print(as_json(figs) if args.json else render(figs))
             return 0
         if args.command == "digest":
-            from assistant.digest import preview
+            from assistant.coordinator.digest import preview
 
             rendered, html = preview(app.db, config, now, args.cycle)
             print(f"Subject: {rendered.subject}\n\n{rendered.text}")
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
                 args.html.write_text(html, encoding="utf-8")
                 print(f"(HTML written to {args.html})", file=sys.stderr)
             return 0
-        from assistant.explain import explain
+        from assistant.coordinator.explain import explain
 
         lines = explain(app.db, args.target, app.rules, app.form_keys, now, config.timezone)
         print("\n".join(lines))

@@ -1,4 +1,4 @@
-"""The tick: start this month's check-ins, evaluate the follow-through rules, and carry out what they intend.
+"""The follow-through rules carried out: what they intend now (paced), and each intent done once.
 
 Each intent becomes, in one transaction, a firing (unique per rule, entity, episode and repeat number), its status
 changes, and its mail in the outbox. Participants who paused or left, and closed pairings, are never mailed by a
@@ -13,32 +13,18 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from assistant import introductions
-from assistant.checkins import month_name, numbered, run_cycle
-from assistant.clock import iso
+from assistant.clock import iso, month_name
 from assistant.config import Config
 from assistant.db import record_event
-from assistant.digest import send_digest_if_due
 from assistant.engine.evaluate import Fact, Intent, evaluate
 from assistant.engine.facts import gather
 from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
-from assistant.forms import Form
+from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
-from assistant.privacy import purge_raw
 
 log = logging.getLogger(__name__)
 PACE = timedelta(days=7)
-
-
-def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
-    prompts = run_cycle(db, config, form, outbox, now)
-    intents = plan(db, config, form, rules, now)
-    mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
-    mails += introductions.tick(db, config, outbox, now)
-    digests = send_digest_if_due(db, config, outbox, now)
-    purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
-    return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 
 def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:

@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.checkins import month_name
-from assistant.clock import from_iso, iso
+from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
-from assistant.matching import has_industry, mentors_with_room, suggest
 from assistant.outbox import Mail, Outbox
+from assistant.program.matching import has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
 CHART_CID = "chart"

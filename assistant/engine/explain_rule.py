@@ -12,7 +12,7 @@ from assistant.engine.facts import load_facts, load_firings
 from assistant.engine.schema import Rule
 
 
-def explain(
+def explain_rule(
     db: Database, rule: Rule, entity: str, now: datetime, zone: tzinfo, form_keys: tuple[str, ...]
 ) -> list[str]:
     kind, _, number = entity.partition(":")

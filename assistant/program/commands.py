@@ -17,11 +17,11 @@ from typing import Any
 from assistant.clock import iso
 from assistant.db import one, record_event
 from assistant.identity import new_confirmation
-from assistant.inbound.auth import authority
-from assistant.inbound.chain import Inbound
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
-from assistant.privacy import erase, personal_data
+from assistant.program.authority import authority
+from assistant.program.context import Inbound
+from assistant.program.privacy import erase, personal_data
 
 _POLITE = r"(?:\s+please)?[\s.!]*$"
 _PATTERNS = [
@@ -146,36 +146,3 @@ def _reply(inbound: Inbound, person: dict[str, Any], action: str, context: dict[
             else [],
         )
     )
-
-
-def is_confirmation(inbound: Inbound) -> str | None:
-    """Chain check: a reply carrying a confirmation token, from the address it was sent to."""
-    auth = authority(inbound)
-    if auth.token is not None:
-        return None  # confirmation tokens live in their own table, never in reply_tokens
-    from assistant.mail.tokens import token_in
-
-    token = token_in(inbound.msg.recipients, inbound.config.assistant.email)
-    row = one(inbound.db, "SELECT * FROM confirmations WHERE token = ? AND used_at IS NULL", [token]) if token else None
-    if row is None or row["address"] != inbound.msg.from_addr:
-        return None
-    inbound.found["confirmation"] = row
-    return f"confirms {row['action']!r} (asked {row['created_at']})"
-
-
-def handle_confirmation(inbound: Inbound) -> str:
-    row = inbound.found["confirmation"]
-    text = new_text(inbound.msg.text).strip().lower()
-    if text.startswith(("no", "cancel", "don't", "do not")):
-        inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
-        return "confirmation_declined"
-    inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
-    payload = json.loads(row["payload"])
-    if row["action"] in ("pause", "resume", "stop", "delete me"):
-        person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [payload["participant_id"]])
-        if person is None:
-            return "confirmation_stale"
-        return execute(inbound, person, row["action"], payload)
-    from assistant.inbound.intro import run_confirmed_request
-
-    return run_confirmed_request(inbound, payload)

@@ -12,9 +12,9 @@ from typing import Any
 
 from assistant.config import Config, Person
 from assistant.identity import token_owner
-from assistant.inbound.chain import Inbound
 from assistant.mail.message import ParsedMessage, decode_header
 from assistant.mail.tokens import token_in
+from assistant.program.context import Inbound
 
 _DMARC = re.compile(r"\bdmarc\s*=\s*pass\b.*?header\.from\s*=\s*([^\s;]+)", re.I | re.S)
 

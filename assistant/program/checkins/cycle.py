@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.clock import iso
+from assistant.clock import iso, month_name
 from assistant.config import Config
-from assistant.forms import Form
+from assistant.forms.form import Form, numbered
 from assistant.mail.tokens import new_token
 from assistant.outbox import Mail, Outbox
 
@@ -127,20 +127,3 @@ def prompt_context(
         "month": month_name(period),
         "questions": numbered(form),
     }
-
-
-def numbered(form: Form, keys: list[str] | None = None) -> list[dict[str, Any]]:
-    """Questions as templates show them, each keeping its number in the full form."""
-    return [
-        {"number": i, "key": q.key, "text": q.text, "type": q.type, "required": q.required, "hint": hint(q.type, q)}
-        for i, q in enumerate(form.questions, start=1)
-        if keys is None or q.key in keys
-    ]
-
-
-def hint(kind: str, question: Any) -> str:
-    return {"yes_no": "yes/no", "date": "a date"}.get(kind, "")  # a scale says its range in its wording
-
-
-def month_name(period: str) -> str:
-    return datetime.strptime(period, "%Y-%m").strftime("%B")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from assistant.forms import Form, Question
+from assistant.forms.form import Form, Question
 from assistant.mail.reply_text import (
     history_start,
     is_footer,

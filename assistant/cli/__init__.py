@@ -9,12 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant import __version__, cli_coordinator, cli_rules
+from assistant import __version__
 from assistant.app import App, check
+from assistant.cli import coordinator as cli_coordinator
+from assistant.cli import rules as cli_rules
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
+from assistant.coordinator.importer import import_pairs, import_participants
 from assistant.db import DatabaseError, counts, open_db
-from assistant.importer import import_pairs, import_participants
 from assistant.render import TemplateError
 from assistant.yamlfile import YamlError
 
@@ -170,7 +172,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "outbox":
             return _outbox_list(app, args.status, args.limit)
         if args.command == "export":
-            from assistant.export import export
+            from assistant.coordinator.export import export
 
             export(app.db, args.format, args.period, sys.stdout, what=args.what)
             return 0

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from sqlite_utils import Database
 
-from assistant.progress import progress
+from assistant.coordinator.progress import progress
 
 WHAT = ("checkins", "pairs", "answers")
 

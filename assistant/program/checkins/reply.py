@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.checkins import month_name, numbered
-from assistant.clock import iso
+from assistant.clock import iso, month_name
 from assistant.db import one, record_event
-from assistant.forms import Form
-from assistant.inbound.answers import Reading, read_answers
-from assistant.inbound.chain import Inbound
+from assistant.forms.answers import Reading, read_answers
+from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
+from assistant.program.context import Inbound
 
 PARTNER = """
 SELECT o.name AS partner_name, o.email AS partner_email,

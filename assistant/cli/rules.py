@@ -10,11 +10,11 @@ from pathlib import Path
 from assistant.app import App
 from assistant.clock import Clock
 from assistant.config import Config
-from assistant.engine.explain import explain
+from assistant.coordinator.progress import Progress
+from assistant.engine.explain_rule import explain_rule
 from assistant.engine.ruletests import run_file
 from assistant.engine.schema import load_rules
-from assistant.forms import load_form
-from assistant.progress import Progress
+from assistant.forms.form import load_form
 from assistant.render import Renderer
 from assistant.simulate import calendar, simulate
 
@@ -128,5 +128,5 @@ def _explain(app: App, name: str, entity: str) -> int:
     if rule is None:
         print(f"error: no rule {name!r}; rules: {', '.join(r.name for r in app.rules)}", file=sys.stderr)
         return 1
-    print("\n".join(explain(app.db, rule, entity, app.clock.now(), app.config.timezone, app.form_keys)))
+    print("\n".join(explain_rule(app.db, rule, entity, app.clock.now(), app.config.timezone, app.form_keys)))
     return 0

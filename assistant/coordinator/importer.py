@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 
 from assistant.clock import iso
+from assistant.coordinator.progress import Progress
 from assistant.db import one
 from assistant.mail.message import strict_address
-from assistant.progress import Progress
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant import yamlfile
 from assistant.yamlfile import Located, YamlError
@@ -92,3 +93,16 @@ def _question(path: Path, item: object, line: int) -> Question:
         max=int(item.get("max", 5)),
         only_if=item.get("only_if"),
     )
+
+
+def numbered(form: Form, keys: list[str] | None = None) -> list[dict[str, Any]]:
+    """Questions as templates show them, each keeping its number in the full form."""
+    return [
+        {"number": i, "key": q.key, "text": q.text, "type": q.type, "required": q.required, "hint": hint(q.type, q)}
+        for i, q in enumerate(form.questions, start=1)
+        if keys is None or q.key in keys
+    ]
+
+
+def hint(kind: str, question: Any) -> str:
+    return {"yes_no": "yes/no", "date": "a date"}.get(kind, "")  # a scale says its range in its wording

@@ -3,17 +3,15 @@ person's words: they go to the coordinators, who can answer directly, and the se
 
 from __future__ import annotations
 
-from assistant.checkins import numbered
 from assistant.clock import iso
 from assistant.db import one, record_event
-from assistant.forms import load_form
+from assistant.forms.answers import read_answers
+from assistant.forms.form import load_form, numbered
 from assistant.identity import token_for
-from assistant.inbound.answers import read_answers
-from assistant.inbound.chain import Inbound
-from assistant.inbound.errors import replies_allowed
-from assistant.inbound.intro import classify_answer
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
+from assistant.program.context import Inbound, replies_allowed
+from assistant.program.introductions.answers import classify_answer
 
 
 def handle_note(inbound: Inbound) -> str:

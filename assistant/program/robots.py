@@ -16,8 +16,8 @@ import logging
 
 from assistant.clock import iso
 from assistant.db import one, record_event
-from assistant.inbound.chain import Inbound
 from assistant.mail.automatic import bounce_details, only_auto_submitted
+from assistant.program.context import Inbound
 
 log = logging.getLogger(__name__)
 

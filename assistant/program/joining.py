@@ -10,16 +10,15 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant.checkins import numbered
 from assistant.clock import iso
 from assistant.db import one, record_event
-from assistant.forms import Form, load_form
+from assistant.forms.answers import read_answers
+from assistant.forms.form import Form, load_form, numbered
 from assistant.identity import token_for
-from assistant.inbound.answers import read_answers
-from assistant.inbound.auth import authority
-from assistant.inbound.chain import Inbound
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
+from assistant.program.authority import authority
+from assistant.program.context import Inbound
 
 _JOIN = re.compile(r"^(?:join|sign me up|i(?:'d| would) like to join(?: the program(?:me)?)?|subscribe)[\s.!]*$", re.I)
 _ROLE = re.compile(r"\b(both|mentor|mentee)\b", re.I)

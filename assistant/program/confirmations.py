@@ -1,0 +1,45 @@
+"""Confirmation round-trips: a command or an introduction request that could not act at once was confirmed (or
+declined) by a reply carrying the token we mailed to the stored address.
+"""
+
+from __future__ import annotations
+
+import json
+
+from assistant.clock import iso
+from assistant.db import one
+from assistant.mail.reply_text import new_text
+from assistant.mail.tokens import token_in
+from assistant.program.authority import authority
+from assistant.program.commands import execute
+from assistant.program.context import Inbound
+from assistant.program.introductions.requests import run_confirmed_request
+
+
+def is_confirmation(inbound: Inbound) -> str | None:
+    """Chain check: a reply carrying a confirmation token, from the address it was sent to."""
+    auth = authority(inbound)
+    if auth.token is not None:
+        return None  # confirmation tokens live in their own table, never in reply_tokens
+    token = token_in(inbound.msg.recipients, inbound.config.assistant.email)
+    row = one(inbound.db, "SELECT * FROM confirmations WHERE token = ? AND used_at IS NULL", [token]) if token else None
+    if row is None or row["address"] != inbound.msg.from_addr:
+        return None
+    inbound.found["confirmation"] = row
+    return f"confirms {row['action']!r} (asked {row['created_at']})"
+
+
+def handle_confirmation(inbound: Inbound) -> str:
+    row = inbound.found["confirmation"]
+    text = new_text(inbound.msg.text).strip().lower()
+    if text.startswith(("no", "cancel", "don't", "do not")):
+        inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
+        return "confirmation_declined"
+    inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
+    payload = json.loads(row["payload"])
+    if row["action"] in ("pause", "resume", "stop", "delete me"):
+        person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [payload["participant_id"]])
+        if person is None:
+            return "confirmation_stale"
+        return execute(inbound, person, row["action"], payload)
+    return run_confirmed_request(inbound, payload)
