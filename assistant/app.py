@@ -1,10 +1,12 @@
-"""Wiring: one config → the database, templates, form, rules, outbox and transports the program runs on.
+"""Wiring: one config → the database, templates, forms, rules, outbox and transports the program runs on.
 
-`check` gathers every problem a coordinator could have made (config, templates, form, rules) in one list.
+Everything a coordinator edits (config, templates, forms, rules) is loaded and validated once, at start-up; `check`
+gathers every problem in them in one list.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from assistant.config import Config, load_config
 from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import open_db
 from assistant.engine.schema import Rule, load_rules
-from assistant.forms.form import Form, load_form
+from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
 from assistant.inbound.ledger import ingest
 from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
@@ -52,12 +54,17 @@ class App:
     def __init__(self, config: Config, clock: Clock, db: Database | None = None):
         self.config, self.clock = config, clock
         self.renderer = Renderer(config.templates)
-        self.form: Form = load_form(config.form_path)
+        self.forms: Forms = load_forms(config.templates / "forms", config.checkins.form)
         self.rules: list[Rule] = load_rules(config.rules, self.renderer.names(), self.form_keys)
         self.db = db if db is not None else open_db(config.database)
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
+
+    @property
+    def form(self) -> Form:
+        """The monthly check-in form."""
+        return self.forms.checkin
 
     @property
     def form_keys(self) -> tuple[str, ...]:
@@ -83,7 +90,7 @@ class App:
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
-        report.outcomes.update(process_pending(self.db, self.config, self.form, self.outbox, self.clock))
+        report.outcomes.update(process_pending(self.db, self.config, self.forms, self.outbox, self.clock))
         move_quarantined = getattr(self.inbox, "move_quarantined", None)  # IMAP: to the quarantine folder now
         if move_quarantined:
             move_quarantined()
@@ -136,11 +143,10 @@ def check(path: Path | str) -> list[str]:
         return [str(exc)]
     renderer = Renderer(config.templates)
     problems = renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
+    problems += form_problems(config.templates / "forms", config.checkins.form)
     form_keys: tuple[str, ...] = ()
-    try:
+    with contextlib.suppress(YamlError):  # already listed by form_problems
         form_keys = tuple(q.key for q in load_form(config.form_path).questions)
-    except YamlError as exc:
-        problems.append(str(exc))
     try:
         load_rules(config.rules, renderer.names(), form_keys)
     except (YamlError, TemplateError) as exc:

@@ -271,7 +271,11 @@ def durably(db: Database) -> Iterator[None]:
 
 def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: Any) -> None:
     """Append to the audit log: what happened, to what, and why."""
-    db["events"].insert({"at": at, "kind": kind, "entity": entity, "detail": json.dumps(detail, default=str)})
+    # Plain SQL: sqlite-utils' insert reads the table's metadata first, three statements for every event.
+    db.execute(
+        "INSERT INTO events (at, kind, entity, detail) VALUES (?, ?, ?, ?)",
+        (at, kind, entity, json.dumps(detail, default=str)),
+    )
 
 
 def one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:

@@ -96,7 +96,7 @@ def main(n: int, k: int) -> None:
         stored = ingest(app.db, app.inbox, app.clock, app.config.limits)
         t_ingest = time.perf_counter() - start
         start = time.perf_counter()
-        outcomes = process_pending(app.db, app.config, app.form, app.outbox, app.clock)
+        outcomes = process_pending(app.db, app.config, app.forms, app.outbox, app.clock)
         t_process = time.perf_counter() - start
         total = n / (t_ingest + t_process)
         print(f"ingest (fetch, ledger, MOVE, checkpoint): {stored / t_ingest:,.0f} msg/s")

@@ -99,3 +99,16 @@ def test_broken_rules_file_names_file_and_line(example_config: Path, capsys: pyt
     assert main(["--config", str(example_config), "check"]) == 1
     err = capsys.readouterr().err
     assert "checkin.stat" in err and "did you mean 'checkin.status'" in err and f"{rules}:" in err
+
+
+def test_check_lists_a_broken_profile_and_closing_form_with_file_and_line(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every form is validated when the program starts and by `check`, not on the day someone answers it."""
+    forms = example_config.parent / "templates" / "forms"
+    (forms / "profile.yaml").write_text((forms / "profile.yaml").read_text().replace("type: text", "type: txet", 1))
+    (forms / "closing_mentee.yaml").write_text("title: Closing\nquestions: []\n")
+    assert main(["--config", str(example_config), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "profile.yaml:" in err and "'txet'" in err
+    assert "closing_mentee.yaml:2" in err

@@ -1,6 +1,7 @@
-"""Check-in forms: the questions a monthly check-in asks, loaded from templates/forms/<name>.yaml.
+"""Forms: the questions a check-in, the profile and the closing surveys ask, loaded from templates/forms/<name>.yaml.
 
-A coordinator edits the YAML to change wording or add questions; nothing here needs to change.
+A coordinator edits the YAML to change wording or add questions; nothing here needs to change. Every form is loaded
+and validated once, when the program starts (and by `check`), never per message.
 """
 
 from __future__ import annotations
@@ -41,6 +42,39 @@ class Form:
 
     def number_of(self, key: str) -> int:
         return [q.key for q in self.questions].index(key) + 1
+
+
+@dataclass(frozen=True)
+class Forms:
+    """Every form the program asks people to answer by email."""
+
+    checkin: Form  # the monthly check-in (config `checkins.form`)
+    profile: Form  # joining, and a new mentor's questions after pay it forward
+    closing_mentor: Form
+    closing_mentee: Form
+
+
+# The forms besides the check-in, by their file name in templates/forms/.
+FIXED_FORMS = ("profile", "closing_mentor", "closing_mentee")
+
+
+def load_forms(folder: Path, checkin: str) -> Forms:
+    """Load and validate every form in `folder` (templates/forms). Raises YamlError (file:line) for the first problem;
+    `form_problems` lists them all."""
+    return Forms(
+        checkin=load_form(folder / f"{checkin}.yaml"), **{n: load_form(folder / f"{n}.yaml") for n in FIXED_FORMS}
+    )
+
+
+def form_problems(folder: Path, checkin: str) -> list[str]:
+    """Every form's problem as `file:line: message`, for `check`."""
+    problems = []
+    for name in (checkin, *FIXED_FORMS):
+        try:
+            load_form(folder / f"{name}.yaml")
+        except YamlError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 _QUESTION_KEYS = {"key", "text", "type", "required", "labels", "min", "max", "only_if"}

@@ -9,32 +9,23 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.forms.form import Form
-from assistant.inbound.chain import Inbound, classify
-from assistant.inbound.checks import CHAIN
-from assistant.inbound.errors import handle_other
+from assistant.forms.form import Forms
+from assistant.inbound.outcomes import Outcome, classify
 from assistant.mail.message import parse_message
 from assistant.outbox import Outbox
-from assistant.program.checkins.reply import handle_checkin_reply
-from assistant.program.commands import handle_command
-from assistant.program.confirmations import handle_confirmation
-from assistant.program.introductions.answers import handle_intro_answer
-from assistant.program.introductions.requests import handle_intro_request
-from assistant.program.joining import handle_join
-from assistant.program.notes import handle_note
-from assistant.program.robots import handle_automatic
+from assistant.program.context import Inbound
+from assistant.program.lookup import look_up
 
 log = logging.getLogger(__name__)
 
 
-def process_pending(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock) -> Counter[str]:
+def process_pending(db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock) -> Counter[str]:
     """Process every ledger message still `received`, oldest first. Returns outcomes counted."""
     outcomes: Counter[str] = Counter()
     last = 0
@@ -43,14 +34,14 @@ def process_pending(db: Database, config: Config, form: Form, outbox: Outbox, cl
         if not ids:
             return outcomes
         for ledger_id in ids:
-            outcomes[process_one(db, config, form, outbox, clock, ledger_id)] += 1
+            outcomes[process_one(db, config, forms, outbox, clock, ledger_id)] += 1
         last = ids[-1]
 
 
 _PENDING = "SELECT id FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT 500"
 
 
-def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
+def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
     db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?", (ledger_id,))
     row = db.execute("SELECT raw, attempts FROM messages WHERE id = ?", (ledger_id,)).fetchone()
     raw, attempts = bytes(row[0] or b""), row[1]
@@ -58,8 +49,9 @@ def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock:
         return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
     try:
         with db.atomic():
-            inbound = Inbound(ledger_id, parse_message(raw), db, config, form, outbox, clock.now())
-            outcome = handle(inbound, classify(CHAIN, inbound))
+            msg = parse_message(raw)
+            inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look_up(msg, db, config))
+            outcome = handle(inbound, classify(inbound))
             _done(db, config, inbound, outcome, raw)
     except Exception as exc:  # one boundary per message: nothing a mail contains may stop the loop
         log.exception("message %s failed (attempt %s)", ledger_id, attempts)
@@ -72,22 +64,9 @@ def process_one(db: Database, config: Config, form: Form, outbox: Outbox, clock:
     return outcome
 
 
-HANDLERS: dict[str, Callable[[Inbound], str]] = {
-    "checkin_reply": handle_checkin_reply,
-    "note_for_coordinator": handle_note,
-    "command": handle_command,
-    "confirmation": handle_confirmation,
-    "intro_answer": handle_intro_answer,
-    "intro_request": handle_intro_request,
-    "join": handle_join,
-    "automatic": handle_automatic,
-}
-
-
-def handle(inbound: Inbound, outcome: str) -> str:
-    """The outcome's handler; outcomes without one are recorded and answered (or not) by errors.handle_other."""
-    handler = HANDLERS.get(outcome)
-    return handler(inbound) if handler else handle_other(inbound, outcome)
+def handle(inbound: Inbound, outcome: Outcome) -> str:
+    """Carry out the outcome the chain chose; returns what happened (stored as the message's outcome)."""
+    return outcome.handle(inbound)
 
 
 def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: bytes) -> None:
@@ -100,9 +79,12 @@ def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: byt
         "error": None,
         "raw": raw[: config.limits.keep_raw_bytes],
     }
-    if inbound.found.get("erased"):  # "delete me" confirmed: not even this last message is kept
+    if inbound.erased:  # "delete me" confirmed: not even this last message is kept
         update.update({"from_addr": "", "subject": "", "raw": None, "reasons": "[]"})
-    db["messages"].update(inbound.ledger_id, update)
+    db.execute(
+        f"UPDATE messages SET {', '.join(f'{column} = ?' for column in update)} WHERE id = ?",
+        [*update.values(), inbound.ledger_id],
+    )
 
 
 def _quarantine(db: Database, ledger_id: int, reason: str, clock: Clock) -> str:

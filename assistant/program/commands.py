@@ -15,11 +15,9 @@ from datetime import date
 from typing import Any
 
 from assistant.clock import iso
-from assistant.db import one, record_event
+from assistant.db import record_event
 from assistant.identity import new_confirmation
-from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
-from assistant.program.authority import authority
 from assistant.program.context import Inbound
 from assistant.program.privacy import erase, personal_data
 
@@ -42,9 +40,10 @@ class Command:
     until: date | None = None
 
 
-def parse_command(subject: str, text: str) -> Command | None:
-    """The command in the subject or the first three lines the person wrote, if the line is only a command."""
-    lines = [line.strip() for line in new_text(text).splitlines() if line.strip()][:3]
+def parse_command(subject: str, new: str) -> Command | None:
+    """The command in the subject or the first three lines the person newly wrote (`new`: quotes and signatures
+    already removed), if the line is only a command."""
+    lines = [line.strip() for line in new.splitlines() if line.strip()][:3]
     for line in [_SUBJECT_PREFIX.sub("", subject).strip(), *lines]:
         for name, pattern in _PATTERNS:
             found = pattern.match(line)
@@ -62,21 +61,22 @@ def _command(name: str, found: re.Match[str]) -> Command | None:
     return Command(name)
 
 
+def command_of(inbound: Inbound) -> Command | None:
+    return parse_command(inbound.msg.subject, inbound.new_text)
+
+
 def is_command(inbound: Inbound) -> str | None:
     """Chain check: a known participant's command."""
-    command = parse_command(inbound.msg.subject, inbound.msg.text)
-    if command is None:
+    command, person = command_of(inbound), inbound.look.sender
+    if command is None or person is None:
         return None
-    person = one(inbound.db, "SELECT * FROM participants WHERE email = ?", [inbound.msg.from_addr])
-    if person is None:
-        return None
-    inbound.found["command"], inbound.found["person"] = command, person
     return f"command {command.name!r} from participant {person['id']}"
 
 
 def handle_command(inbound: Inbound) -> str:
-    command, person = inbound.found["command"], inbound.found["person"]
-    trusted = authority(inbound).token_is_sender
+    command, person = command_of(inbound), inbound.look.sender
+    assert command is not None and person is not None  # the check claimed it
+    trusted = inbound.look.token_is_sender
     if command.name in ACTS_AT_ONCE or (trusted and command.name != "delete me"):
         return execute(inbound, person, command.name, {"until": command.until.isoformat() if command.until else None})
     return ask_to_confirm(inbound, person, command)
@@ -113,7 +113,7 @@ def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict
     record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
     if action == "delete me":
         erase(db, person, now, keep_ledger_id=inbound.ledger_id)  # no mail after this, as the request said
-        inbound.found["erased"] = True
+        inbound.erased = True
         return "erased"
     context = {"until": payload.get("until")}
     if action == "my data":

@@ -8,9 +8,6 @@ import json
 
 from assistant.clock import iso
 from assistant.db import one
-from assistant.mail.reply_text import new_text
-from assistant.mail.tokens import token_in
-from assistant.program.authority import authority
 from assistant.program.commands import execute
 from assistant.program.context import Inbound
 from assistant.program.introductions.requests import run_confirmed_request
@@ -18,20 +15,16 @@ from assistant.program.introductions.requests import run_confirmed_request
 
 def is_confirmation(inbound: Inbound) -> str | None:
     """Chain check: a reply carrying a confirmation token, from the address it was sent to."""
-    auth = authority(inbound)
-    if auth.token is not None:
-        return None  # confirmation tokens live in their own table, never in reply_tokens
-    token = token_in(inbound.msg.recipients, inbound.config.assistant.email)
-    row = one(inbound.db, "SELECT * FROM confirmations WHERE token = ? AND used_at IS NULL", [token]) if token else None
+    row = inbound.look.confirmation  # confirmation tokens live in their own table, never in reply_tokens
     if row is None or row["address"] != inbound.msg.from_addr:
         return None
-    inbound.found["confirmation"] = row
     return f"confirms {row['action']!r} (asked {row['created_at']})"
 
 
 def handle_confirmation(inbound: Inbound) -> str:
-    row = inbound.found["confirmation"]
-    text = new_text(inbound.msg.text).strip().lower()
+    row = inbound.look.confirmation
+    assert row is not None  # the check claimed it
+    text = inbound.new_text.strip().lower()
     if text.startswith(("no", "cancel", "don't", "do not")):
         inbound.db.execute("UPDATE confirmations SET used_at = ? WHERE token = ?", [iso(inbound.now), row["token"]])
         return "confirmation_declined"

@@ -1,22 +1,70 @@
-"""What a handler is given for one inbound message: the parsed mail, the program's state, and where to put mail.
+"""What a check and a handler are given for one inbound message: the parsed mail, what the program knows about it
+(looked up once, before the chain), the forms, and where to put mail.
 
-The inbound pipeline builds one `Inbound` per message; every handler in `program/` reads it and writes through its
-`db` and `outbox`, never through a transport.
+The inbound pipeline builds one `Inbound` per message; checks are predicates over it and never query the database;
+handlers in `program/` write through its `db` and `outbox`, never through a transport.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlite_utils import Database
 
 from assistant.clock import iso
-from assistant.config import Config
-from assistant.forms.form import Form
+from assistant.config import Config, Person
+from assistant.forms.form import Form, Forms
+from assistant.mail.forwarded import unwrap_message
 from assistant.mail.message import ParsedMessage
+from assistant.mail.reply_text import new_text
 from assistant.outbox import Outbox
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    """A reply token we issued (in the plus-address the mail was sent to), and the participant it belongs to."""
+
+    token: str
+    purpose: str  # checkin, intro_ask, join, participant
+    entity_id: int | None  # e.g. the check-in's id for a `checkin` token
+    participant_id: int
+    email: str
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the program knows about one message, read from the database once, before any check runs.
+
+    For mail a robot sent (`robot`), nothing else is looked up: the chain stops at the first check.
+    """
+
+    robot: tuple[str, str] | None = None  # (kind, why): a bounce, an auto-reply, a list, our own mail come back
+    token: str | None = None  # a token of ours among the recipients' plus-addresses
+    owner: TokenOwner | None = None  # the reply token's owner, when it is a reply token
+    confirmation: Row | None = None  # an unused confirmation with this token (confirmation tokens are not reply tokens)
+    checkin: Row | None = None  # the check-in it answers: by reply token, else by its thread
+    checkin_how: str = ""  # "reply token" or "In-Reply-To/References"
+    ask: Row | None = None  # the introduction ask it answers (the mentor's own intro_ask token)
+    our_mail: Row | None = None  # our newest mail in its thread, when it was sent to the sender
+    sender: Row | None = None  # the participant whose address is the From address
+    coordinator: Person | None = None  # the configured coordinator whose address is the From address
+    dmarc_pass: bool = False  # our own server says the From domain passed DMARC
+
+    @property
+    def token_is_sender(self) -> bool:
+        """The reply token is the sender's own: a forward from someone else, or a forgery, is not."""
+        return self.owner is not None and self.sender is not None and self.owner.participant_id == self.sender["id"]
+
+    @property
+    def verified_coordinator(self) -> bool:
+        return self.coordinator is not None and self.dmarc_pass
 
 
 @dataclass
@@ -27,11 +75,27 @@ class Inbound:
     msg: ParsedMessage
     db: Database
     config: Config
-    form: Form
+    forms: Forms
     outbox: Outbox
     now: datetime
+    look: Lookup
     reasons: list[str] = field(default_factory=list)
-    found: dict[str, Any] = field(default_factory=dict)  # what checks learnt (the check-in, the participant)
+    erased: bool = False  # "delete me" was carried out: not even this message's sender and text are kept
+
+    @property
+    def form(self) -> Form:
+        """The monthly check-in form."""
+        return self.forms.checkin
+
+    @cached_property
+    def new_text(self) -> str:
+        """What the sender newly wrote (quotes, signatures and footers removed), read once per message."""
+        return new_text(self.msg.text)
+
+    @cached_property
+    def forward(self) -> dict[str, Any]:
+        """The mail unwrapped as a forward (any client, inline or attached), read once per message."""
+        return unwrap_message(self.msg)
 
 
 def replies_allowed(inbound: Inbound) -> bool:

@@ -11,31 +11,29 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.clock import iso
-from assistant.db import one, record_event
+from assistant.db import record_event
 from assistant.forms.answers import read_answers
-from assistant.forms.form import Form, load_form, numbered
+from assistant.forms.form import numbered
 from assistant.identity import token_for
-from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
-from assistant.program.authority import authority
 from assistant.program.context import Inbound
 
 _JOIN = re.compile(r"^(?:join|sign me up|i(?:'d| would) like to join(?: the program(?:me)?)?|subscribe)[\s.!]*$", re.I)
 _ROLE = re.compile(r"\b(both|mentor|mentee)\b", re.I)
 
 
-def profile_form(inbound: Inbound) -> Form:
-    return load_form(inbound.config.templates / "forms" / "profile.yaml")
+def _answers_the_form(inbound: Inbound) -> bool:
+    owner = inbound.look.owner
+    return owner is not None and owner.purpose == "join" and inbound.look.token_is_sender
 
 
 def is_join(inbound: Inbound) -> str | None:
-    auth = authority(inbound)
-    if auth.token and auth.token["purpose"] == "join" and auth.token_is_sender:
-        inbound.found["joining"] = auth.token
+    """Chain check: a reply to the joining form, or a stranger asking to join."""
+    if _answers_the_form(inbound):
         return "a reply to the joining form"
-    if auth.coordinator or one(inbound.db, "SELECT 1 AS x FROM participants WHERE email = ?", [inbound.msg.from_addr]):
+    if inbound.look.coordinator or inbound.look.sender:
         return None
-    lines = [line.strip() for line in new_text(inbound.msg.text).splitlines() if line.strip()][:2]
+    lines = [line.strip() for line in inbound.new_text.splitlines() if line.strip()][:2]
     subject = re.sub(r"^\s*(re|fwd?)\s*:\s*", "", inbound.msg.subject, flags=re.I).strip()
     if any(_JOIN.match(line) for line in [subject, *lines]):
         return "asks to join"
@@ -43,8 +41,8 @@ def is_join(inbound: Inbound) -> str | None:
 
 
 def handle_join(inbound: Inbound) -> str:
-    if "joining" in inbound.found:
-        return _profile_reply(inbound, inbound.found["joining"])
+    if _answers_the_form(inbound):
+        return _profile_reply(inbound)
     at = iso(inbound.now)
     person_id = (
         inbound.db["participants"]
@@ -71,7 +69,7 @@ def _send_form(inbound: Inbound, person_id: int, name: str, address: str, keys: 
             key=f"join-form:{inbound.msg.message_id}",
             template="join_form",
             to=[(name, address)],
-            context={"name": name, "questions": numbered(profile_form(inbound), keys), "again": keys is not None},
+            context={"name": name, "questions": numbered(inbound.forms.profile, keys), "again": keys is not None},
             reply_token=token,
             in_reply_to=inbound.msg.message_id,
             references=inbound.msg.references,
@@ -79,8 +77,8 @@ def _send_form(inbound: Inbound, person_id: int, name: str, address: str, keys: 
     )
 
 
-def _profile_reply(inbound: Inbound, token: dict[str, Any]) -> str:
-    reading = read_answers(inbound.msg.text, profile_form(inbound))
+def _profile_reply(inbound: Inbound) -> str:
+    reading = read_answers(inbound.msg.text, inbound.forms.profile)
     values = {key: answer.value for key, answer in reading.answers.items()}
     changes: dict[str, Any] = {k: values[k][:2000] for k in ("goals", "skills", "industry") if values.get(k)}
     role = _ROLE.findall(values.get("role", ""))
@@ -91,7 +89,7 @@ def _profile_reply(inbound: Inbound, token: dict[str, Any]) -> str:
         changes["timezone"] = zone
     if values.get("capacity"):
         changes["capacity"] = int(values["capacity"])
-    person = one(inbound.db, "SELECT * FROM participants WHERE id = ?", [token["participant_id"]]) or {}
+    person = inbound.look.sender or {}
     if "role" not in changes and person.get("status") == "pending":
         _send_form(inbound, person["id"], person["name"], person["email"], ["role"])
         return "join_form_sent"

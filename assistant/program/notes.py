@@ -3,22 +3,30 @@ person's words: they go to the coordinators, who can answer directly, and the se
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant.clock import iso
 from assistant.db import one, record_event
 from assistant.forms.answers import read_answers
-from assistant.forms.form import load_form, numbered
+from assistant.forms.form import numbered
 from assistant.identity import token_for
-from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
 from assistant.program.context import Inbound, replies_allowed
 from assistant.program.introductions.answers import classify_answer
 
 
+def is_reply_to_our_note(inbound: Inbound) -> str | None:
+    """Chain check: a reply to one of our other mails (a nudge, a milestone, a survey): words for the coordinator."""
+    ours = inbound.look.our_mail
+    return f"a reply to our mail {ours['subject']!r} ({ours['entity']})" if ours else None
+
+
 def handle_note(inbound: Inbound) -> str:
-    msg, ours = inbound.msg, inbound.found["our_mail"]
-    text = new_text(msg.text).strip()
+    msg, ours = inbound.msg, inbound.look.our_mail
+    assert ours is not None  # the check claimed it
+    text = inbound.new_text.strip()
     config = inbound.config
-    paying_forward = ours["template"] == "pay_it_forward" and classify_answer(msg.text) == "yes"
+    paying_forward = ours["template"] == "pay_it_forward" and classify_answer(inbound.new_text) == "yes"
     if ours["template"] in SURVEYS:
         _record_survey(inbound, ours)
     inbound.outbox.enqueue(
@@ -58,7 +66,7 @@ def _becomes_mentor(inbound: Inbound, entity: str) -> str:
     """Pay it forward: a mentee said yes to mentoring. She becomes a mentor too, the program's lineage records who
     mentored her, and she gets the few profile questions a mentor answers (read like the joining form)."""
     db, msg, now = inbound.db, inbound.msg, iso(inbound.now)
-    person = one(db, "SELECT * FROM participants WHERE email = ?", [msg.from_addr])
+    person = inbound.look.sender
     pairing = one(db, "SELECT mentor_id FROM pairings WHERE id = ?", [_pairing_id(entity)])
     if person is None:
         return "note_for_coordinator"
@@ -71,7 +79,7 @@ def _becomes_mentor(inbound: Inbound, entity: str) -> str:
             "updated_at": now,
         },
     )
-    form = load_form(inbound.config.templates / "forms" / "profile.yaml")
+    form = inbound.forms.profile
     inbound.outbox.enqueue(
         Mail(
             key=f"pay-forward-yes:{msg.message_id}",
@@ -93,15 +101,16 @@ def _pairing_id(entity: str) -> int | None:
     return int(parts[-1]) if len(parts) >= 2 and parts[-2] == "pairing" and parts[-1].isdigit() else None
 
 
-SURVEYS = {"closing_survey_mentor": "closing_mentor", "closing_survey_mentee": "closing_mentee"}
+SURVEYS = ("closing_survey_mentor", "closing_survey_mentee")
 
 
-def _record_survey(inbound: Inbound, ours: dict) -> None:
+def _record_survey(inbound: Inbound, ours: dict[str, Any]) -> None:
     """A closing survey's answers are kept like a check-in's (period "closing"), so sponsorship and the rest are
     data a coordinator can count; the coordinator also reads the words themselves."""
     db, msg, now = inbound.db, inbound.msg, iso(inbound.now)
-    form = load_form(inbound.config.templates / "forms" / f"{SURVEYS[ours['template']]}.yaml")
-    person = one(db, "SELECT id FROM participants WHERE email = ?", [msg.from_addr])
+    forms = inbound.forms
+    form = forms.closing_mentor if ours["template"] == "closing_survey_mentor" else forms.closing_mentee
+    person = inbound.look.sender
     pairing_id = _pairing_id(ours["entity"])
     if person is None or pairing_id is None:
         return

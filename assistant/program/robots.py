@@ -22,8 +22,14 @@ from assistant.program.context import Inbound
 log = logging.getLogger(__name__)
 
 
+def is_automatic(inbound: Inbound) -> str | None:
+    """Chain check: a robot sent it (the lookup classified it before anything else)."""
+    robot = inbound.look.robot
+    return f"{robot[0]}: {robot[1]}" if robot else None
+
+
 def handle_automatic(inbound: Inbound) -> str:
-    kind = inbound.found.get("robot_kind", "")
+    kind = inbound.look.robot[0] if inbound.look.robot else ""
     msg, now = inbound.msg, iso(inbound.now)
     entity = f"message:{msg.message_id}"
     if kind == "auto_reply" and only_auto_submitted(msg):

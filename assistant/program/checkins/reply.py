@@ -8,35 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlite_utils import Database
+
 from assistant.clock import iso, month_name
-from assistant.db import one, record_event
+from assistant.db import record_event
 from assistant.forms.answers import Reading, read_answers
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
-from assistant.program.context import Inbound
+from assistant.program.context import Inbound, Row
 
-PARTNER = """
-SELECT o.name AS partner_name, o.email AS partner_email,
-       CASE WHEN pr.mentor_id = :me THEN 'mentor' ELSE 'mentee' END AS role
-FROM pairings pr JOIN participants o ON o.id = CASE WHEN pr.mentor_id = :me THEN pr.mentee_id ELSE pr.mentor_id END
-WHERE pr.id = :pairing
-"""
+
+def is_checkin_reply(inbound: Inbound) -> str | None:
+    """Chain check: a reply to a check-in (by the token in the address it was sent to, else by its thread), from the
+    person it was sent to. A token never lets someone else answer: that is left for `sender_mismatch`."""
+    checkin = inbound.look.checkin
+    if checkin is None or checkin["participant_email"] != inbound.msg.from_addr:
+        return None
+    return f"check-in {checkin['id']} ({checkin['period']}) by {inbound.look.checkin_how}"
 
 
 def handle_checkin_reply(inbound: Inbound) -> str:
-    checkin = inbound.found["checkin"]
+    checkin = inbound.look.checkin
+    assert checkin is not None  # the check claimed it
     db, form = inbound.db, inbound.form
     stored = stored_answers(db, checkin["id"])
     reading = _read(inbound.msg.text, form, stored)
     now = iso(inbound.now)
-    for answer in reading.answers.values():
-        db.execute(
-            "INSERT INTO answers (checkin_id, question, value, raw, message_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (checkin_id, question) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
-            " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
-            (checkin["id"], answer.key, answer.value, answer.raw[:2000], inbound.msg.message_id, now),
-        )
-    stored = stored_answers(db, checkin["id"])
+    stored = {**stored, **record_answers(db, checkin["id"], reading, inbound.msg.message_id, now)}
     if "met" in reading.answers and reading.answers["met"].value == "yes":
         db.execute(
             "UPDATE pairings SET last_met_at = ? WHERE id = ? AND (last_met_at IS NULL OR last_met_at < ?)",
@@ -74,7 +72,22 @@ def _read(text: str, form: Form, stored: dict[str, dict[str, Any]]) -> Reading:
     return reading
 
 
-def stored_answers(db: Any, checkin_id: int) -> dict[str, dict[str, Any]]:
+def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: str, now: str) -> dict[str, Row]:
+    """Store the answers read (a later reply replaces the answers it gives); returns them as stored rows."""
+    rows = {
+        a.key: {"question": a.key, "value": a.value, "raw": a.raw[:2000], "message_id": message_id, "recorded_at": now}
+        for a in reading.answers.values()
+    }
+    db.conn.executemany(
+        "INSERT INTO answers (checkin_id, question, value, raw, message_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (checkin_id, question) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
+        " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
+        [(checkin_id, *row.values()) for row in rows.values()],
+    )
+    return rows
+
+
+def stored_answers(db: Database, checkin_id: int) -> dict[str, Row]:
     return {row["question"]: row for row in db.query("SELECT * FROM answers WHERE checkin_id = ?", [checkin_id])}
 
 
@@ -101,15 +114,11 @@ def _value(stored: dict[str, Any], reading: Reading, key: str) -> str | None:
 def _reply(
     inbound: Inbound, checkin: dict[str, Any], form: Form, stored: dict[str, Any], reading: Reading, to_ask: list[str]
 ) -> None:
-    partner = one(inbound.db, PARTNER, {"me": checkin["participant_id"], "pairing": checkin["pairing_id"]}) or {}
     recorded = [
         {**q, "value": stored[q["key"]]["value"], "new": q["key"] in reading.answers}
         for q in numbered(form)
         if q["key"] in stored
     ]
-    token = one(
-        inbound.db, "SELECT token FROM reply_tokens WHERE purpose = 'checkin' AND entity_id = ?", [checkin["id"]]
-    )
     inbound.outbox.enqueue(
         Mail(
             key=f"reply:{inbound.msg.message_id}",
@@ -117,13 +126,13 @@ def _reply(
             to=[(checkin["participant_name"], checkin["participant_email"])],
             context={
                 "name": checkin["participant_name"],
-                "partner_name": partner.get("partner_name", ""),
+                "partner_name": checkin["partner_name"] or "",
                 "month": month_name(checkin["period"]),
                 "recorded": recorded,
                 "to_ask": numbered(form, to_ask),
                 "unclear": {k: v for k, v in reading.unclear.items() if k in to_ask},
             },
-            reply_token=token["token"] if token else None,
+            reply_token=checkin["token"],
             in_reply_to=inbound.msg.message_id,
             references=inbound.msg.references,
             entity=f"checkin:{checkin['id']}",

@@ -10,9 +10,7 @@ from typing import Any
 
 from assistant.clock import iso
 from assistant.db import record_event
-from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
-from assistant.program.authority import authority
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
 
@@ -34,19 +32,17 @@ _MORE = re.compile(
 
 
 def is_intro_answer(inbound: Inbound) -> str | None:
-    auth = authority(inbound)
-    if not (auth.token and auth.token["purpose"] == "intro_ask" and auth.token_is_sender):
+    """Chain check: the mentor's reply to being asked, carrying her own intro_ask token."""
+    ask = inbound.look.ask
+    if ask is None or not inbound.look.token_is_sender:
         return None
-    ask = introductions.ask_row(inbound.db, auth.token["entity_id"])
-    if ask is None:
-        return None
-    inbound.found["ask"] = ask
     return f"{ask['mentor_email']} answers the ask {ask['id']} about introduction {ask['introduction_id']}"
 
 
-def classify_answer(text: str) -> str:
-    """yes, no, more ("tell me more", or a question) or unclear: only a clear first line counts."""
-    lines = [line.strip() for line in new_text(text).splitlines() if line.strip()]
+def classify_answer(new: str) -> str:
+    """yes, no, more ("tell me more", or a question) or unclear, from what the person newly wrote: only a clear first
+    line counts."""
+    lines = [line.strip() for line in new.splitlines() if line.strip()]
     first = lines[0] if lines else ""
     if _NO.match(first):
         return "no"
@@ -58,11 +54,12 @@ def classify_answer(text: str) -> str:
 
 
 def handle_intro_answer(inbound: Inbound) -> str:
-    ask, db, config, outbox, now = inbound.found["ask"], inbound.db, inbound.config, inbound.outbox, inbound.now
+    ask, db, config, outbox, now = inbound.look.ask, inbound.db, inbound.config, inbound.outbox, inbound.now
+    assert ask is not None  # the check claimed it
     if ask["status"] != "asked":
         inbound.reasons.append(f"the ask is already {ask['status']}")
         return "intro_answer_late"
-    answer = classify_answer(inbound.msg.text)
+    answer = classify_answer(inbound.new_text)
     inbound.reasons.append(f"read as {answer!r}")
     record_event(
         db, iso(now), f"intro_answer_{answer}", f"introduction:{ask['introduction_id']}", mentor=ask["mentor_email"]
@@ -96,7 +93,7 @@ def _reply_to_mentor(inbound: Inbound, ask: dict[str, Any], answer: str) -> None
                 context={
                     "mentor_name": ask["mentor_name"],
                     "mentee_name": ask["mentee_name"],
-                    "question": new_text(msg.text).strip(),
+                    "question": inbound.new_text.strip(),
                     "to_mentee": to_mentee,
                 },
                 reply_to_person=(ask["mentor_name"], ask["mentor_email"]),
@@ -113,7 +110,7 @@ def _reply_to_mentor(inbound: Inbound, ask: dict[str, Any], answer: str) -> None
                 "mentee_name": ask["mentee_name"],
                 "to_mentee": config.introductions.tell_me_more == "mentee",
             },
-            reply_token=(authority(inbound).token or {}).get("token"),
+            reply_token=inbound.look.token,
             in_reply_to=msg.message_id,
             references=msg.references,
         )

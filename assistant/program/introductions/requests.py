@@ -16,11 +16,9 @@ from typing import Any
 from assistant.clock import iso
 from assistant.db import one
 from assistant.identity import new_confirmation
-from assistant.mail.forwarded import unwrap_message
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
-from assistant.program.authority import authority
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
 
@@ -30,30 +28,30 @@ _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
 
 
 def is_intro_request(inbound: Inbound) -> str | None:
-    auth = authority(inbound)
-    if auth.coordinator is None:
+    """Chain check: a coordinator's mail that asks for an introduction (`intro:` lines, a forward, or the word)."""
+    coordinator = inbound.look.coordinator
+    if coordinator is None:
         return None
     text = inbound.msg.text
-    if not (_INTRO_LINE.search(new_text(text)) or _forward(inbound)["forwarded"] or _INTRODUCE.search(text)):
+    if not (_INTRO_LINE.search(inbound.new_text) or inbound.forward["forwarded"] or _INTRODUCE.search(text)):
         return None
-    return f"an introduction request from coordinator {auth.coordinator.email}"
+    return f"an introduction request from coordinator {coordinator.email}"
 
 
 def handle_intro_request(inbound: Inbound) -> str:
     request = parse_request(inbound)
-    auth = authority(inbound)
     if request.get("problems"):
         _reply_to_coordinator(inbound, "intro_request_unclear", request)
         return "intro_request_unclear"
-    if not auth.verified_coordinator:
+    if not inbound.look.verified_coordinator:
         return _confirm_request(inbound, request)
     return run_request(inbound, request)
 
 
 def _confirm_request(inbound: Inbound, request: dict[str, Any]) -> str:
     """No DMARC pass from our server: the stored coordinator address must confirm (never the Reply-To)."""
-    coordinator = authority(inbound).coordinator
-    assert coordinator is not None
+    coordinator = inbound.look.coordinator
+    assert coordinator is not None  # the check claimed it
     payload = {**request, "coordinator": coordinator.email, "message_id": inbound.msg.message_id}
     token = new_confirmation(inbound.db, coordinator.email, "intro_request", payload, iso(inbound.now))
     inbound.outbox.enqueue(
@@ -148,20 +146,12 @@ def _reply_to_coordinator(inbound: Inbound, template: str, request: dict[str, An
 
 def parse_request(inbound: Inbound) -> dict[str, Any]:
     """{mentee, mentors, note} or {problems, suggestions}: what the coordinator asked for, or what is missing."""
-    text = inbound.msg.text
-    own = new_text(text)
+    own = inbound.new_text
     lines = _INTRO_LINE.findall(own)
     note = "\n".join(line for line in own.splitlines() if not _INTRO_LINE.match(line)).strip()
     if lines:
         return _from_intro_lines(inbound, lines, note)
     return _from_forward(inbound, note)
-
-
-def _forward(inbound: Inbound) -> dict[str, Any]:
-    """The mail unwrapped as a forward (any client, inline or attached), read once per message."""
-    if "forward" not in inbound.found:
-        inbound.found["forward"] = unwrap_message(inbound.msg)
-    return inbound.found["forward"]
 
 
 def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str) -> dict[str, Any]:
@@ -179,7 +169,7 @@ def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str)
 def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
     """A forwarded mail: its sender is the mentee; the coordinator's note above it names the mentor."""
     problems: list[str] = []
-    forward = _forward(inbound)
+    forward = inbound.forward
     mentee = None
     if forward["forwarded"]:
         note = new_text(forward.get("message") or "").strip()  # not the forwarded mail's own addresses

@@ -1,0 +1,72 @@
+"""The outcome registry: every way a message can go, declared once, in the order the chain tries them (Mailman's
+chain, Discourse's named errors). Each outcome has its check (a predicate over the message and its lookup), its
+handler, and the template of the polite reply its sender gets, if any.
+
+The first check that claims a message decides its outcome, and its reason is recorded, so `status` and `explain`
+can say why mail went where it went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.inbound import checks
+from assistant.inbound.held import keep_for_review, reply_politely
+from assistant.program.checkins.reply import handle_checkin_reply, is_checkin_reply
+from assistant.program.commands import handle_command, is_command
+from assistant.program.confirmations import handle_confirmation, is_confirmation
+from assistant.program.context import Inbound
+from assistant.program.introductions.answers import handle_intro_answer, is_intro_answer
+from assistant.program.introductions.requests import handle_intro_request, is_intro_request
+from assistant.program.joining import handle_join, is_join
+from assistant.program.notes import handle_note, is_reply_to_our_note
+from assistant.program.robots import handle_automatic, is_automatic
+
+Check = Callable[[Inbound], str | None]  # a reason when the check claims the message, else None
+Handler = Callable[[Inbound], str]  # does the work; returns what happened (stored as the message's outcome)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    check: Check
+    handler: Handler | None = None  # None: kept for a person to review; nothing is acted on
+    reply: str | None = None  # the template of the polite reply to the sender (at most one a day per kind)
+
+    @property
+    def check_name(self) -> str:
+        return self.check.__name__.removeprefix("is_")
+
+    def handle(self, inbound: Inbound) -> str:
+        result = self.handler(inbound) if self.handler is not None else keep_for_review(inbound, self.name)
+        if self.reply is not None:
+            reply_politely(inbound, self.name, self.reply)
+        return result
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("automatic", is_automatic, handle_automatic),  # robots are never answered
+    Outcome("no_sender", checks.no_sender),  # nobody to answer
+    Outcome("confirmation", is_confirmation, handle_confirmation),
+    Outcome("command", is_command, handle_command),
+    Outcome("intro_answer", is_intro_answer, handle_intro_answer),
+    Outcome("checkin_reply", is_checkin_reply, handle_checkin_reply),
+    Outcome("join", is_join, handle_join),
+    # The token belongs to someone else: answering could leak their check-in to whoever forwarded it.
+    Outcome("sender_mismatch", checks.sender_mismatch),
+    Outcome("intro_request", is_intro_request, handle_intro_request),
+    Outcome("note_for_coordinator", is_reply_to_our_note, handle_note),
+    Outcome("no_context", checks.known_sender, reply="help_reply"),
+    Outcome("unknown_sender", checks.unknown_sender, reply="unknown_sender_reply"),
+)
+
+
+def classify(inbound: Inbound, outcomes: tuple[Outcome, ...] = OUTCOMES) -> Outcome:
+    """The first outcome whose check claims the message; its reason goes into `inbound.reasons`."""
+    for outcome in outcomes:
+        reason = outcome.check(inbound)
+        if reason:
+            inbound.reasons.append(f"{outcome.check_name}: {reason}")
+            return outcome
+    raise AssertionError("the last check claims every message")  # unknown_sender always does
