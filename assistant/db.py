@@ -278,6 +278,19 @@ def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: A
     )
 
 
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert one row in plain SQL and return its rowid. (sqlite-utils' `db[table].insert` reads the table's
+    metadata first, several statements for every row.) `table` and the keys come from our code, never from mail."""
+    sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+    return int(db.execute(sql, list(row.values())).lastrowid or 0)
+
+
+def update_row(db: Database, table: str, row_id: int, changes: dict[str, Any]) -> None:
+    """Update one row by id in plain SQL (see `insert_row`)."""
+    sql = f"UPDATE {table} SET {', '.join(f'{column} = ?' for column in changes)} WHERE id = ?"
+    db.execute(sql, [*changes.values(), row_id])
+
+
 def one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
     """The first row of a query as a dict, or None."""
     return next(iter(db.query(sql, params)), None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.db import one
+from assistant.db import insert_row, one
 from assistant.mail.tokens import new_token
 
 
@@ -27,14 +27,16 @@ def token_for(db: Database, participant_id: int, purpose: str, entity_id: int | 
     if row:
         return row["token"]
     token = new_token()
-    db["reply_tokens"].insert(
+    insert_row(
+        db,
+        "reply_tokens",
         {
             "token": token,
             "participant_id": participant_id,
             "purpose": purpose,
             "entity_id": entity_id,
             "created_at": now,
-        }
+        },
     )
     return token
 
@@ -68,7 +70,9 @@ def new_confirmation(db: Database, address: str, action: str, payload: dict[str,
     """A token for a confirmation round-trip: mailed to the stored `address` only; a reply carrying it, from that
     address, carries out `action` with `payload`."""
     token = new_token()
-    db["confirmations"].insert(
-        {"token": token, "address": address, "action": action, "payload": json.dumps(payload), "created_at": now}
+    insert_row(
+        db,
+        "confirmations",
+        {"token": token, "address": address, "action": action, "payload": json.dumps(payload), "created_at": now},
     )
     return token

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from assistant.clock import iso
 from assistant.coordinator.progress import Progress
-from assistant.db import one
+from assistant.db import insert_row, one, update_row
 from assistant.mail.message import strict_address
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
@@ -109,11 +109,11 @@ def _participant(db: Database, row: dict[str, str], now: str) -> str:
     }
     existing = one(db, "SELECT * FROM participants WHERE email = ?", [record["email"]])
     if existing is None:
-        db["participants"].insert({**record, "created_at": now, "updated_at": now})
+        insert_row(db, "participants", {**record, "created_at": now, "updated_at": now})
         return "added"
     if all(existing[k] == v for k, v in record.items()):
         return "unchanged"
-    db["participants"].update(existing["id"], {**record, "updated_at": now})
+    update_row(db, "participants", existing["id"], {**record, "updated_at": now})
     return "updated"
 
 
@@ -162,17 +162,19 @@ def _pair(db: Database, row: dict[str, str], now: str) -> str:
         db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ids["mentor_email"], ids["mentee_email"]]
     )
     if existing is None:
-        db["pairings"].insert(
+        insert_row(
+            db,
+            "pairings",
             {
                 "mentor_id": ids["mentor_email"],
                 "mentee_id": ids["mentee_email"],
                 "status": status,
                 "started_at": started,
                 "created_at": now,
-            }
+            },
         )
         return "added"
     if existing["status"] == status:
         return "unchanged"
-    db["pairings"].update(existing["id"], {"status": status})
+    update_row(db, "pairings", existing["id"], {"status": status})
     return "updated"

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from assistant.clock import iso
-from assistant.db import record_event
+from assistant.db import record_event, update_row
 from assistant.identity import new_confirmation
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
@@ -107,7 +107,7 @@ def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict
         "stop": {"status": "left", "paused_until": None},
     }.get(action, {})
     if changes:
-        db["participants"].update(person["id"], {**changes, "updated_at": now})
+        update_row(db, "participants", person["id"], {**changes, "updated_at": now})
     if action == "stop":
         db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
     record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)

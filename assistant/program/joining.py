@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.clock import iso
-from assistant.db import record_event
+from assistant.db import insert_row, record_event, update_row
 from assistant.forms.answers import read_answers
 from assistant.forms.form import numbered
 from assistant.identity import token_for
@@ -44,18 +44,16 @@ def handle_join(inbound: Inbound) -> str:
     if _answers_the_form(inbound):
         return _profile_reply(inbound)
     at = iso(inbound.now)
-    person_id = (
-        inbound.db["participants"]
-        .insert(
-            {
-                "email": inbound.msg.from_addr,
-                "name": inbound.msg.from_name,
-                "status": "pending",
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        .last_pk
+    person_id = insert_row(
+        inbound.db,
+        "participants",
+        {
+            "email": inbound.msg.from_addr,
+            "name": inbound.msg.from_name,
+            "status": "pending",
+            "created_at": at,
+            "updated_at": at,
+        },
     )
     _send_form(inbound, person_id, inbound.msg.from_name, inbound.msg.from_addr, None)
     record_event(inbound.db, at, "join_asked", f"participant:{person_id}")
@@ -94,7 +92,9 @@ def _profile_reply(inbound: Inbound) -> str:
         _send_form(inbound, person["id"], person["name"], person["email"], ["role"])
         return "join_form_sent"
     was_pending = person.get("status") == "pending"
-    inbound.db["participants"].update(person["id"], {**changes, "status": "active", "updated_at": iso(inbound.now)})
+    update_row(
+        inbound.db, "participants", person["id"], {**changes, "status": "active", "updated_at": iso(inbound.now)}
+    )
     if was_pending:
         _tell_coordinators(inbound, {**person, **changes})
     return "joined" if was_pending else "profile_updated"

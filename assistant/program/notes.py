@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.clock import iso
-from assistant.db import one, record_event
+from assistant.db import one, record_event, update_row
 from assistant.forms.answers import read_answers
 from assistant.forms.form import numbered
 from assistant.identity import token_for
@@ -70,7 +70,9 @@ def _becomes_mentor(inbound: Inbound, entity: str) -> str:
     pairing = one(db, "SELECT mentor_id FROM pairings WHERE id = ?", [_pairing_id(entity)])
     if person is None:
         return "note_for_coordinator"
-    db["participants"].update(
+    update_row(
+        db,
+        "participants",
         person["id"],
         {
             "role": "both" if person["role"] == "mentee" else person["role"],

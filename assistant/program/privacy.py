@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from assistant.db import update_row
 from assistant.identity import suppress
 
 _PAIRINGS = """
@@ -78,7 +79,9 @@ def erase(db: Database, person: dict[str, Any], now: str, keep_ledger_id: int | 
             " WHERE mentor_id = ? OR mentee_id = ?",
             [now, pid, pid],
         )
-        db["participants"].update(
+        update_row(
+            db,
+            "participants",
             pid,
             {
                 "email": f"erased-{pid}@invalid",

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from assistant.clock import iso, month_name
 from assistant.config import Config
+from assistant.db import insert_row, update_row
 from assistant.forms.form import Form, numbered
 from assistant.mail.tokens import new_token
 from assistant.outbox import Mail, Outbox
@@ -77,28 +78,28 @@ def _prompt(
     if exists:
         return 0
     with db.atomic():
-        checkin_id = (
-            db["checkins"]
-            .insert(
-                {
-                    "pairing_id": pair["pairing_id"],
-                    "participant_id": participant_id,
-                    "period": period,
-                    "status": "awaiting",
-                    "sent_at": iso(now),
-                }
-            )
-            .last_pk
+        checkin_id = insert_row(
+            db,
+            "checkins",
+            {
+                "pairing_id": pair["pairing_id"],
+                "participant_id": participant_id,
+                "period": period,
+                "status": "awaiting",
+                "sent_at": iso(now),
+            },
         )
         token = new_token()
-        db["reply_tokens"].insert(
+        insert_row(
+            db,
+            "reply_tokens",
             {
                 "token": token,
                 "participant_id": participant_id,
                 "purpose": "checkin",
                 "entity_id": checkin_id,
                 "created_at": iso(now),
-            }
+            },
         )
         context = prompt_context(config, form, pair, side, other, period)
         message_id = outbox.enqueue(
@@ -111,7 +112,7 @@ def _prompt(
                 entity=f"checkin:{checkin_id}",
             )
         )
-        db["checkins"].update(checkin_id, {"prompt_message_id": message_id})
+        update_row(db, "checkins", checkin_id, {"prompt_message_id": message_id})
     return 1
 
 

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from assistant.clock import iso
 from assistant.config import Config
-from assistant.db import one, record_event
+from assistant.db import insert_row, one, record_event, update_row
 from assistant.identity import token_for
 from assistant.outbox import Mail, Outbox
 
@@ -43,22 +43,20 @@ def start(
 ) -> int:
     """Record the request and ask the first mentor who can say yes."""
     at = iso(now)
-    intro_id = (
-        db["introductions"]
-        .insert(
-            {
-                "mentee_id": mentee_id,
-                "coordinator": coordinator,
-                "note": note,
-                "request_message_id": message_id,
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        .last_pk
+    intro_id = insert_row(
+        db,
+        "introductions",
+        {
+            "mentee_id": mentee_id,
+            "coordinator": coordinator,
+            "note": note,
+            "request_message_id": message_id,
+            "created_at": at,
+            "updated_at": at,
+        },
     )
     for position, mentor_id in enumerate(dict.fromkeys(mentor_ids), start=1):
-        db["intro_asks"].insert({"introduction_id": intro_id, "mentor_id": mentor_id, "position": position})
+        insert_row(db, "intro_asks", {"introduction_id": intro_id, "mentor_id": mentor_id, "position": position})
     advance(db, config, outbox, intro_id, now)
     return intro_id
 
@@ -87,11 +85,11 @@ def advance(db: Database, config: Config, outbox: Outbox, intro_id: int, now: da
 
 
 def _skip(db: Database, ask_id: int, reason: str) -> None:
-    db["intro_asks"].update(ask_id, {"status": "skipped", "reason": reason})
+    update_row(db, "intro_asks", ask_id, {"status": "skipped", "reason": reason})
 
 
 def _ask(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], taken: int, now: datetime) -> None:
-    db["intro_asks"].update(ask["id"], {"status": "asked", "asked_at": iso(now)})
+    update_row(db, "intro_asks", ask["id"], {"status": "asked", "asked_at": iso(now)})
     token = token_for(db, ask["mentor_id"], "intro_ask", ask["id"], iso(now))
     outbox.enqueue(
         Mail(
@@ -128,7 +126,7 @@ def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int
     )
     if intro is None or intro["status"] != "asking":
         return
-    db["introductions"].update(intro_id, {"status": "declined_by_all", "updated_at": iso(now)})
+    update_row(db, "introductions", intro_id, {"status": "declined_by_all", "updated_at": iso(now)})
     asks = list(
         db.query(
             "SELECT m.name, a.status, a.reason FROM intro_asks a JOIN participants m ON m.id = a.mentor_id"
@@ -157,30 +155,31 @@ def accept(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], no
         db, "SELECT id FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ask["mentor_id"], ask["mentee_id"]]
     )
     if existing:
-        db["pairings"].update(existing["id"], {"status": "active", "started_at": at, "ended_at": None})
+        update_row(db, "pairings", existing["id"], {"status": "active", "started_at": at, "ended_at": None})
         pairing_id = existing["id"]
     else:
-        pairing_id = (
-            db["pairings"]
-            .insert(
-                {
-                    "mentor_id": ask["mentor_id"],
-                    "mentee_id": ask["mentee_id"],
-                    "status": "active",
-                    "started_at": at,
-                    "created_at": at,
-                }
-            )
-            .last_pk
+        pairing_id = insert_row(
+            db,
+            "pairings",
+            {
+                "mentor_id": ask["mentor_id"],
+                "mentee_id": ask["mentee_id"],
+                "status": "active",
+                "started_at": at,
+                "created_at": at,
+            },
         )
-    db["intro_asks"].update(ask["id"], {"status": "accepted", "answered_at": at})
+    update_row(db, "intro_asks", ask["id"], {"status": "accepted", "answered_at": at})
     db.execute(
         "UPDATE intro_asks SET status = 'skipped', reason = 'another mentor said yes'"
         " WHERE introduction_id = ? AND status = 'waiting'",
         [ask["introduction_id"]],
     )
-    db["introductions"].update(
-        ask["introduction_id"], {"status": "introduced", "pairing_id": pairing_id, "updated_at": at}
+    update_row(
+        db,
+        "introductions",
+        ask["introduction_id"],
+        {"status": "introduced", "pairing_id": pairing_id, "updated_at": at},
     )
     _introduce(db, config, outbox, ask, pairing_id, now)
     return "introduced"
@@ -214,7 +213,7 @@ def _introduce(
 
 
 def decline(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], now: datetime, why: str) -> None:
-    db["intro_asks"].update(ask["id"], {"status": why, "answered_at": iso(now)})
+    update_row(db, "intro_asks", ask["id"], {"status": why, "answered_at": iso(now)})
     if why == "declined":
         outbox.enqueue(
             Mail(

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from assistant.clock import iso
-from assistant.db import one
+from assistant.db import insert_row, one, update_row
 from assistant.identity import new_confirmation
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
@@ -104,22 +104,20 @@ def _participant(inbound: Inbound, person: dict[str, str], role: str) -> int:
     row = one(inbound.db, "SELECT id, role FROM participants WHERE email = ?", [person["email"]])
     if row:
         if row["role"] != role and row["role"] != "both":
-            inbound.db["participants"].update(row["id"], {"role": "both", "updated_at": iso(inbound.now)})
+            update_row(inbound.db, "participants", row["id"], {"role": "both", "updated_at": iso(inbound.now)})
         return row["id"]
     at = iso(inbound.now)
-    return (
-        inbound.db["participants"]
-        .insert(
-            {
-                "email": person["email"],
-                "name": person.get("name", ""),
-                "role": role,
-                "status": "active",
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        .last_pk
+    return insert_row(
+        inbound.db,
+        "participants",
+        {
+            "email": person["email"],
+            "name": person.get("name", ""),
+            "role": role,
+            "status": "active",
+            "created_at": at,
+            "updated_at": at,
+        },
     )
 
 
