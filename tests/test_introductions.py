@@ -191,6 +191,19 @@ def test_a_forged_authentication_results_below_ours_is_ignored(trusting: Program
     assert trusting.outbox(template="confirm_intro_request")
 
 
+def test_dmarc_pass_inside_another_methods_property_value_is_not_a_pass(trusting: Program) -> None:
+    """The issue's forgery: our server says dmarc=fail, and the sender chose a MAIL FROM that reads dmarc=pass."""
+    forged = (
+        "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=dmarc=pass@attacker.example;\n"
+        " dmarc=fail (p=none dis=none) header.from=example.org"
+    )
+    trusting.deliver(_mail(GRACE, "intro: maya.patel@example.org -> priya.raman@example.org", headers=forged))
+    trusting.run("2026-11-30T13:00")
+    assert trusting.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
+    assert _sent_templates(trusting, PRIYA[1]) == []
+    assert _sent_templates(trusting, GRACE[1]) == ["confirm_intro_request"]
+
+
 def test_a_tricky_from_never_authenticates_as_the_coordinator(trusting: Program) -> None:
     raw = _mail(("x", "x@example.net"), "intro: maya.patel@example.org -> priya.raman@example.org", headers=TRUSTED)
     raw = raw.replace(b"From: x <x@example.net>", b"From: grace@example.org)<evil@attacker.example>")
