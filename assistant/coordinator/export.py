@@ -1,5 +1,6 @@
 """Export the program's data as CSV or JSON: check-ins (one row each, a column per question, the default),
-pairs (one row per pairing with its figures) or answers (one row per recorded answer)."""
+pairs (one row per pairing with its figures) or answers (one row per recorded answer). CSV cells that a spreadsheet
+would run as formulas are neutralised; JSON is exact."""
 
 from __future__ import annotations
 
@@ -86,10 +87,22 @@ def export(db: Database, fmt: str, period: str | None, out: TextIO, what: str = 
         return
     base = _BASE if what == "checkins" else _COLUMNS[what]
     columns = list(dict.fromkeys(key for row in data for key in row)) or list(base)
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow([neutralise(column) for column in columns])
     for row in progress(data, label):
-        writer.writerow(row)
+        writer.writerow([neutralise(row.get(column)) for column in columns])
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` in a participant's answer
+# would run on the coordinator's machine). OWASP's advice, kept simple on purpose: every such cell gets a leading
+# `'`, a legitimate `-3` too (it reads as '-3); telling numbers from formulas is where the workarounds came from.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> str:
+    """One CSV cell's text: empty for NULL, with a leading `'` when a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 _BASE = (
