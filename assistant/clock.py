@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 
 class Clock:
@@ -29,12 +29,38 @@ class FixedClock(Clock):
         self.at = at.astimezone(UTC)
 
 
+# Python's dates end at the years 1 and 9999, and the program counts months back and years ahead of any moment
+# (reports, milestones, retention): a moment from outside these years is refused where it comes in (the command
+# line, a sheet), never calculated with.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 8999
+IN_RANGE = f"between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+
+
 def parse_moment(text: str, zone: tzinfo) -> datetime:
-    """ISO-8601 date or date-time; a moment without an offset is read in the program's time zone."""
-    moment = datetime.fromisoformat(text.strip())
+    """ISO-8601 date or date-time; a moment without an offset is read in the program's time zone.
+
+    ValueError, with a message for a person, when it is not one or is not in range.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO-8601 time like 2027-01-15T09:00") from None
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(f"{text!r} is out of range: choose a moment {IN_RANGE}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
+
+
+def parse_day(text: str) -> date:
+    """An ISO-8601 date (2027-01-15); ValueError, with a message for a person, when it is not one or not in range."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date like 2027-01-15") from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise ValueError(f"{text!r} is out of range: choose a day {IN_RANGE}")
+    return day
 
 
 def iso(moment: datetime) -> str:

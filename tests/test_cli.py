@@ -74,11 +74,6 @@ def test_paused_after_the_prompt_means_no_reminder(example_config: Path, capsys:
     assert len(to_maya) == 1  # the prompt only
 
 
-def test_bad_now_is_a_clear_error(example_config: Path) -> None:
-    with pytest.raises(SystemExit, match="not an ISO-8601 time"):
-        _cli(example_config, "--now", "next tuesday", "status")
-
-
 def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
     story = capsys.readouterr().out

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from assistant import __version__
 from assistant.app import App, check
+from assistant.cli import arguments
 from assistant.cli import coordinator as cli_coordinator
 from assistant.cli import rules as cli_rules
 from assistant.clock import Clock, iso, parse_moment
@@ -49,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mentor-assistant", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--config", default="config.yaml", help="the program's config file (default: %(default)s)")
-    parser.add_argument("--now", help="pretend it is this moment (ISO-8601, e.g. 2027-01-15T09:00)")
+    parser.add_argument(
+        "--now", type=arguments.moment, help="pretend it is this moment (ISO-8601, e.g. 2027-01-15T09:00)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -102,7 +105,9 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     statuses = ["queued", "sending", "sent", "failed", "uncertain", "cancelled"]
     listing.add_argument("--status", choices=statuses, help="only these")
-    listing.add_argument("--limit", type=int, default=50, help="at most this many rows (default %(default)s)")
+    listing.add_argument(
+        "--limit", type=arguments.rows, default=50, help="at most this many rows (default %(default)s)"
+    )
 
 
 def _add_running_commands(commands: argparse._SubParsersAction) -> None:
@@ -120,7 +125,9 @@ def _add_running_commands(commands: argparse._SubParsersAction) -> None:
         "gets reminders and an escalation, a forwarded introduction request ends in an introduction, and\n"
         "the coordinator gets a digest each Friday. Prints the story and where to read the mail.",
     )  # fmt: skip
-    demo.add_argument("--dir", type=Path, help="the folder to use (default: a new temporary folder)")
+    demo.add_argument(
+        "--dir", type=arguments.new_folder, help="a new or empty folder to use (default: a new temporary folder)"
+    )
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:
@@ -184,12 +191,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _clock(now: str | None, zone: ZoneInfo) -> Clock:
-    if not now:
-        return Clock()
-    try:
-        return Clock(parse_moment(now, zone))
-    except ValueError:
-        raise SystemExit(f"error: --now {now!r} is not an ISO-8601 time like 2027-01-15T09:00") from None
+    return Clock(parse_moment(now, zone)) if now is not None else Clock()  # --now was checked by argparse
 
 
 def _check(path: str) -> int:

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from assistant.app import App
+from assistant.cli import arguments
 from assistant.clock import Clock
 from assistant.config import Config
 
 COMMANDS = ("report", "digest", "explain", "browse")
-
-
-def _cycle(text: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-12")
-    return text
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     report.add_argument("--json", action="store_true", help="print JSON (for scripts) instead of tables")
-    report.add_argument("--cycle", type=_cycle, help="the check-in period YYYY-MM (default: the latest)")
+    report.add_argument("--cycle", type=arguments.cycle, help="the check-in period YYYY-MM (default: the latest)")
 
     digest = commands.add_parser(
         "digest",
@@ -43,7 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     digest.add_argument("--html", type=Path, help="also write the HTML version to this file")
-    digest.add_argument("--cycle", type=_cycle, help="the check-in period YYYY-MM (default: the latest)")
+    digest.add_argument("--cycle", type=arguments.cycle, help="the check-in period YYYY-MM (default: the latest)")
 
     explain = commands.add_parser(
         "explain",
@@ -66,7 +60,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     browse.add_argument("--host", default="127.0.0.1", help="default %(default)s (this machine only)")
-    browse.add_argument("--port", type=int, default=8001, help="default %(default)s")
+    browse.add_argument("--port", type=arguments.port, default=8001, help="default %(default)s")
     browse.add_argument("--metadata", action="store_true", help="print the Datasette metadata (JSON) and exit")
 
 

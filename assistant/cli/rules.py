@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from assistant.app import App
+from assistant.cli import arguments
 from assistant.clock import Clock
 from assistant.config import Config
 from assistant.coordinator.progress import Progress
@@ -64,8 +65,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "Example: mentor-assistant --config config.yaml rules simulate --from 2027-01-01 --to 2027-03-31",
         formatter_class=argparse.RawTextHelpFormatter,
     )
-    sim.add_argument("--from", dest="start", type=date.fromisoformat, help="first day (default: today)")
-    sim.add_argument("--to", dest="end", type=date.fromisoformat, help="last day (default: 90 days after --from)")
+    sim.add_argument("--from", dest="start", type=arguments.day, help="first day (default: today)")
+    sim.add_argument("--to", dest="end", type=arguments.day, help="last day (default: 90 days after --from)")
     why = sub.add_parser(
         "explain",
         help="why a rule would or would not fire for one entity",
@@ -74,7 +75,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawTextHelpFormatter,
     )
     why.add_argument("name", help="the rule's name")
-    why.add_argument("entity", help="checkin:ID, pairing:ID or participant:ID")
+    why.add_argument("entity", type=arguments.entity, help="checkin:ID, pairing:ID or participant:ID")
 
 
 def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
