@@ -1,11 +1,13 @@
 """Bad input on the command line is normal input: a clear error that says what to do, never a traceback.
 
 Values that cannot be right (a moment out of range, a number too large for SQLite) are refused by argparse with
-exit code 2.
+exit code 2; files that cannot be used (a sheet that is not UTF-8, a folder that cannot be written) with exit code 1.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,13 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from tests.conftest import ROOT
+
+# A good row, then one saved from a spreadsheet in Latin-1 (é is the single byte 0xe9).
+SHEETS = {
+    "participants": "email,name,role\ndana.okafor@example.org,Dana Okafor,mentor\nzoe@example.net,Zoé Müller,mentee\n",
+    "pairs": "mentor_email,mentee_email\ndana.okafor@example.org,maya.patel@example.org\nrené@example.org,z@x.net\n",
+}
 
 
 def _cli(config: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -30,6 +39,22 @@ def _process(config: Path, *args: str, stdout: int | None = subprocess.PIPE) -> 
     """The real `python -m assistant`, in its own process."""
     command = [sys.executable, "-m", "assistant", "--config", str(config), *args]
     return subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True, cwd=config.parent, timeout=120)
+
+
+def _people(config: Path) -> list[str]:
+    with sqlite3.connect(config.parent / "var" / "program.db") as db:
+        return [row[0] for row in db.execute("SELECT email FROM participants ORDER BY email")]
+
+
+@pytest.mark.parametrize("kind", ["participants", "pairs"])
+def test_a_latin1_sheet_is_refused_whole_with_what_to_do(example_config: Path, kind: str) -> None:
+    sheet = example_config.parent / "sheet.csv"
+    sheet.write_bytes(SHEETS[kind].encode("latin-1"))
+    done = _process(example_config, "import", kind, str(sheet))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{sheet}:3: not UTF-8 text (byte 0xe9)" in done.stderr  # the file, the line, the byte
+    assert 'Save the sheet as "CSV UTF-8"' in done.stderr and "nothing was imported" in done.stderr
+    assert _people(example_config) == []  # not even the good row before it: the whole sheet is wrong
 
 
 @pytest.mark.parametrize(
@@ -97,3 +122,60 @@ def test_the_demo_never_writes_over_a_folder_with_files(tmp_path: Path, capsys: 
     assert (program / "config.yaml").read_text() == "program_name: ours\n"
     code, err = _cli(tmp_path / "config.yaml", capsys, "demo", "--dir", str(program / "config.yaml"))
     assert code == 2 and "name a new or empty folder" in err
+
+
+def test_files_that_cannot_be_used_are_named(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = example_config.parent
+    code, err = _cli(example_config, capsys, "digest", "--html", str(folder / "missing" / "digest.html"))
+    assert code == 1 and f"error: cannot write the HTML to {folder / 'missing' / 'digest.html'}" in err
+    code, err = _cli(example_config, capsys, "import", "participants", str(folder))
+    assert code == 1 and f"{folder}: cannot read: Is a directory" in err
+    (folder / "blocker").write_text("a file where a folder should be")
+    code, err = _cli(example_config, capsys, "demo", "--dir", str(folder / "blocker" / "demo"))
+    assert code == 1 and "error: " in err and "blocker" in err
+
+
+def test_a_sheet_with_a_huge_field_keeps_the_rows_before_it(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = example_config.parent / "people.csv"
+    sheet.write_text(f'email,name\nfirst@example.org,First\nhuge@example.org,"{"a" * 200_000}"\nlast@example.org,L\n')
+    code, err = _cli(example_config, capsys, "import", "participants", str(sheet))
+    assert code == 1 and f"{sheet}:3: field larger than field limit" in err and "were not imported" in err
+    assert _people(example_config) == ["first@example.org"]
+
+
+def test_a_start_date_out_of_range_is_a_bad_row(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _cli(example_config, capsys, "import", "participants", str(ROOT / "examples" / "participants.csv"))
+    sheet = example_config.parent / "pairs.csv"
+    sheet.write_text(
+        "mentor_email,mentee_email,started_at\n"
+        "dana.okafor@example.org,maya.patel@example.org,0001-01-01T00:00+14:00\n"
+        "dana.okafor@example.org,jo.nguyen@example.org,2026-09-01\n"
+    )
+    code, err = _cli(example_config, capsys, "import", "pairs", str(sheet))
+    assert code == 1 and f"{sheet}:2: started_at '0001-01-01T00:00+14:00' is out of range" in err
+    with sqlite3.connect(example_config.parent / "var" / "program.db") as db:
+        assert db.execute("SELECT count(*) FROM pairings").fetchone()[0] == 1  # the good row is kept
+
+
+def test_a_reader_that_goes_away_is_not_an_error_to_print(example_config: Path) -> None:
+    """`mentor-assistant status | head -1`: the pipe closes before the program is done writing."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: every write fails with EPIPE
+    try:
+        done = _process(example_config, "status", stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141 and done.stderr == ""
+
+
+@pytest.mark.parametrize("folder", ["./var/inbox", "./var/sent"])
+def test_a_mail_folder_that_cannot_be_opened_is_named(
+    example_config: Path, capsys: pytest.CaptureFixture[str], folder: str
+) -> None:
+    (example_config.parent / "blocker").write_text("a file where a Maildir should be")
+    config = example_config.read_text().replace(f"path: {folder}", "path: ./blocker/maildir")
+    example_config.write_text(config)
+    code, err = _cli(example_config, capsys, "run", "--once")
+    assert code == 1 and "error: " in err and "blocker/maildir" in err

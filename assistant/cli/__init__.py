@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from assistant.config import Config, load_config
 from assistant.coordinator.importer import import_pairs, import_participants
 from assistant.db import DatabaseError, counts, open_db
 from assistant.render import TemplateError
+from assistant.transport.base import SendError
 from assistant.yamlfile import YamlError
 
 log = logging.getLogger("assistant")
@@ -152,9 +154,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return _dispatch(args)
-    except (YamlError, TemplateError, DatabaseError) as exc:
+    except (YamlError, TemplateError, DatabaseError, SendError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _stdout_closed()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130  # the shell's code for Ctrl-C
+    except OSError as exc:  # a file or folder the command needs (unwritable, missing, full): say which, and why
+        log.debug("the traceback, for -v", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def _stdout_closed() -> int:
+    """The reader went away (`export | head`): nothing is wrong, and Python must not complain while exiting."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # what a shell reports for a command stopped by SIGPIPE
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -90,8 +90,7 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
             rendered, html = preview(app.db, config, now, args.cycle)
             print(f"Subject: {rendered.subject}\n\n{rendered.text}")
             if args.html:
-                args.html.write_text(html, encoding="utf-8")
-                print(f"(HTML written to {args.html})", file=sys.stderr)
+                return _write_html(args.html, html)
             return 0
         from assistant.coordinator.explain import explain
 
@@ -100,3 +99,13 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
         return 1 if lines and lines[0].startswith("nothing is known") else 0
     finally:
         app.close()
+
+
+def _write_html(path: Path, html: str) -> int:
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        print(f"error: cannot write the HTML to {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"(HTML written to {path})", file=sys.stderr)
+    return 0

@@ -4,16 +4,17 @@ same file changes nothing (rows are matched by email, pairs by their two emails)
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlite_utils import Database
 
-from assistant.clock import iso
+from assistant.clock import iso, parse_moment
 from assistant.coordinator.progress import Progress
 from assistant.db import insert_row, one, update_row
 from assistant.mail.message import strict_address
@@ -23,10 +24,15 @@ PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
 PAIR_STATUSES = ("proposed", "active", "paused", "closed")
+MAX_FILE_BYTES = 50_000_000  # some 200,000 people; a larger file is a mistake (or /dev/zero), not a program
 
 
 class RowError(ValueError):
     pass
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be imported: nothing of it is."""
 
 
 @dataclass
@@ -53,33 +59,68 @@ def _import(
 ) -> ImportReport:
     report = ImportReport()
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
-        return report
-    with handle:
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(io.StringIO(_text(path), newline=""))
         header = [h.strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in required if c not in header]
-        unknown = [h for h in header if h not in known]
-        if missing or unknown:
-            problem = (
-                f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
-            )
-            report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
-            return report
-        reader.fieldnames = header
-        with Progress(f"importing {path.name}") as progress:
-            for row in reader:
-                progress.advance()
-                line = reader.line_num
-                try:
-                    outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
-                except (RowError, UnicodeDecodeError) as exc:
-                    report.errors.append(f"{path}:{line}: {exc}")
-                    continue
-                setattr(report, outcome, getattr(report, outcome) + 1)
+    except FileProblem as exc:
+        report.errors.append(str(exc))
+        return report
+    except csv.Error as exc:
+        report.errors.append(f"{path}:1: {exc}")
+        return report
+    missing = [c for c in required if c not in header]
+    unknown = [h for h in header if h not in known]
+    if missing or unknown:
+        problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
+        report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
+        return report
+    reader.fieldnames = header
+    _rows(path, reader, apply, report)
     return report
+
+
+def _rows(path: Path, reader: csv.DictReader, apply: Callable[[dict], str], report: ImportReport) -> None:
+    """Each row applied on its own: a bad one is reported with its line and the others are kept."""
+    with Progress(f"importing {path.name}") as progress:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # a field over the csv module's limit, say: the rest cannot be read reliably
+                line = reader.reader.line_num  # DictReader's own count is only updated after a row was read
+                report.errors.append(f"{path}:{line}: {exc}; the rows from here on were not imported")
+                return
+            progress.advance()
+            try:
+                outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
+            except RowError as exc:
+                report.errors.append(f"{path}:{reader.line_num}: {exc}")
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _text(path: Path) -> str:
+    """The whole file as text, read before anything is imported.
+
+    The encoding is never guessed: a guess that is wrong (Latin-1 and Windows-1252 and Mac Roman all look alike to
+    a detector on a short sheet of names) would store the names garbled and mail them to the people themselves.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise FileProblem(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(f"{path}: larger than {MAX_FILE_BYTES // 1_000_000} MB; split it and import the parts")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileProblem(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); nothing was imported. Save the sheet "
+            'as "CSV UTF-8" (Excel, Numbers) or "Text CSV" with the character set Unicode (UTF-8) (LibreOffice), '
+            "and import it again"
+        ) from None
 
 
 def _email(value: str, column: str) -> str:
@@ -140,10 +181,9 @@ def _moment(value: str) -> str | None:
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise RowError(f"started_at {value!r} must be a date like 2026-09-15") from None
-    return iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+        return iso(parse_moment(value, UTC))  # a date without an offset is UTC, as it always was here
+    except ValueError as exc:
+        raise RowError(f"started_at {exc}") from None
 
 
 def _pair(db: Database, row: dict[str, str], now: str) -> str:
