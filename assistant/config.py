@@ -273,7 +273,7 @@ def _timezone(reader: _Reader) -> ZoneInfo:
     name = reader.text("timezone", "UTC")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones, not one
         raise reader.fail("timezone", f"unknown time zone {name!r}; use an IANA name like Europe/London") from None
 
 

@@ -179,3 +179,24 @@ def test_a_mail_folder_that_cannot_be_opened_is_named(
     example_config.write_text(config)
     code, err = _cli(example_config, capsys, "run", "--once")
     assert code == 1 and "error: " in err and "blocker/maildir" in err
+
+
+def test_a_sheets_values_that_cannot_be_right_are_bad_rows(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = example_config.parent / "people.csv"
+    sheet.write_text(
+        "email,timezone,capacity\n"
+        "a@example.org,America,\n"  # a folder of zones: IsADirectoryError
+        f"b@example.org,{'A' * 300},\n"  # too long to be a file name
+        "c@example.org,,²\n"  # a digit to str.isdigit, not to int()
+        "d@example.org,,99999999999999999999999\n"  # too large for SQLite
+        "e@example.org,Europe/Paris,2\n"
+    )
+    code, err = _cli(example_config, capsys, "import", "participants", str(sheet))
+    assert code == 1
+    assert f"{sheet}:2: timezone 'America' is not an IANA time zone like Europe/London" in err
+    assert f"{sheet}:3: timezone 'AAAA" in err
+    assert f"{sheet}:4: capacity '²' must be a whole number from 0 to 999" in err
+    assert f"{sheet}:5: capacity '99999999999999999999999' must be a whole number" in err
+    assert _people(example_config) == ["e@example.org"]

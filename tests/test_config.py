@@ -56,6 +56,8 @@ def test_typo_in_a_nested_key(tmp_path: Path) -> None:
     ("old", "new", "expected"),
     [
         ("timezone: Europe/London", "timezone: Mars/Olympus", "unknown time zone"),
+        ("timezone: Europe/London", "timezone: America", "unknown time zone 'America'"),  # a folder of zones
+        ("timezone: Europe/London", f"timezone: {'A' * 300}", "unknown time zone"),  # a name too long for a file
         ("day_of_month: 1 ", "day_of_month: 31 ", "from 1 to 28"),
         ("address: mentoring@example.org", "address: not-an-address", "email address"),
         ("type: maildir\n  path: ./var/inbox", "type: pigeon\n  path: ./var/inbox", "valid: maildir"),

@@ -234,6 +234,18 @@ def test_joining_by_email(program: Program) -> None:
     assert news["to_addr"] == GRACE[1] and b"moving from engineering into product" in news["raw"]
 
 
+def test_a_time_zone_that_is_a_folder_of_zones_is_not_one(program: Program) -> None:
+    program.deliver(_mail(("Zoe Mensah", "zoe.mensah@example.net"), "Join", subject="join"))
+    program.run("2026-11-30T13:00")
+    form = program.last_to("zoe.mensah@example.net", "join_form")
+    program.deliver(reply(form, ("Zoe Mensah", "zoe.mensah@example.net"), "1. mentee\n2. product\n5. America"))
+    program.run("2026-11-30T14:00")
+    handled = program.db.execute("SELECT status, error FROM messages ORDER BY id DESC").fetchone()
+    assert tuple(handled) == ("processed", None)  # was IsADirectoryError, tried again until quarantined
+    row = program.db.execute("SELECT role, timezone FROM participants WHERE email = 'zoe.mensah@example.net'")
+    assert tuple(row.fetchone()) == ("mentee", None)
+
+
 def test_paying_it_forward_records_the_lineage_and_asks_for_a_mentor_profile(program: Program) -> None:
     program.db.execute("UPDATE pairings SET started_at = '2026-06-05T10:00:00+00:00', created_at = started_at")
     program.run("2026-12-01T09:05")

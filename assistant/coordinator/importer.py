@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -163,7 +164,7 @@ def _timezone(value: str) -> str | None:
         return None
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones, not one
         raise RowError(f"timezone {value!r} is not an IANA time zone like Europe/London") from None
     return value
 
@@ -171,8 +172,8 @@ def _timezone(value: str) -> str | None:
 def _capacity(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
-        raise RowError(f"capacity {value!r} must be a whole number (how many mentees at once)")
+    if not re.fullmatch(r"[0-9]{1,3}", value):  # not isdigit(): "²" is a digit that int() refuses
+        raise RowError(f"capacity {value!r} must be a whole number from 0 to 999 (how many mentees at once)")
     return int(value)
 
 

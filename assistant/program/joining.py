@@ -103,7 +103,7 @@ def _profile_reply(inbound: Inbound) -> str:
 def _valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones, not one
         return False
     return "/" in name
 
