@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from assistant.clock import Clock, iso
 from assistant.config import Config
 from assistant.db import durably, record_event
+from assistant.outbox import bounces
 from assistant.transport.base import Outbound, SendError
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,7 @@ def _failed_send(db: Database, clock: Clock, row: dict[str, Any], exc: SendError
         result.failed += 1
         return
     if exc.rejected:
-        db.execute(
-            f"UPDATE participants SET bounced_at = ? WHERE email IN ({', '.join('?' * len(exc.rejected))})",
-            [iso(now), *[address.lower() for address in exc.rejected]],
-        )
+        bounces.mark_bounced(db, exc.rejected, iso(now))
     expired = iso(now - RETRY_DEADLINE) > row["created_at"]
     if exc.permanent or expired:
         db.execute("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?", (str(exc), row["id"]))
