@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Sequence
 
 from assistant.clock import FixedClock
 from assistant.outbox import Mail, bounces
-from assistant.transport.base import SendError
-from tests.conftest import Program, at
+from assistant.transport.base import Refusal, SendError, Sent
+from tests.conftest import ROOT, Program, at
 
 MAIL = Mail(
     key="test:1",
@@ -51,11 +52,12 @@ class Flaky:
     def __init__(self, errors: Sequence[SendError | None]):
         self.errors, self.sent = list(errors), 0
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         error = self.errors.pop(0) if self.errors else None
         if error:
             raise error
         self.sent += 1
+        return Sent(accepted=tuple(recipients))
 
     def close(self) -> None:
         pass
@@ -118,7 +120,7 @@ def test_one_function_marks_addresses_bounced_for_the_drain_and_for_robots(progr
 
     monkeypatch.setattr(bounces, "mark_bounced", spy)
     program.app.outbox.enqueue(MAIL)
-    refused = SendError("550 no such user", permanent=True, rejected=["Maya.Patel@example.org"])
+    refused = SendError("550 no such user", permanent=True, refused=[Refusal("Maya.Patel@example.org", 550, "")])
     program.app.outbox.drain(Flaky([refused]))
     program.deliver(
         b"From: MAILER-DAEMON@mx.example.org\nTo: mentoring@example.org\nSubject: Undelivered Mail\nReturn-Path: <>\n"
@@ -132,3 +134,13 @@ def test_one_function_marks_addresses_bounced_for_the_drain_and_for_robots(progr
     assert calls == [["Maya.Patel@example.org"], ["dana.okafor@example.org"]]
     bounced = program.db.execute("SELECT email FROM participants WHERE bounced_at IS NOT NULL ORDER BY email")
     assert [row[0] for row in bounced.fetchall()] == ["dana.okafor@example.org", "maya.patel@example.org"]
+
+
+def test_no_other_module_writes_a_bounce_mark() -> None:
+    writes = re.compile(r"(?i)\bSET\b[^;\"]*\bbounced_at\s*=")  # SQL that sets it (erasure clears it another way)
+    found = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "assistant").rglob("*.py")
+        if writes.search(path.read_text(encoding="utf-8")) and path.name != "bounces.py"
+    ]
+    assert found == []

@@ -13,7 +13,7 @@ import pytest
 from assistant.clock import FixedClock
 from assistant.config import ConfigError, load_config
 from assistant.outbox import Mail
-from assistant.transport.base import SendError
+from assistant.transport.base import Refusal, SendError
 from assistant.transport.factory import open_outbound
 from assistant.transport.smtp import SmtpOutbound
 from tests.conftest import Program, at
@@ -190,7 +190,7 @@ def test_5xx_on_rcpt_fails_and_marks_the_address_bounced(program: Program, smtpd
 
 def test_per_recipient_refusal_sends_to_the_others_and_bounces_only_the_refused(program: Program, smtpd, env) -> None:
     config = load_config(_config(program, smtpd))
-    sender = open_outbound(config.outbound, program.db, program.clock)  # the factory wires the bounce mark
+    sender = open_outbound(config.outbound, program.db, program.clock)
     smtpd.recorder.rcpt_replies[DANA[1]] = "550 5.1.1 no such user"
     program.app.outbox.enqueue(Mail(key="t:1", template="help_reply", to=[MAYA], cc=[DANA], context={"name": "Maya"}))
     assert program.app.outbox.drain(sender).sent == 1
@@ -199,6 +199,28 @@ def test_per_recipient_refusal_sends_to_the_others_and_bounces_only_the_refused(
     bounced = dict(program.db.execute("SELECT email, bounced_at IS NOT NULL FROM participants").fetchall())
     assert bounced[DANA[1]] == 1 and bounced[MAYA[1]] == 0
     assert program.db.execute("SELECT count(*) FROM events WHERE kind = 'recipients_refused'").fetchone()[0] == 1
+
+
+def test_send_reports_each_refused_recipient_with_its_code(smtpd, env) -> None:
+    smtpd.recorder.rcpt_replies[DANA[1]] = "550 5.1.1 no such user"
+    smtpd.recorder.rcpt_replies["kim@example.org"] = "450 4.2.1 mailbox busy"
+    sender = outbound(smtpd)
+    sent = sender.send(raw(), "mentoring@example.org", [MAYA[1], DANA[1], "kim@example.org"])
+    assert sent.accepted == (MAYA[1],)
+    assert sent.refused == (
+        Refusal(DANA[1], 550, "5.1.1 no such user"),
+        Refusal("kim@example.org", 450, "4.2.1 mailbox busy"),
+    )
+    assert [r.permanent for r in sent.refused] == [True, False]
+    with pytest.raises(SendError) as everyone:  # nobody took it: a failure, temporary while one refusal is a 4xx
+        sender.send(raw(2), "mentoring@example.org", [DANA[1], "kim@example.org"])
+    assert not everyone.value.permanent and not everyone.value.uncertain
+    assert everyone.value.refused == sent.refused and everyone.value.rejected == (DANA[1],)
+    with pytest.raises(SendError) as hard:
+        sender.send(raw(3), "mentoring@example.org", [DANA[1]])
+    assert hard.value.permanent and hard.value.rejected == (DANA[1],)
+    sender.close()
+    assert [r.recipients for r in smtpd.recorder.received] == [[MAYA[1]]]
 
 
 @pytest.mark.parametrize(("reply", "status"), [("451 4.3.0 try later", "queued"), ("554 5.6.0 rejected", "failed")])

@@ -37,7 +37,7 @@ def drain(db: Database, config: Config, clock: Clock, outbound: Outbound, limit:
     now = iso(clock.now())
     rows = list(
         db.query(
-            "SELECT id, to_addr, raw, attempts, created_at FROM outbox WHERE status = 'queued'"
+            "SELECT id, to_addr, message_id, raw, attempts, created_at FROM outbox WHERE status = 'queued'"
             " AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?",
             (now, limit if limit is not None else -1),
         )
@@ -64,16 +64,23 @@ def _send_one(
 ) -> None:
     recipients = [a.strip() for a in row["to_addr"].split(",") if a.strip()]
     try:
-        outbound.send(row["raw"], config.assistant.email, recipients)
+        sent = outbound.send(row["raw"], config.assistant.email, recipients)
     except SendError as exc:
         _failed_send(db, clock, row, exc, result)
         return
-    # A `sent` mark lost to a power cut leaves the row `sending`: it becomes `uncertain`, never resent.
-    db.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
-        (iso(clock.now()), row["id"]),
-    )
+    now = iso(clock.now())
+    if sent.refused:
+        with db.atomic():  # the mark and what the server said of the refused recipients, together
+            _mark_sent(db, row["id"], now)
+            bounces.record_refused(db, row["message_id"], sent.refused, now)
+    else:
+        _mark_sent(db, row["id"], now)
     result.sent += 1
+
+
+def _mark_sent(db: Database, row_id: int, now: str) -> None:
+    # Not fsynced: a `sent` mark lost to a power cut leaves the row `sending`; it becomes `uncertain`, never resent.
+    db.execute("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?", (now, row_id))
 
 
 def _failed_send(db: Database, clock: Clock, row: dict[str, Any], exc: SendError, result: DrainResult) -> None:

@@ -29,24 +29,55 @@ class Inbox(Protocol):
     def close(self) -> None: ...
 
 
-class SendError(Exception):
-    """Sending failed.
+@dataclass(frozen=True)
+class Refusal:
+    """One recipient the server would not take, with its reply (e.g. 550, "5.1.1 no such user")."""
 
-    permanent  (5xx) do not retry; the addresses in `rejected` get a bounce mark
+    address: str
+    code: int
+    text: str
+
+    @property
+    def permanent(self) -> bool:
+        return self.code >= 500
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message handed over: who took it, and who was refused while the others got it (resending would give
+    those others a second copy, so a refusal here is something to record, not a failure)."""
+
+    accepted: tuple[str, ...]
+    refused: tuple[Refusal, ...] = ()
+
+
+class SendError(Exception):
+    """Nothing was handed over, or we cannot know whether it was. Three kinds:
+
     uncertain  the server may have accepted it (e.g. a timeout after end-of-data): never resend automatically
-    otherwise  (4xx, network) retry later with backoff, until the deadline
+    permanent  (5xx) resending will not help
+    otherwise  temporary (4xx, network): worth trying again later
+
+    `refused` lists the recipients refused with their codes when every one was refused.
     """
 
-    def __init__(self, message: str, permanent: bool = False, uncertain: bool = False, rejected: Sequence[str] = ()):
+    def __init__(
+        self, message: str, permanent: bool = False, uncertain: bool = False, refused: Sequence[Refusal] = ()
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.uncertain = uncertain
-        self.rejected = tuple(rejected)
+        self.refused = tuple(refused)
+
+    @property
+    def rejected(self) -> tuple[str, ...]:
+        """The recipients refused for good (5xx)."""
+        return tuple(r.address for r in self.refused if r.permanent)
 
 
 class Outbound(Protocol):
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
-        """Deliver one message or raise SendError."""
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
+        """Deliver one message: what happened to each recipient, or SendError when nobody got it."""
         ...
 
     def close(self) -> None: ...

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from sqlite_utils import Database
 
-from assistant.clock import Clock, iso
+from assistant.clock import Clock
 from assistant.config import ImapConfig, InboxConfig, MaildirConfig, OutboundConfig, SmtpConfig
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.maildir import MaildirInbox, MaildirOutbound
@@ -32,16 +32,5 @@ def open_outbound(
     if isinstance(config, SmtpConfig):
         from assistant.transport.smtp import SmtpOutbound
 
-        clock = clock or Clock()
-
-        def mark_bounced(refused: dict[str, tuple[int, str]]) -> None:
-            """Recipients refused with a 5xx while others got the message: the same bounce mark as a failed send."""
-            hard = [address.lower() for address, (code, _) in refused.items() if code >= 500]
-            if hard:
-                db.execute(
-                    f"UPDATE participants SET bounced_at = ? WHERE email IN ({', '.join('?' * len(hard))})",
-                    [iso(clock.now()), *hard],
-                )
-
-        return SmtpOutbound(config, db, clock, on_refused=mark_bounced, exempt=exempt)
+        return SmtpOutbound(config, db, clock or Clock(), exempt=exempt)
     raise NotImplementedError(f"outbound type {config.type!r} is not available")

@@ -11,7 +11,7 @@ import mailbox
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from assistant.transport.base import Incoming, SendError
+from assistant.transport.base import Incoming, SendError, Sent
 
 
 class MaildirInbox:
@@ -52,11 +52,12 @@ class MaildirOutbound:
         except OSError as exc:
             raise SendError(f"cannot open outbound Maildir {path}: {exc}") from None
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         try:
             self.box.add(raw)
         except OSError as exc:
             raise SendError(f"cannot write to outbound Maildir: {exc}") from None
+        return Sent(accepted=tuple(recipients))
 
     def close(self) -> None:
         pass
