@@ -76,9 +76,7 @@ class App:
     @property
     def outbound(self) -> Outbound:
         if self._outbound is None:
-            # Coordinators are exempt from the per-recipient cap: a busy escalation day must still reach them.
-            exempt = [c.email for c in self.config.coordinators]
-            self._outbound = open_outbound(self.config.outbound, self.db, self.clock, exempt=exempt)
+            self._outbound = open_outbound(self.config.outbound)
         return self._outbound
 
     def poll(self, report: CycleReport) -> None:

@@ -67,7 +67,7 @@ def main(n: int) -> None:
                     " VALUES (?, ?, ?, ?, 'checkin_reply', ?, '2026-12-02T10:00:00+00:00')",
                     (f"bench:{i}", f"p{i % 500}@example.org", f"Your check-in {i}", f"<drain-{i}@example.org>", raw),
                 )
-        alone = SmtpOutbound(config.outbound, None, clock)
+        alone = SmtpOutbound(config.outbound)
         start = time.perf_counter()
         for i, raw in enumerate(messages):
             alone.send(raw, "mentoring@example.org", [f"p{i % 500}@example.org"])
@@ -75,7 +75,7 @@ def main(n: int) -> None:
         alone.close()
         print(f"SmtpOutbound.send alone (no outbox): {alone_rate:,.0f} msg/s = {alone_rate / raw_rate:.2f} x raw")
         outbox = Outbox(db, config, Renderer(config.templates), clock)
-        sender = SmtpOutbound(config.outbound, db, clock)
+        sender = SmtpOutbound(config.outbound)
         start = time.perf_counter()
         result = outbox.drain(sender)
         elapsed = time.perf_counter() - start

@@ -144,3 +144,10 @@ def test_no_other_module_writes_a_bounce_mark() -> None:
         if writes.search(path.read_text(encoding="utf-8")) and path.name != "bounces.py"
     ]
     assert found == []
+
+
+def test_the_daily_cap_is_for_smtp_only(program: Program) -> None:
+    """outbound.per_recipient_per_day (default 20) counts mail to people's inboxes; a Maildir is a folder."""
+    for n in range(25):
+        program.app.outbox.enqueue(Mail(**{**MAIL.__dict__, "key": f"cap:{n}"}))
+    assert program.app.outbox.drain(program.app.outbound).sent == 25

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from sqlite_utils import Database
 
-from assistant.clock import Clock
 from assistant.config import ImapConfig, InboxConfig, MaildirConfig, OutboundConfig, SmtpConfig
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.maildir import MaildirInbox, MaildirOutbound
@@ -22,15 +19,11 @@ def open_inbox(config: InboxConfig, db: Database) -> Inbox:
     raise NotImplementedError(f"inbox type {config.type!r} is not available")
 
 
-def open_outbound(
-    config: OutboundConfig, db: Database, clock: Clock | None = None, exempt: Collection[str] = ()
-) -> Outbound:
-    """`clock`: the program's clock (the per-recipient daily cap counts the outbox's sent_at, written by it).
-    `exempt`: addresses the daily cap does not apply to (the coordinators)."""
+def open_outbound(config: OutboundConfig) -> Outbound:
     if isinstance(config, MaildirConfig):
         return MaildirOutbound(config.path)
     if isinstance(config, SmtpConfig):
         from assistant.transport.smtp import SmtpOutbound
 
-        return SmtpOutbound(config, db, clock or Clock(), exempt=exempt)
+        return SmtpOutbound(config)
     raise NotImplementedError(f"outbound type {config.type!r} is not available")

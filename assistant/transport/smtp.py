@@ -1,4 +1,4 @@
-"""SMTP sender: one connection per drain, SSL or STARTTLS (verified), AUTH, a send rate and a per-recipient cap.
+"""SMTP sender: one connection per drain, SSL or STARTTLS (verified), AUTH, and a send rate.
 
 What `send` reports (Sent and SendError in transport/base.py):
   connect, AUTH, network error before end-of-data, any 4xx  → SendError (temporary)
@@ -8,7 +8,6 @@ What `send` reports (Sent and SendError in transport/base.py):
   some RCPTs refused, others accepted                        → Sent(accepted, refused): the message went to the
                                                                accepted ones (resending would give them a second copy)
   timeout or disconnect after the end-of-data dot was written → SendError(uncertain): it may have been accepted
-  over per_recipient_per_day                                 → SendError (temporary)
 
 The connection opens on the first send and stays open until `close()`; a connection the server dropped between
 drains is reopened once, transparently, before anything was sent on it.
@@ -20,13 +19,8 @@ import logging
 import re
 import smtplib
 import time
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
 
-from sqlite_utils import Database
-
-from assistant.clock import Clock, iso
 from assistant.config import ConfigError, SmtpConfig
 from assistant.transport.base import Refusal, SendError, Sent
 from assistant.transport.imap import secret_from_env, tls_context
@@ -42,17 +36,12 @@ class SmtpOutbound:
     def __init__(
         self,
         config: SmtpConfig,
-        db: Database | None = None,
-        clock: Clock | None = None,
         *,
         timeout: float = TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
-        exempt: Collection[str] = (),
     ):
-        self.config, self.db, self.clock = config, db, clock or Clock()
-        self.timeout, self.sleep, self.monotonic = timeout, sleep, monotonic
-        self.exempt = {a.lower() for a in exempt}  # e.g. the coordinators: escalations may exceed the daily cap
+        self.config, self.timeout, self.sleep, self.monotonic = config, timeout, sleep, monotonic
         self.password: str | None = None
         if config.username:
             if not config.password_env:
@@ -64,8 +53,6 @@ class SmtpOutbound:
         self._fresh = False  # opened for this message: a failure on it is not a stale connection
         self._broken: SendError | None = None  # connecting failed in this drain: do not try again for every row
         self._next_at = 0.0
-        self._sent_today: Counter[str] | None = None
-        self._day_start: datetime | None = None
 
     # ---- Outbound protocol --------------------------------------------------------------------------------------
 
@@ -73,7 +60,6 @@ class SmtpOutbound:
         recipients = [r.strip() for r in recipients if r.strip()]
         if not recipients:
             raise SendError("no recipients", permanent=True)
-        self._check_cap(recipients)
         self._pace()
         for attempt in (1, 2):
             smtp = self._connection()
@@ -86,7 +72,6 @@ class SmtpOutbound:
                     raise SendError(f"SMTP connection lost before the message was sent: {exc}") from None
                 log.debug("SMTP connection was stale (%s); reconnecting", exc)
         self._data(smtp, raw)
-        self._count(accepted)
         if refused:
             log.debug("sent, but some recipients were refused: %s", _describe(refused))
         return Sent(tuple(accepted), tuple(refused))
@@ -98,7 +83,7 @@ class SmtpOutbound:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
-        self.smtp, self._broken, self._sent_today = None, None, None
+        self.smtp, self._broken = None, None
 
     # ---- the conversation ---------------------------------------------------------------------------------------
 
@@ -185,7 +170,7 @@ class SmtpOutbound:
             self.smtp.close()
         self.smtp = None
 
-    # ---- pacing, caps, refusals ---------------------------------------------------------------------------------
+    # ---- pacing -------------------------------------------------------------------------------------------------
 
     def _pace(self) -> None:
         """At most rate_per_minute messages a minute, evenly spaced; up to one second's worth may go at once."""
@@ -196,32 +181,6 @@ class SmtpOutbound:
         if self._next_at > now:
             self.sleep(self._next_at - now)
         self._next_at += interval
-
-    def _check_cap(self, recipients: list[str]) -> None:
-        """per_recipient_per_day: counted from the outbox (sent or uncertain in the last 24 h), then in memory."""
-        now = self.clock.now()
-        if self._sent_today is None or self._day_start is None or now - self._day_start > timedelta(hours=1):
-            self._sent_today, self._day_start = self._load_counts(now), now
-        cap = self.config.per_recipient_per_day
-        over = [r for r in recipients if r.lower() not in self.exempt and self._sent_today[r.lower()] >= cap]
-        if over:
-            raise SendError(f"per_recipient_per_day ({cap}) reached for {', '.join(over)}; will try again later")
-
-    def _load_counts(self, now: datetime) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        if self.db is None:
-            return counts
-        since = iso(now - timedelta(days=1))
-        for (to_addr,) in self.db.execute(
-            "SELECT to_addr FROM outbox WHERE status IN ('sent', 'uncertain') AND coalesce(sent_at, sending_at) >= ?",
-            (since,),
-        ).fetchall():
-            counts.update(a.strip().lower() for a in to_addr.split(",") if a.strip())
-        return counts
-
-    def _count(self, accepted: list[str]) -> None:
-        if self._sent_today is not None:
-            self._sent_today.update(a.lower() for a in accepted)
 
 
 def _text(reply: bytes | str) -> str:
