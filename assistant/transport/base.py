@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,52 @@ class Inbox(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Quarantine(Protocol):
+    """An inbox that can move mail nobody could handle into a folder of its own (IMAP's `quarantine_folder`)."""
+
+    folder: str  # the `mailbox` of the messages it yields
+    quarantine_folder: str | None  # None: it keeps nothing aside
+
+    def quarantine(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        """Move these messages (by Message-ID) aside. Returns, for each one tried, whether it was found; the ones
+        left out were not tried (no connection now) and can be tried again later."""
+        ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where reading a folder left off: the server's numbering of it (UIDVALIDITY) and the last UID handled."""
+
+    uidvalidity: int | None = None
+    last_uid: int = 0
+
+
+class Checkpoint(Protocol):
+    """What an inbox keeps outside itself, so a restart reads on from where it left off and `status` can say how the
+    connection is. `mailbox` names one folder on one server (e.g. imap://ada@mail.example.org:993/INBOX)."""
+
+    def load(self, mailbox: str) -> Position: ...
+
+    def save(self, mailbox: str, position: Position) -> None: ...
+
+    def connected(self, mailbox: str) -> None:
+        """Logged in and the folder selected (the last error is cleared)."""
+        ...
+
+    def disconnected(self, mailbox: str, error: str | None = None) -> None:
+        """Logged out, or lost with `error`."""
+        ...
+
+    def polled(self, mailbox: str) -> None:
+        """The server was asked for new mail."""
+        ...
+
+    def uidvalidity_changed(self, mailbox: str, old: int, new: int) -> None:
+        """The server renumbered the folder: it is read again from the start."""
+        ...
 
 
 @dataclass(frozen=True)

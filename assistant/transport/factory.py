@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-
 from assistant.config import ImapConfig, InboxConfig, MaildirConfig, OutboundConfig, SmtpConfig
-from assistant.transport.base import Inbox, Outbound
+from assistant.transport.base import Checkpoint, Inbox, Outbound
 from assistant.transport.maildir import MaildirInbox, MaildirOutbound
 
 
-def open_inbox(config: InboxConfig, db: Database) -> Inbox:
+def open_inbox(config: InboxConfig, checkpoint: Checkpoint) -> Inbox:
+    """`checkpoint` keeps where an IMAP inbox left off (a Maildir needs none: what is read leaves new/)."""
     if isinstance(config, MaildirConfig):
         return MaildirInbox(config.path)
     if isinstance(config, ImapConfig):
         from assistant.transport.imap import ImapInbox
 
-        return ImapInbox(config, db)
+        return ImapInbox(config, checkpoint)
     raise NotImplementedError(f"inbox type {config.type!r} is not available")
 
 

@@ -64,5 +64,5 @@ class MaildirOutbound:
 
 
 def deliver(path: Path, raw: bytes) -> str:
-    """Drop a message into a Maildir's new/ (how tests and the demo play a participant's mail client)."""
+    """Drop a message into a Maildir's new/ (how tests and the demo play a person's mail client)."""
     return mailbox.Maildir(str(path), create=True).add(raw)
