@@ -1,4 +1,9 @@
-"""What every transport offers, so IMAP/SMTP and Maildir are interchangeable behind the pipeline."""
+"""What every transport offers, so IMAP/SMTP and Maildir are interchangeable behind the pipeline.
+
+The transport keeps nothing of its own: what an inbox must remember between runs goes through a `Checkpoint` the
+caller supplies, and what a send did comes back as a value (`Sent`, or a `SendError` of one of three kinds), for the
+caller to record.
+"""
 
 from __future__ import annotations
 
