@@ -20,7 +20,8 @@ from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import open_db
 from assistant.engine.schema import Rule, load_rules
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
-from assistant.inbound.ledger import ingest
+from assistant.inbound.checkpoints import MailboxCheckpoint
+from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
 from assistant.program.checkins.cycle import run_cycle
@@ -77,23 +78,19 @@ class App:
     @property
     def inbox(self) -> Inbox:
         if self._inbox is None:
-            self._inbox = open_inbox(self.config.inbox, self.db)
+            self._inbox = open_inbox(self.config.inbox, MailboxCheckpoint(self.db))
         return self._inbox
 
     @property
     def outbound(self) -> Outbound:
         if self._outbound is None:
-            # Coordinators are exempt from the per-recipient cap: a busy escalation day must still reach them.
-            exempt = [c.email for c in self.config.coordinators]
-            self._outbound = open_outbound(self.config.outbound, self.db, self.clock, exempt=exempt)
+            self._outbound = open_outbound(self.config.outbound)
         return self._outbound
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
         report.outcomes.update(process_pending(self.db, self.config, self.forms, self.outbox, self.clock))
-        move_quarantined = getattr(self.inbox, "move_quarantined", None)  # IMAP: to the quarantine folder now
-        if move_quarantined:
-            move_quarantined()
+        set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())

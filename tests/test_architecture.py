@@ -99,3 +99,33 @@ def test_the_architecture_document_names_every_room() -> None:
     packages = {p.parent.relative_to(ROOT) for p in PACKAGE.rglob("__init__.py") if p.parent != PACKAGE}
     missing = [str(p) for p in packages if f"`{p}/`" not in text]
     assert not missing, f"docs/architecture.md does not describe the rooms {missing}"
+
+
+PROGRAM_WORDS = re.compile(
+    r"(?i)\b(participants?|outbox|events?|mailboxes|mentees?|coordinators?|pairings?|check-?ins?)\b"
+)
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b")
+STORAGE = {"assistant.db", "sqlite3", "sqlite_utils"}
+
+
+def _every_import(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_transport_knows_no_program() -> None:
+    """transport/ moves bytes: no database, no program table, no mentoring. What it must remember (the IMAP
+    checkpoint) goes through an interface, and what a send did comes back as a value (transport/base.py)."""
+    wrong = []
+    for path in sorted((PACKAGE / "transport").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        words = {m.group(0) for m in PROGRAM_WORDS.finditer(text)} | set(SQL.findall(text))
+        imported = {m for m in _every_import(path) if m.split(".")[0] in STORAGE or m in STORAGE}
+        if words or imported:
+            wrong.append(f"{path.relative_to(ROOT)} names {sorted(words)} and imports {sorted(imported)}")
+    assert not wrong, "\n".join(wrong)

@@ -8,11 +8,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from assistant.config import ConfigError, load_config
 from assistant.db import open_db
+from assistant.inbound.checkpoints import MailboxCheckpoint
 from assistant.inbound.ledger import ingest
-from assistant.transport.base import Incoming
+from assistant.transport.base import Incoming, Position
 from assistant.transport.imap import ImapInbox, MissingSecret
 from tests.servers import (  # noqa: F401  (fixtures)
     IMAP_ENV,
@@ -53,9 +55,15 @@ class Clock:
 
 def inbox_for(tmp_path: Path, user: MailUser, clock: Clock | None = None, **settings: object) -> ImapInbox:
     config = load_config(write_program(tmp_path, imap_settings(user, **settings)))
-    db = open_db(config.database)
+    checkpoint = MailboxCheckpoint(open_db(config.database))
     clock = clock or Clock()
-    return ImapInbox(config.inbox, db, sleep=clock.sleep, monotonic=clock, jitter=lambda: 1.0, batch=3)
+    return ImapInbox(config.inbox, checkpoint, sleep=clock.sleep, monotonic=clock, jitter=lambda: 1.0, batch=3)
+
+
+def db_of(inbox: ImapInbox) -> Database:
+    """The database behind the inbox's checkpoint (the `mailboxes` table)."""
+    assert isinstance(inbox.checkpoint, MailboxCheckpoint)
+    return inbox.checkpoint.db
 
 
 def keys(items: list[Incoming]) -> list[str]:
@@ -68,7 +76,7 @@ def test_reads_over_each_tls_mode_with_the_ca_file(tmp_path: Path, imap_user: Ma
     inbox = inbox_for(tmp_path, imap_user, tls=tls)
     items = list(inbox.fetch())
     assert keys(items) == ["note 1"] and items[0].mailbox == "INBOX" and items[0].uidvalidity
-    row = inbox.db.execute("SELECT state, last_error, last_poll_at FROM mailboxes").fetchone()
+    row = db_of(inbox).execute("SELECT state, last_error, last_poll_at FROM mailboxes").fetchone()
     assert row[0] == "connected" and row[1] is None and row[2]
     inbox.close()
 
@@ -87,7 +95,7 @@ def test_an_untrusted_certificate_is_refused_and_logged_once_per_outage(
     assert delays == [1.0, 2.0, 4.0, 8.0]  # exponential (jitter pinned to its top here)
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "CERTIFICATE_VERIFY_FAILED" in warnings[0].getMessage()
-    state, error = inbox.db.execute("SELECT state, last_error FROM mailboxes").fetchone()
+    state, error = db_of(inbox).execute("SELECT state, last_error FROM mailboxes").fetchone()
     assert state == "disconnected" and "CERTIFICATE_VERIFY_FAILED" in error
 
 
@@ -111,7 +119,7 @@ def test_fetch_peeks_and_only_marked_messages_move_then_the_checkpoint_advances(
         inbox.mark_processed(item)
     inbox.flush()
     assert len(imap_user.uids("INBOX")) == 2 and len(imap_user.uids("Processed")) == 5
-    assert inbox.db.execute("SELECT last_uid FROM mailboxes").fetchone()[0] == 5
+    assert db_of(inbox).execute("SELECT last_uid FROM mailboxes").fetchone()[0] == 5
     assert keys(list(inbox.fetch())) == ["note 6", "note 7"]
     inbox.close()
 
@@ -135,7 +143,7 @@ def test_without_a_processed_folder_messages_are_flagged_and_not_read_again(
     for item in inbox.fetch():
         inbox.mark_processed(item)
     assert len(imap_user.uids("INBOX", ["KEYWORD", "$MentorProcessed", "SEEN"])) == 2
-    inbox.db.execute("UPDATE mailboxes SET last_uid = 0")  # even from scratch, flagged mail is not fetched again
+    db_of(inbox).execute("UPDATE mailboxes SET last_uid = 0")  # even from scratch, flagged mail is not fetched again
     inbox.close()
     assert list(inbox_for(tmp_path, imap_user, processed_folder=None).fetch()) == []
 
@@ -147,10 +155,10 @@ def test_same_message_delivered_twice_is_stored_once_and_both_copies_are_moved(
     imap_user.append(message(1, "<same@example.net>"), message(2, "<same@example.net>"))
     inbox = inbox_for(tmp_path, imap_user)
     clock = type("C", (), {"now": lambda self: at("2026-12-02T10:00")})()
-    assert ingest(inbox.db, inbox, clock, load_config(tmp_path / "config.yaml").limits) == 1
+    assert ingest(db_of(inbox), inbox, clock, load_config(tmp_path / "config.yaml").limits) == 1
     inbox.flush()
     assert imap_user.uids("INBOX") == [] and len(imap_user.uids("Processed")) == 2
-    assert inbox.db.execute("SELECT count(*) FROM events WHERE kind = 'duplicate_message'").fetchone()[0] == 1
+    assert db_of(inbox).execute("SELECT count(*) FROM events WHERE kind = 'duplicate_message'").fetchone()[0] == 1
 
 
 def test_a_checkin_reply_through_imap_is_recorded_and_a_duplicate_runs_once(
@@ -233,7 +241,7 @@ def test_poison_message_is_quarantined_after_three_tries_moved_aside_and_later_m
 
 def test_idle_wakes_within_a_second_of_new_mail(tmp_path: Path, imap_user: MailUser, mail_env) -> None:
     config = load_config(write_program(tmp_path, imap_settings(imap_user)))
-    inbox = ImapInbox(config.inbox, open_db(config.database))
+    inbox = ImapInbox(config.inbox, MailboxCheckpoint(open_db(config.database)))
     assert inbox.wait(0.1) is True  # first connection: read what is there
     assert list(inbox.fetch()) == []
     assert inbox.wait(0.3) is False  # nothing new: IDLE times out (and stays entered)
@@ -278,3 +286,29 @@ def test_nothing_listening_backs_off_quietly(tmp_path: Path, imap_user: MailUser
         delays.append(inbox._retry_at - clock.t + 1.0)  # wait() slept its 1 s of the delay
     assert delays[:3] == [1.0, 2.0, 4.0] and delays[-1] == 300.0  # doubling, capped at 5 minutes
     assert sum(r.levelno >= logging.WARNING for r in caplog.records) == 1
+
+
+def test_the_checkpoint_keeps_the_mailboxes_row_that_status_shows(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "program.db")
+    checkpoint = MailboxCheckpoint(db, now=lambda: at("2026-12-02T10:00"))
+    name = "imap://ada@mail.example.org:993/INBOX"
+    assert checkpoint.load(name) == Position()
+    checkpoint.save(name, Position(7, 42))
+    checkpoint.disconnected(name, "OSError: refused")
+    checkpoint.disconnected(name)  # a clean logout keeps the error that came before
+    checkpoint.polled(name)
+    [row] = db.query("SELECT * FROM mailboxes")
+    assert checkpoint.load(name) == Position(7, 42)
+    assert row == {
+        "name": name,
+        "uidvalidity": 7,
+        "last_uid": 42,
+        "state": "disconnected",
+        "last_poll_at": "2026-12-02T10:00:00+00:00",
+        "last_error": "OSError: refused",
+        "updated_at": "2026-12-02T10:00:00+00:00",
+    }
+    checkpoint.connected(name)
+    assert db.execute("SELECT state, last_error FROM mailboxes").fetchone() == ("connected", None)
+    checkpoint.uidvalidity_changed(name, 7, 8)
+    assert db.execute("SELECT kind, entity FROM events").fetchall() == [("uidvalidity_changed", name)]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Sequence
 
 from assistant.clock import FixedClock
-from assistant.outbox import Mail
-from assistant.transport.base import SendError
-from tests.conftest import Program, at
+from assistant.outbox import Mail, bounces
+from assistant.transport.base import Refusal, SendError, Sent
+from tests.conftest import ROOT, Program, at
 
 MAIL = Mail(
     key="test:1",
@@ -51,11 +52,12 @@ class Flaky:
     def __init__(self, errors: Sequence[SendError | None]):
         self.errors, self.sent = list(errors), 0
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         error = self.errors.pop(0) if self.errors else None
         if error:
             raise error
         self.sent += 1
+        return Sent(accepted=tuple(recipients))
 
     def close(self) -> None:
         pass
@@ -105,3 +107,47 @@ def test_inbound_text_in_names_and_subjects_never_makes_headers(program: Program
     html = message.get_body(("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "Hi {{7*7}}<script>" in message.get_body(("plain",)).get_content()  # text stays text, never a template
+
+
+def test_one_function_marks_addresses_bounced_for_the_drain_and_for_robots(program: Program, monkeypatch) -> None:
+    """A 5xx refusal (seen by the drain) and a hard DSN (seen by the robots handler) are one bounce mark."""
+    calls: list[list[str]] = []
+    original = bounces.mark_bounced
+
+    def spy(db, addresses, at: str) -> int:
+        calls.append(list(addresses))
+        return original(db, addresses, at)
+
+    monkeypatch.setattr(bounces, "mark_bounced", spy)
+    program.app.outbox.enqueue(MAIL)
+    refused = SendError("550 no such user", permanent=True, refused=[Refusal("Maya.Patel@example.org", 550, "")])
+    program.app.outbox.drain(Flaky([refused]))
+    program.deliver(
+        b"From: MAILER-DAEMON@mx.example.org\nTo: mentoring@example.org\nSubject: Undelivered Mail\nReturn-Path: <>\n"
+        b"Message-ID: <dsn-1@mx.example.org>\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        b"--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n"
+        b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+        b"Final-Recipient: rfc822; dana.okafor@example.org\nAction: failed\nStatus: 5.1.1\n--B--\n"
+    )
+    program.run("2026-11-30T13:00")
+    assert calls == [["Maya.Patel@example.org"], ["dana.okafor@example.org"]]
+    bounced = program.db.execute("SELECT email FROM participants WHERE bounced_at IS NOT NULL ORDER BY email")
+    assert [row[0] for row in bounced.fetchall()] == ["dana.okafor@example.org", "maya.patel@example.org"]
+
+
+def test_no_other_module_writes_a_bounce_mark() -> None:
+    writes = re.compile(r"(?i)\bSET\b[^;\"]*\bbounced_at\s*=")  # SQL that sets it (erasure clears it another way)
+    found = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "assistant").rglob("*.py")
+        if writes.search(path.read_text(encoding="utf-8")) and path.name != "bounces.py"
+    ]
+    assert found == []
+
+
+def test_the_daily_cap_is_for_smtp_only(program: Program) -> None:
+    """outbound.per_recipient_per_day (default 20) counts mail to people's inboxes; a Maildir is a folder."""
+    for n in range(25):
+        program.app.outbox.enqueue(Mail(**{**MAIL.__dict__, "key": f"cap:{n}"}))
+    assert program.app.outbox.drain(program.app.outbound).sent == 25

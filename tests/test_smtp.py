@@ -1,5 +1,6 @@
 """The SMTP sender against a real aiosmtpd on loopback (STARTTLS or implicit TLS, AUTH): one connection per drain,
-pacing, the daily cap, and how 4xx, 5xx, partial refusals and a silent server after end-of-data reach the outbox."""
+pacing, what `send` reports, and how the outbox takes it: the daily cap, 4xx, 5xx, partial refusals and a silent
+server after end-of-data."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from assistant.clock import FixedClock
-from assistant.config import ConfigError, load_config
-from assistant.outbox import Mail
-from assistant.transport.base import SendError
+from assistant.config import ConfigError, SmtpConfig, load_config
+from assistant.outbox import Mail, Outbox
+from assistant.transport.base import Refusal, SendError
 from assistant.transport.factory import open_outbound
 from assistant.transport.smtp import SmtpOutbound
 from tests.conftest import Program, at
@@ -44,17 +45,11 @@ class FakeTime:
         self.t += seconds
 
 
-def outbound(smtpd: SmtpServer, program: Program | None = None, timeout: float = 10, **settings: object):
-    config = load_config(_config(program, smtpd, **settings)) if program else None
-    if config is None:
-        from assistant.config import SmtpConfig
-
-        values = smtp_settings(smtpd, **settings)
-        values.pop("type")
-        values["ca_file"] = Path(values["ca_file"]) if values.get("ca_file") else None
-        smtp_config = SmtpConfig(**values)
-        return SmtpOutbound(smtp_config, timeout=timeout)
-    return SmtpOutbound(config.outbound, program.db, program.clock, timeout=timeout)
+def outbound(smtpd: SmtpServer, timeout: float = 10, **settings: object) -> SmtpOutbound:
+    values = smtp_settings(smtpd, **settings)
+    values.pop("type")
+    values["ca_file"] = Path(values["ca_file"]) if values.get("ca_file") else None
+    return SmtpOutbound(SmtpConfig(**values), timeout=timeout)
 
 
 def _config(program: Program, smtpd: SmtpServer, **settings: object) -> Path:
@@ -69,10 +64,13 @@ def _config(program: Program, smtpd: SmtpServer, **settings: object) -> Path:
 
 
 def use_smtp(program: Program, smtpd: SmtpServer, timeout: float = 10, **settings: object) -> SmtpOutbound:
-    """Point the program's app at the SMTP server (instead of the outbound Maildir)."""
-    sender = outbound(smtpd, program, timeout, **settings)
-    program.app._outbound = sender
-    return sender
+    """Point the program's app at the SMTP server (instead of the outbound Maildir): the transport, and an outbox
+    with the SMTP settings (its daily cap)."""
+    app = program.app
+    app.config = load_config(_config(program, smtpd, **settings))
+    app.outbox = Outbox(program.db, app.config, app.renderer, program.clock)
+    app._outbound = SmtpOutbound(app.config.outbound, timeout=timeout)
+    return app._outbound
 
 
 @pytest.fixture
@@ -151,11 +149,12 @@ def test_per_recipient_daily_cap_defers_and_counts_what_the_outbox_sent(program:
     assert program.app.outbox.drain(use_smtp(program, smtpd, per_recipient_per_day=2)).sent == 1
 
 
-def test_coordinators_can_be_exempt_from_the_cap(program: Program, smtpd, env) -> None:
-    config = load_config(_config(program, smtpd, per_recipient_per_day=1))
-    sender = open_outbound(config.outbound, program.db, program.clock, exempt=["grace@example.org"])
+def test_coordinators_are_exempt_from_the_cap(program: Program, smtpd, env) -> None:
+    sender = use_smtp(program, smtpd, per_recipient_per_day=1)
+    grace = ("Grace Hopper", "grace@example.org")
     for n in range(3):
-        sender.send(raw(n, "grace@example.org"), "mentoring@example.org", ["grace@example.org"])
+        program.app.outbox.enqueue(Mail(key=f"t:{n}", template="help_reply", to=[grace], context={"name": "Grace"}))
+    assert program.app.outbox.drain(sender).sent == 3
     assert len(smtpd.recorder.received) == 3
 
 
@@ -190,7 +189,7 @@ def test_5xx_on_rcpt_fails_and_marks_the_address_bounced(program: Program, smtpd
 
 def test_per_recipient_refusal_sends_to_the_others_and_bounces_only_the_refused(program: Program, smtpd, env) -> None:
     config = load_config(_config(program, smtpd))
-    sender = open_outbound(config.outbound, program.db, program.clock)  # the factory wires the bounce mark
+    sender = open_outbound(config.outbound)
     smtpd.recorder.rcpt_replies[DANA[1]] = "550 5.1.1 no such user"
     program.app.outbox.enqueue(Mail(key="t:1", template="help_reply", to=[MAYA], cc=[DANA], context={"name": "Maya"}))
     assert program.app.outbox.drain(sender).sent == 1
@@ -199,6 +198,28 @@ def test_per_recipient_refusal_sends_to_the_others_and_bounces_only_the_refused(
     bounced = dict(program.db.execute("SELECT email, bounced_at IS NOT NULL FROM participants").fetchall())
     assert bounced[DANA[1]] == 1 and bounced[MAYA[1]] == 0
     assert program.db.execute("SELECT count(*) FROM events WHERE kind = 'recipients_refused'").fetchone()[0] == 1
+
+
+def test_send_reports_each_refused_recipient_with_its_code(smtpd, env) -> None:
+    smtpd.recorder.rcpt_replies[DANA[1]] = "550 5.1.1 no such user"
+    smtpd.recorder.rcpt_replies["kim@example.org"] = "450 4.2.1 mailbox busy"
+    sender = outbound(smtpd)
+    sent = sender.send(raw(), "mentoring@example.org", [MAYA[1], DANA[1], "kim@example.org"])
+    assert sent.accepted == (MAYA[1],)
+    assert sent.refused == (
+        Refusal(DANA[1], 550, "5.1.1 no such user"),
+        Refusal("kim@example.org", 450, "4.2.1 mailbox busy"),
+    )
+    assert [r.permanent for r in sent.refused] == [True, False]
+    with pytest.raises(SendError) as everyone:  # nobody took it: a failure, temporary while one refusal is a 4xx
+        sender.send(raw(2), "mentoring@example.org", [DANA[1], "kim@example.org"])
+    assert not everyone.value.permanent and not everyone.value.uncertain
+    assert everyone.value.refused == sent.refused and everyone.value.rejected == (DANA[1],)
+    with pytest.raises(SendError) as hard:
+        sender.send(raw(3), "mentoring@example.org", [DANA[1]])
+    assert hard.value.permanent and hard.value.rejected == (DANA[1],)
+    sender.close()
+    assert [r.recipients for r in smtpd.recorder.received] == [[MAYA[1]]]
 
 
 @pytest.mark.parametrize(("reply", "status"), [("451 4.3.0 try later", "queued"), ("554 5.6.0 rejected", "failed")])
@@ -240,5 +261,6 @@ def test_a_program_runs_its_cycle_over_smtp(program: Program, smtpd, env) -> Non
     assert set(smtpd.recorder.message_ids()) == sent_ids
 
 
-def test_clock_is_the_programs(program: Program, smtpd, env) -> None:
-    assert isinstance(use_smtp(program, smtpd).clock, FixedClock)
+def test_the_daily_cap_counts_by_the_programs_clock_and_the_transport_has_none(program: Program, smtpd, env) -> None:
+    sender = use_smtp(program, smtpd)
+    assert isinstance(program.app.outbox.clock, FixedClock) and not hasattr(sender, "clock")

@@ -2,6 +2,7 @@
 
 `ingest` copies new mail from the inbox into the `messages` table and only then tells the inbox it is done,
 so a crash at any point loses nothing; a message already in the ledger (same Message-ID) is skipped.
+`set_aside` goes the other way: mail the pipeline quarantined is moved to the inbox's quarantine folder, once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from assistant.clock import Clock, iso
 from assistant.config import Limits
 from assistant.db import durably, record_event
 from assistant.mail.message import decode_header, message_id_of
-from assistant.transport.base import Inbox, Incoming
+from assistant.transport.base import Inbox, Incoming, Quarantine
 
 log = logging.getLogger(__name__)
 HEADER_BYTES = 100 * 1024  # Postfix's header limit: enough to name any honest message
@@ -76,3 +77,27 @@ def store(db: Database, item: Incoming, now: str, limits: Limits) -> int:
     if too_large:
         log.warning("quarantined %s: %s", message_id, row["error"])
     return 1
+
+
+def set_aside(db: Database, inbox: Inbox, clock: Clock) -> int:
+    """Move quarantined mail to the inbox's quarantine folder (IMAP), each message once: an `imap_quarantined` event
+    remembers it, with its reason. Returns how many were moved."""
+    if not isinstance(inbox, Quarantine) or not inbox.quarantine_folder:
+        return 0
+    rows = list(
+        db.query(
+            "SELECT message_id, error FROM messages WHERE status = 'quarantined' AND mailbox = ?"
+            " AND uidvalidity IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'imap_quarantined'"
+            " AND e.entity = 'message:' || messages.message_id) ORDER BY id",
+            [inbox.folder],
+        )
+    )
+    found = inbox.quarantine([row["message_id"] for row in rows]) if rows else {}
+    folder, now = inbox.quarantine_folder, iso(clock.now())
+    for message_id, error in ((row["message_id"], row["error"]) for row in rows):
+        if message_id not in found:  # not tried (the server is away): the next poll tries again
+            continue
+        detail = {"folder": folder, "found": found[message_id], "reason": error}
+        record_event(db, now, "imap_quarantined", f"message:{message_id}", **detail)
+        log.warning("quarantined message %s moved to %s: %s", message_id, folder, error)
+    return sum(found.values())

@@ -17,6 +17,7 @@ import logging
 from assistant.clock import iso
 from assistant.db import one, record_event
 from assistant.mail.automatic import bounce_details, only_auto_submitted
+from assistant.outbox import bounces
 from assistant.program.context import Inbound
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def _record_bounce(inbound: Inbound, entity: str, now: str) -> None:
         f" (status {details.status or 'unknown'})" + ("" if person else ", not a participant")
     )
     if person and (details.hard or details.complaint):
-        inbound.db.execute("UPDATE participants SET bounced_at = ? WHERE id = ?", (now, person["id"]))
+        bounces.mark_bounced(inbound.db, [person["email"]], now)
     record_event(
         inbound.db,
         now,

@@ -1,10 +1,15 @@
-"""What every transport offers, so IMAP/SMTP and Maildir are interchangeable behind the pipeline."""
+"""What every transport offers, so IMAP/SMTP and Maildir are interchangeable behind the pipeline.
+
+The transport keeps nothing of its own: what an inbox must remember between runs goes through a `Checkpoint` the
+caller supplies, and what a send did comes back as a value (`Sent`, or a `SendError` of one of three kinds), for the
+caller to record.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -29,24 +34,101 @@ class Inbox(Protocol):
     def close(self) -> None: ...
 
 
-class SendError(Exception):
-    """Sending failed.
+@runtime_checkable
+class Quarantine(Protocol):
+    """An inbox that can move mail nobody could handle into a folder of its own (IMAP's `quarantine_folder`)."""
 
-    permanent  (5xx) do not retry; the addresses in `rejected` get a bounce mark
+    folder: str  # the `mailbox` of the messages it yields
+    quarantine_folder: str | None  # None: it keeps nothing aside
+
+    def quarantine(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        """Move these messages (by Message-ID) aside. Returns, for each one tried, whether it was found; the ones
+        left out were not tried (no connection now) and can be tried again later."""
+        ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where reading a folder left off: the server's numbering of it (UIDVALIDITY) and the last UID handled."""
+
+    uidvalidity: int | None = None
+    last_uid: int = 0
+
+
+class Checkpoint(Protocol):
+    """What an inbox keeps outside itself, so a restart reads on from where it left off and `status` can say how the
+    connection is. `mailbox` names one folder on one server (e.g. imap://ada@mail.example.org:993/INBOX)."""
+
+    def load(self, mailbox: str) -> Position: ...
+
+    def save(self, mailbox: str, position: Position) -> None: ...
+
+    def connected(self, mailbox: str) -> None:
+        """Logged in and the folder selected (the last error is cleared)."""
+        ...
+
+    def disconnected(self, mailbox: str, error: str | None = None) -> None:
+        """Logged out, or lost with `error`."""
+        ...
+
+    def polled(self, mailbox: str) -> None:
+        """The server was asked for new mail."""
+        ...
+
+    def uidvalidity_changed(self, mailbox: str, old: int, new: int) -> None:
+        """The server renumbered the folder: it is read again from the start."""
+        ...
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One recipient the server would not take, with its reply (e.g. 550, "5.1.1 no such user")."""
+
+    address: str
+    code: int
+    text: str
+
+    @property
+    def permanent(self) -> bool:
+        return self.code >= 500
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message handed over: who took it, and who was refused while the others got it (resending would give
+    those others a second copy, so a refusal here is something to record, not a failure)."""
+
+    accepted: tuple[str, ...]
+    refused: tuple[Refusal, ...] = ()
+
+
+class SendError(Exception):
+    """Nothing was handed over, or we cannot know whether it was. Three kinds:
+
     uncertain  the server may have accepted it (e.g. a timeout after end-of-data): never resend automatically
-    otherwise  (4xx, network) retry later with backoff, until the deadline
+    permanent  (5xx) resending will not help
+    otherwise  temporary (4xx, network): worth trying again later
+
+    `refused` lists the recipients refused with their codes when every one was refused.
     """
 
-    def __init__(self, message: str, permanent: bool = False, uncertain: bool = False, rejected: Sequence[str] = ()):
+    def __init__(
+        self, message: str, permanent: bool = False, uncertain: bool = False, refused: Sequence[Refusal] = ()
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.uncertain = uncertain
-        self.rejected = tuple(rejected)
+        self.refused = tuple(refused)
+
+    @property
+    def rejected(self) -> tuple[str, ...]:
+        """The recipients refused for good (5xx)."""
+        return tuple(r.address for r in self.refused if r.permanent)
 
 
 class Outbound(Protocol):
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
-        """Deliver one message or raise SendError."""
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
+        """Deliver one message: what happened to each recipient, or SendError when nobody got it."""
         ...
 
     def close(self) -> None: ...

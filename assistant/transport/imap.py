@@ -1,4 +1,4 @@
-"""IMAP inbox: TLS, a (UIDVALIDITY, last UID) checkpoint in SQLite, BODY.PEEK[] in batches, IDLE with poll fallback.
+"""IMAP inbox: TLS, a (UIDVALIDITY, last UID) checkpoint, BODY.PEEK[] in batches, IDLE with poll fallback.
 
 The order that makes it crash-safe: `fetch` yields messages without touching them on the server (BODY.PEEK[] leaves
 \\Seen alone); the ledger commits each one; only then `mark_processed` queues it to be moved to `processed_folder`
@@ -8,8 +8,11 @@ skipped by the ledger's Message-ID dedupe, then moved) or already moved. Never l
 
 A changed UIDVALIDITY means the server renumbered the folder: the checkpoint restarts from 0 and the ledger's
 dedupe makes the resync re-run nothing. Network errors put the inbox into an outage: one warning, then reconnect
-attempts with exponential backoff and jitter (logged at debug level), and one line when it is back. The connection
-state, last poll and last error are kept in the `mailboxes` table for `status`.
+attempts with exponential backoff and jitter (logged at debug level), and one line when it is back.
+
+Mail the caller could not handle is moved to `quarantine_folder` when it asks (`quarantine`, by Message-ID).
+The checkpoint, the connection state, the last poll and the last error are handed to a `Checkpoint` (base.py):
+where they are kept is the caller's business.
 """
 
 from __future__ import annotations
@@ -21,17 +24,13 @@ import os
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from imapclient import IMAPClient
-from sqlite_utils import Database
 
-from assistant.clock import iso
 from assistant.config import ConfigError, ImapConfig
-from assistant.db import record_event
-from assistant.transport.base import Incoming
+from assistant.transport.base import Checkpoint, Incoming, Position
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class ImapInbox:
     def __init__(
         self,
         config: ImapConfig,
-        db: Database,
+        checkpoint: Checkpoint,
         *,
         batch: int = BATCH,
         timeout: float = TIMEOUT,
@@ -76,7 +75,7 @@ class ImapInbox:
         monotonic: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
     ):
-        self.config, self.db, self.batch, self.timeout = config, db, batch, timeout
+        self.config, self.checkpoint, self.batch, self.timeout = config, checkpoint, batch, timeout
         self.sleep, self.monotonic, self.jitter = sleep, monotonic, jitter
         self.name = f"imap://{config.username}@{config.host}:{config.port}/{config.folder}"
         who = f"the IMAP {{}} for {config.username}@{config.host}"
@@ -106,9 +105,8 @@ class ImapInbox:
         if not self._ready():
             return
         try:
-            self.move_quarantined()
             uids = self._new_uids()
-            self._state(last_poll_at=_now())
+            self.checkpoint.polled(self.name)
         except NETWORK_ERRORS as exc:
             self._outage(exc)
             return
@@ -154,7 +152,7 @@ class ImapInbox:
             except NETWORK_ERRORS as exc:
                 log.debug("IMAP logout from %s: %s", self.name, exc)
             self.client = None
-            self._state(state="disconnected")
+            self.checkpoint.disconnected(self.name)
 
     # ---- marking ------------------------------------------------------------------------------------------------
 
@@ -167,7 +165,7 @@ class ImapInbox:
         self._mark(uids)
         self._pending = []
         self.last_uid = max(self.last_uid, uids[-1])
-        self._save_checkpoint()
+        self.checkpoint.save(self.name, Position(self.uidvalidity, self.last_uid))
 
     def _mark(self, uids: list[int]) -> None:
         client = self.client
@@ -191,51 +189,48 @@ class ImapInbox:
         else:  # plain EXPUNGE also removes whatever else is marked \Deleted: the best a server without UIDPLUS allows
             client.expunge()
 
-    def move_quarantined(self) -> int:
-        """Move messages the pipeline quarantined to `quarantine_folder` (found by Message-ID; reason in the ledger).
+    # ---- the quarantine folder ---------------------------------------------------------------------------------
 
-        Runs at the start of every fetch, so a message quarantined in one poll is moved at the next. Each is moved
-        once: an `imap_quarantined` event remembers it.
-        """
+    @property
+    def folder(self) -> str:
+        return self.config.folder
+
+    @property
+    def quarantine_folder(self) -> str | None:
+        return self.config.quarantine_folder
+
+    def quarantine(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        """Move these messages to `quarantine_folder`, found by Message-ID where handled mail went (the processed
+        folder, or this one). Returns whether each one tried was found; an outage leaves the rest untried."""
         target = self.config.quarantine_folder
-        if not target or self.client is None:
-            return 0
-        rows = list(
-            self.db.query(
-                "SELECT message_id, error FROM messages WHERE status = 'quarantined' AND mailbox = ?"
-                " AND uidvalidity IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'imap_quarantined'"
-                " AND e.entity = 'message:' || messages.message_id) ORDER BY id",
-                [self.config.folder],
-            )
-        )
-        if not rows:
-            return 0
-        self._end_idle()
-        source = self.config.processed_folder or self.config.folder
-        client = self.client
-        moved = 0
-        if source != self.config.folder:
-            client.select_folder(source)
+        found: dict[str, bool] = {}
+        if not target or not message_ids or not self._ready():
+            return found
         try:
-            for row in rows:
-                uids = client.search(["HEADER", "Message-ID", row["message_id"]])
-                if uids:
-                    self._move(sorted(uids), target)
-                    moved += 1
-                record_event(
-                    self.db,
-                    iso(_now()),
-                    "imap_quarantined",
-                    f"message:{row['message_id']}",
-                    folder=target,
-                    found=bool(uids),
-                    reason=row["error"],
-                )
-                log.warning("quarantined message %s moved to %s: %s", row["message_id"], target, row["error"])
+            self.flush()  # pending UIDs belong to the selected folder: move them before selecting another
+            with self._selected(self.config.processed_folder or self.config.folder) as client:
+                for message_id in message_ids:
+                    uids = client.search(["HEADER", "Message-ID", message_id])
+                    if uids:
+                        self._move(sorted(uids), target)
+                    found[message_id] = bool(uids)
+        except NETWORK_ERRORS as exc:
+            self._outage(exc)
+        return found
+
+    @contextlib.contextmanager
+    def _selected(self, folder: str) -> Iterator[IMAPClient]:
+        """Another folder selected for a while, then ours again (its UIDVALIDITY checked as always)."""
+        client = self.client
+        assert client is not None
+        if folder == self.config.folder:
+            yield client
+            return
+        client.select_folder(folder)
+        try:
+            yield client
         finally:
-            if source != self.config.folder:
-                self._select()
-        return moved
+            self._select()
 
     # ---- waiting for mail ---------------------------------------------------------------------------------------
 
@@ -304,7 +299,7 @@ class ImapInbox:
         if self._failures:
             log.info("IMAP %s: connected again after %d failed attempt(s)", self.name, self._failures)
         self._failures = 0
-        self._state(state="connected", last_error=None)
+        self.checkpoint.connected(self.name)
         return True
 
     def _connect(self) -> None:
@@ -341,21 +336,21 @@ class ImapInbox:
         assert client is not None
         info = client.select_folder(self.config.folder)
         validity = int(info[b"UIDVALIDITY"])
-        row = next(iter(self.db.query("SELECT uidvalidity, last_uid FROM mailboxes WHERE name = ?", [self.name])), None)
-        stored, last = (row["uidvalidity"], row["last_uid"]) if row else (None, 0)
-        if stored is not None and stored != validity:
+        stored = self.checkpoint.load(self.name)
+        last = stored.last_uid
+        if stored.uidvalidity is not None and stored.uidvalidity != validity:
             log.warning(
                 "IMAP %s: UIDVALIDITY changed %s → %s; reading the folder again (the ledger skips what it has)",
                 self.name,
-                stored,
+                stored.uidvalidity,
                 validity,
             )
-            record_event(self.db, iso(_now()), "uidvalidity_changed", self.name, old=stored, new=validity)
+            self.checkpoint.uidvalidity_changed(self.name, stored.uidvalidity, validity)
             last = 0
         if self.uidvalidity != validity:
             self._pending = []
         self.uidvalidity, self.last_uid = validity, last
-        self._save_checkpoint()
+        self.checkpoint.save(self.name, Position(validity, last))
 
     def _new_uids(self) -> list[int]:
         client = self.client
@@ -384,16 +379,4 @@ class ImapInbox:
             log.debug(
                 "IMAP %s still unavailable (attempt %d, next in %.1f s): %s", self.name, self._failures, delay, error
             )
-        self._state(state="disconnected", last_error=error)
-
-    # ---- the mailboxes row --------------------------------------------------------------------------------------
-
-    def _save_checkpoint(self) -> None:
-        self._state(uidvalidity=self.uidvalidity, last_uid=self.last_uid)
-
-    def _state(self, **fields: Any) -> None:
-        self.db["mailboxes"].upsert({"name": self.name, **fields, "updated_at": iso(_now())}, pk="name")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+        self.checkpoint.disconnected(self.name, error)

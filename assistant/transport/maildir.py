@@ -11,7 +11,7 @@ import mailbox
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from assistant.transport.base import Incoming, SendError
+from assistant.transport.base import Incoming, SendError, Sent
 
 
 class MaildirInbox:
@@ -52,16 +52,17 @@ class MaildirOutbound:
         except OSError as exc:
             raise SendError(f"cannot open outbound Maildir {path}: {exc}") from None
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         try:
             self.box.add(raw)
         except OSError as exc:
             raise SendError(f"cannot write to outbound Maildir: {exc}") from None
+        return Sent(accepted=tuple(recipients))
 
     def close(self) -> None:
         pass
 
 
 def deliver(path: Path, raw: bytes) -> str:
-    """Drop a message into a Maildir's new/ (how tests and the demo play a participant's mail client)."""
+    """Drop a message into a Maildir's new/ (how tests and the demo play a person's mail client)."""
     return mailbox.Maildir(str(path), create=True).add(raw)

@@ -1,14 +1,13 @@
-"""SMTP sender: one connection per drain, SSL or STARTTLS (verified), AUTH, a send rate and a per-recipient cap.
+"""SMTP sender: one connection per drain, SSL or STARTTLS (verified), AUTH, and a send rate.
 
-How failures map to the outbox (SendError in transport/base.py):
-  connect, AUTH, network error before end-of-data, any 4xx  → SendError: retried with backoff until the deadline
-  5xx to MAIL FROM or DATA                                   → SendError(permanent): failed
-  5xx to every RCPT                                          → SendError(permanent, rejected=them): failed, bounced
-  some RCPTs refused, others accepted                        → the message goes to the accepted ones and counts as
-      sent (resending would duplicate it for them); each refusal is logged and recorded as an event, and the 5xx
-      ones are reported to `on_refused` (the factory marks those addresses bounced)
-  timeout or disconnect after the end-of-data dot was written → SendError(uncertain): never resent automatically
-  over per_recipient_per_day                                 → SendError: retried later
+What `send` reports (Sent and SendError in transport/base.py):
+  connect, AUTH, network error before end-of-data, any 4xx  → SendError (temporary)
+  5xx to MAIL FROM or DATA                                   → SendError(permanent)
+  every RCPT refused                                         → SendError(refused=each with its code), permanent
+                                                               when every refusal is a 5xx
+  some RCPTs refused, others accepted                        → Sent(accepted, refused): the message went to the
+                                                               accepted ones (resending would give them a second copy)
+  timeout or disconnect after the end-of-data dot was written → SendError(uncertain): it may have been accepted
 
 The connection opens on the first send and stays open until `close()`; a connection the server dropped between
 drains is reopened once, transparently, before anything was sent on it.
@@ -20,16 +19,10 @@ import logging
 import re
 import smtplib
 import time
-from collections import Counter
-from collections.abc import Callable, Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
 
-from sqlite_utils import Database
-
-from assistant.clock import Clock, iso
 from assistant.config import ConfigError, SmtpConfig
-from assistant.db import record_event
-from assistant.transport.base import SendError
+from assistant.transport.base import Refusal, SendError, Sent
 from assistant.transport.imap import secret_from_env, tls_context
 
 log = logging.getLogger(__name__)
@@ -38,25 +31,17 @@ CRLF = b"\r\n"
 _EOL = re.compile(rb"\r\n|\r(?!\n)|\n")
 _DOT = re.compile(rb"(?m)^\.")
 
-Refused = dict[str, tuple[int, str]]
-
 
 class SmtpOutbound:
     def __init__(
         self,
         config: SmtpConfig,
-        db: Database | None = None,
-        clock: Clock | None = None,
         *,
         timeout: float = TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
-        on_refused: Callable[[Refused], None] | None = None,
-        exempt: Collection[str] = (),
     ):
-        self.config, self.db, self.clock = config, db, clock or Clock()
-        self.timeout, self.sleep, self.monotonic, self.on_refused = timeout, sleep, monotonic, on_refused
-        self.exempt = {a.lower() for a in exempt}  # e.g. the coordinators: escalations may exceed the daily cap
+        self.config, self.timeout, self.sleep, self.monotonic = config, timeout, sleep, monotonic
         self.password: str | None = None
         if config.username:
             if not config.password_env:
@@ -68,23 +53,18 @@ class SmtpOutbound:
         self._fresh = False  # opened for this message: a failure on it is not a stale connection
         self._broken: SendError | None = None  # connecting failed in this drain: do not try again for every row
         self._next_at = 0.0
-        self._sent_today: Counter[str] | None = None
-        self._day_start: datetime | None = None
-        self.last_refused: Refused = {}
 
     # ---- Outbound protocol --------------------------------------------------------------------------------------
 
-    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         recipients = [r.strip() for r in recipients if r.strip()]
         if not recipients:
             raise SendError("no recipients", permanent=True)
-        self._check_cap(recipients)
         self._pace()
-        self.last_refused = {}
         for attempt in (1, 2):
             smtp = self._connection()
             try:
-                accepted = self._envelope(smtp, sender, recipients)
+                accepted, refused = self._envelope(smtp, sender, recipients)
                 break
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._drop()
@@ -92,9 +72,9 @@ class SmtpOutbound:
                     raise SendError(f"SMTP connection lost before the message was sent: {exc}") from None
                 log.debug("SMTP connection was stale (%s); reconnecting", exc)
         self._data(smtp, raw)
-        self._count(accepted)
-        if self.last_refused:
-            self._report_refused(raw)
+        if refused:
+            log.debug("sent, but some recipients were refused: %s", _describe(refused))
+        return Sent(tuple(accepted), tuple(refused))
 
     def close(self) -> None:
         """End the connection (QUIT); the next send opens a new one."""
@@ -103,7 +83,7 @@ class SmtpOutbound:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
-        self.smtp, self._broken, self._sent_today = None, None, None
+        self.smtp, self._broken = None, None
 
     # ---- the conversation ---------------------------------------------------------------------------------------
 
@@ -133,26 +113,24 @@ class SmtpOutbound:
         self.smtp, self._fresh = smtp, True
         return smtp
 
-    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipients: list[str]) -> list[str]:
-        """MAIL FROM and RCPT TO; returns the accepted recipients, or raises SendError when nobody can get it."""
+    def _envelope(self, smtp: smtplib.SMTP, sender: str, recipients: list[str]) -> tuple[list[str], list[Refusal]]:
+        """MAIL FROM and RCPT TO: the accepted recipients and the refused ones, or SendError when nobody can get it."""
         code, reply = smtp.mail(sender)
         if code != 250:
             self._rset(smtp)
             raise SendError(f"MAIL FROM refused: {code} {_text(reply)}", permanent=code >= 500)
-        accepted, refused = [], {}
+        accepted, refused = [], []
         for rcpt in recipients:
             code, reply = smtp.rcpt(rcpt)
             if code in (250, 251):
                 accepted.append(rcpt)
             else:
-                refused[rcpt] = (code, _text(reply))
-        self.last_refused = refused
+                refused.append(Refusal(rcpt, code, _text(reply)))
         if not accepted:
             self._rset(smtp)
-            hard = [r for r, (code, _) in refused.items() if code >= 500]
-            detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
-            raise SendError(f"every recipient refused: {detail}", permanent=len(hard) == len(refused), rejected=hard)
-        return accepted
+            permanent = all(r.permanent for r in refused)
+            raise SendError(f"every recipient refused: {_describe(refused)}", permanent=permanent, refused=refused)
+        return accepted, refused
 
     def _data(self, smtp: smtplib.SMTP, raw: bytes) -> None:
         """DATA, the message, the dot. Anything going wrong after the dot was written makes the delivery uncertain."""
@@ -192,7 +170,7 @@ class SmtpOutbound:
             self.smtp.close()
         self.smtp = None
 
-    # ---- pacing, caps, refusals ---------------------------------------------------------------------------------
+    # ---- pacing -------------------------------------------------------------------------------------------------
 
     def _pace(self) -> None:
         """At most rate_per_minute messages a minute, evenly spaced; up to one second's worth may go at once."""
@@ -204,56 +182,10 @@ class SmtpOutbound:
             self.sleep(self._next_at - now)
         self._next_at += interval
 
-    def _check_cap(self, recipients: list[str]) -> None:
-        """per_recipient_per_day: counted from the outbox (sent or uncertain in the last 24 h), then in memory."""
-        now = self.clock.now()
-        if self._sent_today is None or self._day_start is None or now - self._day_start > timedelta(hours=1):
-            self._sent_today, self._day_start = self._load_counts(now), now
-        cap = self.config.per_recipient_per_day
-        over = [r for r in recipients if r.lower() not in self.exempt and self._sent_today[r.lower()] >= cap]
-        if over:
-            raise SendError(f"per_recipient_per_day ({cap}) reached for {', '.join(over)}; will try again later")
-
-    def _load_counts(self, now: datetime) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        if self.db is None:
-            return counts
-        since = iso(now - timedelta(days=1))
-        for (to_addr,) in self.db.execute(
-            "SELECT to_addr FROM outbox WHERE status IN ('sent', 'uncertain') AND coalesce(sent_at, sending_at) >= ?",
-            (since,),
-        ).fetchall():
-            counts.update(a.strip().lower() for a in to_addr.split(",") if a.strip())
-        return counts
-
-    def _count(self, accepted: list[str]) -> None:
-        if self._sent_today is not None:
-            self._sent_today.update(a.lower() for a in accepted)
-
-    def _report_refused(self, raw: bytes) -> None:
-        refused = self.last_refused
-        detail = "; ".join(f"{r}: {c} {t}" for r, (c, t) in refused.items())
-        log.warning("sent, but some recipients were refused: %s", detail)
-        if self.db is not None:
-            message_id = _header(raw, b"Message-ID")
-            record_event(
-                self.db,
-                iso(self.clock.now()),
-                "recipients_refused",
-                f"message:{message_id}",
-                refused={r: f"{c} {t}" for r, (c, t) in refused.items()},
-            )
-        if self.on_refused is not None:
-            self.on_refused(refused)
-
 
 def _text(reply: bytes | str) -> str:
     return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply).replace("\n", " ")[:300]
 
 
-def _header(raw: bytes, name: bytes) -> str:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    for line in head.splitlines():
-        if line.lower().startswith(name.lower() + b":"):
-            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
-    return ""
+def _describe(refused: Sequence[Refusal]) -> str:
+    return "; ".join(f"{r.address}: {r.code} {r.text}" for r in refused)

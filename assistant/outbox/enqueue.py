@@ -1,0 +1,107 @@
+"""Queueing a mail: render, compose, and insert one outbox row per dedupe key.
+
+The insert is INSERT OR IGNORE on the key, in the caller's transaction, so a state change and the mail it causes
+commit together and a second attempt adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import Clock, iso
+from assistant.config import Config
+from assistant.identity import is_suppressed
+from assistant.mail.compose import Envelope, compose
+from assistant.mail.tokens import new_message_id, reply_address
+from assistant.render import Renderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """What a handler or rule wants sent. The key makes it happen at most once."""
+
+    key: str
+    template: str
+    to: Sequence[tuple[str, str]]
+    context: dict[str, Any] = field(default_factory=dict)
+    cc: Sequence[tuple[str, str]] = ()
+    reply_token: str | None = None
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    entity: str = ""  # what it is about ("checkin:12"): a reply to it is matched back through this
+    reply_to_person: tuple[str, str] | None = None  # Reply-To a person, not our token address (a note to coordinators)
+    images: Sequence[tuple[str, bytes]] = ()  # (Content-ID, PNG) shown inline in the HTML as <img src="cid:ID">
+    attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, MIME type, bytes)
+
+
+def enqueue(db: Database, config: Config, renderer: Renderer, clock: Clock, mail: Mail) -> str | None:
+    """Queue a mail; returns its Message-ID, or None when this key was queued before."""
+    if has(db, mail.key):
+        return None
+    if any(is_suppressed(db, a) for _, a in [*mail.to, *mail.cc]):
+        log.info("not queued %s: an address asked to be erased", mail.key)
+        return None
+    rendered = renderer.render(mail.template, _context(config, mail))
+    message_id = new_message_id(config.domain)
+    message = compose(
+        rendered,
+        _envelope(config, mail),
+        message_id,
+        clock.now(),
+        config.program_name,
+        attachments=mail.attachments,
+        images=mail.images,
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO outbox (dedupe_key, to_addr, subject, message_id, template, entity, raw, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            mail.key,
+            ", ".join(a for _, a in [*mail.to, *mail.cc]),
+            rendered.subject,
+            message_id,
+            mail.template,
+            mail.entity,
+            message.as_bytes(),
+            iso(clock.now()),
+        ),
+    )
+    return message_id
+
+
+def has(db: Database, key: str) -> bool:
+    return bool(db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (key,)).fetchone())
+
+
+def _envelope(config: Config, mail: Mail) -> Envelope:
+    assistant = config.assistant
+    return Envelope(
+        from_name=assistant.name,
+        from_addr=assistant.email,
+        to=mail.to,
+        cc=mail.cc,
+        reply_to=(assistant.name, reply_address(assistant.email, mail.reply_token))
+        if mail.reply_token
+        else mail.reply_to_person,
+        in_reply_to=mail.in_reply_to,
+        references=mail.references,
+        unsubscribe=reply_address(assistant.email, mail.reply_token) if mail.reply_token else assistant.email,
+    )
+
+
+def _context(config: Config, mail: Mail) -> dict[str, Any]:
+    return {
+        "program_name": config.program_name,
+        "assistant_name": config.assistant.name,
+        "assistant_address": config.assistant.email,
+        "coordinator": config.coordinators[0],
+        "coordinators": config.coordinators,
+        **mail.context,
+    }
