@@ -420,6 +420,13 @@ def test_case22_charsets_decode_with_replacement(raw: bytes, expected: str) -> N
     assert expected in text
 
 
+def test_a_header_is_its_first_value_decoded_whatever_the_case_asked() -> None:
+    msg = parse_message(b"From: a@example.org\nX-Tag: =?utf-8?q?Zo=C3=AB?=\nx-tag: second\nSubject: a\tb  c\n\nbody")
+    assert msg.header("x-TAG") == msg.header("X-Tag") == "Zoë"
+    assert msg.header("Subject") == "a b c"  # control characters out, spaces collapsed
+    assert msg.header("X-Absent") == ""
+
+
 def test_case23_html_only_reply_is_read_and_script_never_echoed(program: Program) -> None:
     program.run("2026-12-01T09:05")
     body = "1. yes<script>alert(1)</script>\n2. 2\n3. My CV <script>alert(2)</script>\n4. 4"
