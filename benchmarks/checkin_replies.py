@@ -69,6 +69,7 @@ NEXT_DAY = datetime.fromisoformat("2026-12-02T09:00:00+00:00")
 STAGES: list[tuple[str, int, list[tuple[str, str]]]] = [
     ("App.poll", 0, [("assistant/app.py", "poll")]),
     ("parse (parse_message)", 1, [("assistant/mail/message.py", "parse_message")]),
+    ("HTML to text (html2text)", 2, [("assistant/mail/message.py", "html_to_text")]),
     ("classify (the chain)", 1, [("assistant/inbound/chain.py", "classify")]),
     ("robot checks", 2, [("assistant/mail/automatic.py", "robot_reason")]),
     ("handle", 1, [("assistant/inbound/pipeline.py", "handle")]),
@@ -78,12 +79,22 @@ STAGES: list[tuple[str, int, list[tuple[str, str]]]] = [
     ("compose", 3, [("assistant/mail/compose.py", "compose")]),
     ("as_bytes", 3, [("email/message.py", "as_bytes"), ("assistant/mail/compose.py", "as_bytes")]),
     ("ledger update (_done)", 1, [("assistant/inbound/pipeline.py", "_done")]),
+    ("reading lines (reply_text, all stages)", 1, [("assistant/mail/reply_text.py", "_classify")]),
     (
         "SQL (sqlite3, all stages)",
         1,
         [
             ("~", "<method 'execute' of 'sqlite3.Connection' objects>"),
             ("~", "<method 'execute' of 'sqlite3.Cursor' objects>"),
+        ],
+    ),
+    (
+        "sqlite-utils metadata (all stages)",
+        1,
+        [
+            ("sqlite_utils/db.py", "table_names"),
+            ("sqlite_utils/db.py", "view_names"),
+            ("sqlite_utils/db.py", "columns"),
         ],
     ),
 ]
@@ -102,7 +113,7 @@ def main(pairs: int, rounds: int) -> None:
         f"ingest:   {1000 * figures['ingest'] / n:8.2f} ms CPU per reply (Maildir into the ledger; not counted below)"
     )
     compare(config, snapshot, raws, rounds)
-    stages(config, snapshot, folder, n)
+    stages(config, snapshot, n)
     started = time.perf_counter()
     app.tick(CycleReport())
     print(f"\ntick:     {(time.perf_counter() - started) * 1000:8.1f} ms with {n} check-ins and nothing due")
@@ -193,36 +204,42 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):6.3f} ms  (min {min(values):.3f} - max {max(values):.3f})"
 
 
-def stages(config: Config, snapshot: Path, folder: Path, n: int) -> None:
-    """One more round under cProfile, broken down by stage; and the SQL statements it sends."""
+def stages(config: Config, snapshot: Path, n: int) -> None:
+    """One more round under cProfile, broken down by stage; then one that counts the SQL statements it sends."""
     app = fresh_app(config, snapshot, "profiled")
-    statements = count_statements(app.db)
     profile = cProfile.Profile()
     profile.enable()
     app.poll(CycleReport())
     profile.disable()
     app.close()
-    stats = pstats.Stats(profile)
-    cumulative = {(file, name): ct for (file, _, name), (_, _, _, ct, _) in stats.stats.items()}  # type: ignore[attr-defined]
-    total = max(_stage_time(cumulative, STAGES[0][2]), 1e-9)
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     print("\nwhere a reply's time goes (one round under cProfile, which inflates Python more than C: read the share)")
-    print(f"  {'stage':<34}{'ms/reply':>10}{'share':>8}")
-    for label, depth, functions in STAGES:
-        seconds = _stage_time(cumulative, functions)
-        name = "  " * depth + label
-        if seconds is None:
-            print(f"  {name:<34}{'n/a':>10}")
-            continue
-        print(f"  {name:<34}{1000 * seconds / n:>10.3f}{100 * seconds / total:>7.0f}%")
+    print_stages({(file, name): ct for (file, _, name), (_, _, _, ct, _) in stats.items()}, n)
+    print("  own time, top 10 functions:")
+    for (file, line, name), (_, _, own, _, _) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:10]:
+        where = f"{Path(file).parent.name}/{Path(file).name}:{line}" if file != "~" else ""
+        print(f"    {1000 * own / n:7.3f} ms  {name[:60]} {where}")
+    app = fresh_app(config, snapshot, "counted")
+    statements = count_statements(app.db)
+    app.poll(CycleReport())
+    app.close()
     print(
         f"  SQL statements per reply: {sum(statements.values()) / n:.1f}: {statements['other'] / n:.1f} queries and"
         f" writes, {statements['transaction'] / n:.1f} savepoints and commits, {statements['metadata'] / n:.1f}"
         " sqlite-utils metadata reads (PRAGMA table_info, sqlite_master)"
     )
-    print("  own time, top 10 functions:")
-    for (file, line, name), (_, _, own, _, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:10]:  # type: ignore[attr-defined]
-        where = f"{Path(file).parent.name}/{Path(file).name}:{line}" if file != "~" else ""
-        print(f"    {1000 * own / n:7.3f} ms  {name[:60]} {where}")
+
+
+def print_stages(cumulative: dict[tuple[str, str], float], n: int) -> None:
+    total = _stage_time(cumulative, STAGES[0][2]) or 1e-9
+    print(f"  {'stage':<40}{'ms/reply':>10}{'share':>8}")
+    for label, depth, functions in STAGES:
+        seconds = _stage_time(cumulative, functions)
+        name = "  " * depth + label
+        if seconds is None:
+            print(f"  {name:<40}{'n/a':>10}")
+        else:
+            print(f"  {name:<40}{1000 * seconds / n:>10.3f}{100 * seconds / total:>7.0f}%")
 
 
 def _stage_time(cumulative: dict[tuple[str, str], float], functions: list[tuple[str, str]]) -> float | None:
