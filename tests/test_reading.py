@@ -333,6 +333,26 @@ def test_case3_automatic_corpus_is_recognised_and_no_human_is_a_robot() -> None:
         assert classify(_wrapped(case)) == "human", case["id"]
 
 
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        pytest.param(
+            "Hello",
+            "This is the mail system at host mx.example.net.\n\nReceived: by mx\nMessage-ID: <1@x>\n",
+            id="wording+original",
+        ),
+        pytest.param(
+            "Undelivered Mail Returned to Sender", "Remote host said: 550 5.1.1 user unknown\n", id="subject+smtp-error"
+        ),
+        pytest.param("Notification", '{"notificationType":"Bounce","bounce":{}}', id="amazon-ses"),
+    ],
+)
+def test_bounces_that_only_their_subject_and_body_tell_are_still_bounces(subject: str, body: str) -> None:
+    """The body's regexes run last, only when the cheap evidence of their rule holds: these need them."""
+    raw = f"From: Ops <ops@example.net>\nTo: {OURS}\nSubject: {subject}\nMessage-ID: <b@example.net>\n\n{body}"
+    assert classify(raw.encode()) == "bounce"
+
+
 def test_case4_our_own_mail_reflected_is_dropped_with_an_alarm(
     program: Program, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -418,6 +438,13 @@ def test_case21_thirty_two_thousand_semicolons_are_bounded(program: Program) -> 
 def test_case22_charsets_decode_with_replacement(raw: bytes, expected: str) -> None:
     text = parse_message(b"From: a@example.org\nSubject: x\nMIME-Version: 1.0\n" + raw).text
     assert expected in text
+
+
+def test_a_header_is_its_first_value_decoded_whatever_the_case_asked() -> None:
+    msg = parse_message(b"From: a@example.org\nX-Tag: =?utf-8?q?Zo=C3=AB?=\nx-tag: second\nSubject: a\tb  c\n\nbody")
+    assert msg.header("x-TAG") == msg.header("X-Tag") == "Zoë"
+    assert msg.header("Subject") == "a b c"  # control characters out, spaces collapsed
+    assert msg.header("X-Absent") == ""
 
 
 def test_case23_html_only_reply_is_read_and_script_never_echoed(program: Program) -> None:

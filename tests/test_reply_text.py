@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.mail.reply_text import new_text, split_quote
+from assistant.mail.reply_text import new_line_flags, new_text, split_quote
 from tests.budget import cpu_budget
 
 QUOTE = "> Hi Maya,\n>\n> 1. Did you meet this month? (yes/no)\n> 2. How many times?\n>\n> Thank you!"
@@ -111,3 +111,12 @@ def test_split_quote(line: str, expected: tuple[int, str]) -> None:
 def test_large_input_is_fast(garbage: str) -> None:
     with cpu_budget(10):
         new_text(garbage)
+
+
+def test_a_text_read_twice_reads_the_same_and_each_caller_gets_its_own_flags() -> None:
+    """A reply is read for a command and then for answers; the second reading is remembered, never shared."""
+    lines = ["Yes, twice.", "", "On Mon, 2 Nov 2026 at 09:00, Ada <ada@example.org> wrote:", "> 1. Did you meet?"]
+    first = new_line_flags(lines)
+    assert first == [True, True, False, False]
+    first[0] = False
+    assert new_line_flags(list(lines)) == [True, True, False, False]

@@ -16,6 +16,7 @@ says about the failed recipient (address, DSN status, soft 4.x.x or hard 5.x.x).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -174,6 +175,9 @@ def _content_type(h: Message) -> str:
 
 
 def _bounce_reason(msg: ParsedMessage) -> str | None:
+    """The first of the bounce rules that holds, in order of strength. Within a rule the cheap evidence (headers,
+    sender, subject, MIME parts) is weighed first and the body's long regexes only when it holds, so a person's
+    reply costs no body regex at all: the same verdicts and reasons, at a fraction of the cost."""
     h = msg.headers
     content_type = _content_type(h)
     report_type = ""
@@ -187,7 +191,7 @@ def _bounce_reason(msg: ParsedMessage) -> str | None:
     if h.get("Return-Path", None) is not None and msg.header("Return-Path").strip() in ("<>", ""):
         if not _AUTO_SUBJECT.match(msg.subject) and "auto-replied" not in msg.header("Auto-Submitted").lower():
             return "empty Return-Path"
-        if _BOUNCE_SUBJECT.search(msg.subject) or _STRONG_BOUNCE_BODY.search(msg.text[:8000]):
+        if _bounce_subject(msg.subject) or _STRONG_BOUNCE_BODY.search(msg.text[:8000]):
             return "empty Return-Path and bounce wording"
     local = msg.from_addr.partition("@")[0].lower()
     raw_from = msg.header("From")
@@ -195,22 +199,28 @@ def _bounce_reason(msg: ParsedMessage) -> str | None:
     if not msg.from_addr and raw_from.lower().startswith(("mailer-daemon", "postmaster")):
         sender_is_system = True
     head = msg.text[:8000]
-    if _SES_NOTIFICATION.search(head):
+    if "notificationType" in head and _SES_NOTIFICATION.search(head):  # the regex needs these very letters
         return "an Amazon SES bounce or complaint notification"
     if local in ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"):
         return f"sender {local}@"
     if h.get("X-Failed-Recipients") is not None:
         return "X-Failed-Recipients header"
-    subject_says = bool(_BOUNCE_SUBJECT.search(msg.subject))
+    subject_says = _bounce_subject(msg.subject)
     if sender_is_system and (subject_says or _BOUNCE_BODY.search(head)):
         return f"a mail system ({raw_from[:60]!r}) reporting a failed delivery"
-    if _STRONG_BOUNCE_BODY.search(head) and (subject_says or "message/rfc822" in parts or _has_original(head)):
+    if (subject_says or "message/rfc822" in parts or _has_original(head)) and _STRONG_BOUNCE_BODY.search(head):
         return "the wording of a bounce, with the returned message"
     if subject_says and "message/rfc822" in parts and _COMPLAINT_SUBJECT.search(msg.subject):
         return "an abuse complaint with the reported message attached"
-    if subject_says and _BOUNCE_BODY.search(head) and _has_smtp_error(head):
+    if subject_says and _has_smtp_error(head) and _BOUNCE_BODY.search(head):
         return "bounce subject and an SMTP error in the body"
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _bounce_subject(subject: str) -> bool:
+    """Remembered: replies to one check-in share a subject, and this regex costs as much as the rest of the checks."""
+    return bool(_BOUNCE_SUBJECT.search(subject))
 
 
 def _has_smtp_error(text: str) -> bool:

@@ -47,9 +47,18 @@ class ParsedMessage:
     was_html: bool
     headers: Message = field(repr=False)
     size: int = 0
+    # Filled on first use: the robot checks ask for some twenty headers, most of them absent, several twice.
+    _names: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _decoded: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str:
-        return decode_header(self.headers.get(name, ""))
+        """The first such header, decoded as `decode_header` does ("" when absent); each one decoded once."""
+        key = name.lower()
+        if key not in self._decoded:
+            if not self._names:
+                self._names.update(k.lower() for k in self.headers)
+            self._decoded[key] = decode_header(self.headers.get(name, "")) if key in self._names else ""
+        return self._decoded[key]
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -95,11 +104,15 @@ def decode_header(value: object) -> str:
     """RFC 2047 words decoded, unknown charsets replaced, control characters (CR/LF among them) removed."""
     if value is None:
         return ""
-    try:
-        text = str(email.header.make_header(email.header.decode_header(str(value))))
-    except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
-        text = str(value)
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    text = str(value)
+    if "=?" in text:  # without it there is no encoded word, and make_header would give the text back as it is
+        try:
+            text = str(email.header.make_header(email.header.decode_header(text)))
+        except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
+            text = str(value)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(text.split())
 
 
 def strict_address(header: object) -> tuple[str, str]:

@@ -13,6 +13,7 @@ The line-level helpers (`split_quote`, `history_start`, `new_line_flags`, …) a
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -315,6 +316,23 @@ def _classify(lines: list[str]) -> list[int]:
     return kinds
 
 
+def _kinds(lines: list[str]) -> tuple[int, ...]:
+    """`_classify`, remembered for the last few texts: one message is read line by line more than once (for a
+    command, then for answers), and reading it costs more than anything else done with its text."""
+    key = tuple(lines)
+    if sum(map(len, key)) > _REMEMBERED_CHARS:
+        return tuple(_classify(lines))
+    return _remembered_kinds(key)
+
+
+_REMEMBERED_CHARS = 200_000  # a longer text is read again rather than kept
+
+
+@functools.lru_cache(maxsize=4)
+def _remembered_kinds(lines: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(_classify(list(lines)))
+
+
 def _skip_headers(lines: list[str], i: int) -> int:
     """The first line after the header block that starts at lines[i] (it ends at a blank line)."""
     while i < len(lines) and not lines[i].strip():
@@ -327,7 +345,7 @@ def _skip_headers(lines: list[str], i: int) -> int:
 
 def new_line_flags(lines: list[str]) -> list[bool]:
     """For each line, whether the person newly wrote it (see `new_text`)."""
-    return [kind == _NEW for kind in _classify(lines)]
+    return [kind == _NEW for kind in _kinds(lines)]
 
 
 _NOTHING_TO_READ = re.compile(r"[\s\-_=*~+#.|\\\u1427\u200b\ufeff]*$")
@@ -356,7 +374,7 @@ def reply_text(text: str) -> str:
     the answer.
     """
     lines = normalise_lines(text)
-    kinds = _classify(lines)
+    kinds = _kinds(lines)
     blocks: list[int] = []  # the sequence of non-blank line kinds, runs collapsed
     for line, kind in zip(lines, kinds, strict=True):
         if line.strip() and kind != _DROPPED and (not blocks or blocks[-1] != kind):
