@@ -293,7 +293,16 @@ def update_row(db: Database, table: str, row_id: int, changes: dict[str, Any]) -
 
 def one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
     """The first row of a query as a dict, or None."""
-    return next(iter(db.query(sql, params)), None)
+    cursor = db.conn.execute(sql, params)  # not db.query: it wraps every SELECT in a savepoint of its own
+    row = cursor.fetchone()
+    return dict(zip([column[0] for column in cursor.description], row, strict=True)) if row else None
+
+
+def rows(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    """Every row of a query as dicts (see `one`)."""
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def counts(db: Database) -> dict[str, int]:

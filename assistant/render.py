@@ -31,7 +31,13 @@ class Renderer:
     def __init__(self, templates_dir: Path):
         self.dir = Path(templates_dir)
         loader = jinja2.FileSystemLoader(str(self.dir))
-        common: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": False}
+        # auto_reload off: each template is read once, like the rules and the forms (a change takes a restart),
+        # instead of a stat() of its file on every render of every mail.
+        common: dict[str, Any] = {
+            "undefined": jinja2.StrictUndefined,
+            "keep_trailing_newline": False,
+            "auto_reload": False,
+        }
         self.text_env = jinja2.Environment(loader=loader, autoescape=False, **common)
         self.html_env = jinja2.Environment(loader=loader, autoescape=True, **common)
         for env in (self.text_env, self.html_env):

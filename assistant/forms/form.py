@@ -28,7 +28,7 @@ class Question:
     only_if: str | None = None  # ask only when this yes_no question was answered yes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a form is loaded once, and caches key on it
 class Form:
     name: str
     title: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from assistant.config import Config
-from assistant.db import one
+from assistant.db import one, rows
 from assistant.mail.authresults import dmarc_pass
 from assistant.mail.automatic import robot_reason
 from assistant.mail.message import ParsedMessage
@@ -73,7 +73,7 @@ def _thread(db: Database, msg: ParsedMessage) -> list[Row]:
         return []
     marks = ", ".join("?" * len(ids))
     sql = f"SELECT id, subject, to_addr, entity, template FROM outbox WHERE message_id IN ({marks}) ORDER BY id DESC"
-    return list(db.query(sql, ids))
+    return rows(db, sql, ids)
 
 
 def _checkin(db: Database, owner: TokenOwner | None, thread: list[Row]) -> tuple[Row | None, str]:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from assistant.clock import iso, month_name
-from assistant.db import record_event
+from assistant.db import record_event, rows
 from assistant.forms.answers import Reading, read_answers
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
@@ -88,7 +88,7 @@ def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: 
 
 
 def stored_answers(db: Database, checkin_id: int) -> dict[str, Row]:
-    return {row["question"]: row for row in db.query("SELECT * FROM answers WHERE checkin_id = ?", [checkin_id])}
+    return {row["question"]: row for row in rows(db, "SELECT * FROM answers WHERE checkin_id = ?", [checkin_id])}
 
 
 def still_needed(form: Form, stored: dict[str, Any], reading: Reading) -> list[str]:
