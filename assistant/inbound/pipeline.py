@@ -42,8 +42,11 @@ _PENDING = "SELECT id FROM messages WHERE status = 'received' AND id > ? ORDER B
 
 
 def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
-    db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id = ?", (ledger_id,))
-    row = db.execute("SELECT raw, attempts FROM messages WHERE id = ?", (ledger_id,)).fetchone()
+    # Counted and committed before the work: a message that crashes the process still reaches max_attempts.
+    # fetchall, not fetchone: the statement must finish for its autocommit to happen now, before the work.
+    (row,) = db.conn.execute(
+        "UPDATE messages SET attempts = attempts + 1 WHERE id = ? RETURNING raw, attempts", (ledger_id,)
+    ).fetchall()
     raw, attempts = bytes(row[0] or b""), row[1]
     if attempts > config.limits.max_attempts:
         return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
@@ -77,8 +80,9 @@ def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: byt
         "from_addr": inbound.msg.from_addr or inbound.msg.header("From")[:500],
         "processed_at": iso(inbound.now),
         "error": None,
-        "raw": raw[: config.limits.keep_raw_bytes],
     }
+    if len(raw) > config.limits.keep_raw_bytes:  # trimmed once handled; a message within the limit is not rewritten
+        update["raw"] = raw[: config.limits.keep_raw_bytes]
     if inbound.erased:  # "delete me" confirmed: not even this last message is kept
         update.update({"from_addr": "", "subject": "", "raw": None, "reasons": "[]"})
     db.execute(
