@@ -266,3 +266,43 @@ def test_sql_candidates_never_miss_what_python_would_fire(tmp_path: Path) -> Non
         }
         all_firings = load_firings(db, [f.entity for group in everything.values() for f in group])
         assert selected == {i.key for i in evaluate(rules, everything, all_firings, now, ZoneInfo("Europe/London"))}
+
+
+def test_pace_days_sets_how_long_a_participant_waits_between_program_mails(tmp_path: Path) -> None:
+    """`limits.pace_days`: at most one program mail per participant in that many days (7 by default; 0: no pacing)."""
+    from dataclasses import replace
+
+    from assistant.config import load_config
+    from assistant.db import open_db
+    from assistant.engine.evaluate import Intent
+    from assistant.program.followup import paced
+
+    config = load_config(ROOT / "config.example.yaml")
+    assert config.limits.pace_days == 7
+    db = open_db(tmp_path / "p.db")
+    db["outbox"].insert(
+        {
+            "dedupe_key": "rule:x",
+            "to_addr": "maya@example.org",
+            "subject": "s",
+            "message_id": "<1@x>",
+            "template": "mentee_nudge",
+            "raw": b"",
+            "created_at": "2026-12-04T09:00:00+00:00",
+        }
+    )
+    rules = load_rules(_rules(tmp_path, REMINDER + REMINDER.replace("name: remind", "name: remind-again")))
+    maya = _fact(**{"participant.email": "maya@example.org"})
+    dana = Fact("checkin:2", {**maya.fields, "participant.email": "dana@example.org"})
+    intents = [Intent(rule, fact, "", 0, "") for rule in rules for fact in (maya, dana)]
+
+    def kept(days: int) -> list[str]:
+        limited = replace(config, limits=replace(config.limits, pace_days=days))
+        return [
+            f"{i.rule.name}:{i.fact.fields['participant.email']}"
+            for i in paced(db, limited, intents, at("2026-12-08T10:00"))
+        ]
+
+    assert kept(7) == ["remind:dana@example.org"]  # Maya had a mail 4 days ago; Dana gets one of her two
+    assert kept(3) == ["remind:maya@example.org", "remind:dana@example.org"]  # a mail 4 days ago no longer counts
+    assert kept(0) == [f"{r}:{who}@example.org" for r in ("remind", "remind-again") for who in ("maya", "dana")]

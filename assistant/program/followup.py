@@ -24,7 +24,6 @@ from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
 
 log = logging.getLogger(__name__)
-PACE = timedelta(days=7)
 
 
 def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:
@@ -34,15 +33,18 @@ def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datet
 
 
 def paced(db: Database, config: Config, intents: list[Intent], now: datetime) -> list[Intent]:
-    """At most one program mail a week to a participant (PROGRAM.md): an intent whose participant had a check-in
-    prompt or a rule's mail in the last 7 days waits for a later tick. Replies in a conversation don't count, and
-    coordinators are not paced. Earlier rules in the file win when two are due for one person at once."""
+    """At most one program mail a week to a participant (PROGRAM.md; `limits.pace_days`, 0 for no pacing): an
+    intent whose participant had a check-in prompt or a rule's mail in the last `pace_days` waits for a later tick.
+    Replies in a conversation don't count, and coordinators are not paced. Earlier rules in the file win when two
+    are due for one person at once."""
+    if not config.limits.pace_days:
+        return list(intents)
     recent = {
         address.strip()
         for (to,) in db.execute(
             "SELECT to_addr FROM outbox WHERE created_at > ?"
             " AND (dedupe_key LIKE 'rule:%' OR template = 'checkin_prompt')",
-            (iso(now - PACE),),
+            (iso(now - timedelta(days=config.limits.pace_days)),),
         )
         for address in to.split(",")
     }
