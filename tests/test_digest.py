@@ -18,11 +18,21 @@ from assistant.app import App
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import Config, DigestConfig, load_config
 from assistant.coordinator.digest import chart_png, digest_week, figures, preview, send_digest_if_due
+from assistant.coordinator.policy import (
+    ALERT_RULE,
+    DEFAULT_DRIFTING,
+    DEFAULT_LOW_RATING,
+    NUDGE_RULE,
+    Policy,
+    policy,
+)
 from assistant.db import open_db
 from assistant.demo import run_demo
+from assistant.engine.schema import Rule, load_rules
 from assistant.mail.compose import Envelope, compose
 from assistant.program.matching import stem, suggest, words
 from assistant.render import Rendered
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +62,7 @@ def london(config: Config, text: str) -> datetime:
 def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     config, app = demo
     db = app.db
-    figs = figures(db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert figs["cycle"] == "2026-12" and figs["week"] == "2026-W51"
 
     sent, answered = db.execute(
@@ -117,7 +127,7 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
 
 def test_suggestions_rank_skills_against_goals_and_add_one_outside_the_box(demo: tuple[Config, App]) -> None:
     config, app = demo
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     amara = next(s for s in figs["suggestions"] if s["mentee"]["email"] == "amara.diallo@example.org")
     by_name = {m["name"]: m for m in amara["matches"]}
     assert by_name["Priya Raman"]["shared"] == ["public speaking"]  # "speak up" finds "public speaking"
@@ -144,7 +154,7 @@ def test_matching_words_and_capacity(demo: tuple[Config, App]) -> None:
 
 def test_low_ratings_leave_the_digest_after_two_weeks(demo: tuple[Config, App]) -> None:
     config, app = demo
-    assert figures(app.db, config, london(config, "2026-12-28T08:00"))["concerns"] == []
+    assert figures(app.db, config, london(config, "2026-12-28T08:00"), rules=app.rules)["concerns"] == []
 
 
 def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config, App]) -> None:
@@ -157,11 +167,11 @@ def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config
         " VALUES ('<bad@x>', 'odd@example.net', 'Strange', '2026-12-12T09:00:00+00:00', 'quarantined',"
         " 'ValueError: cannot parse\nmore', 3)"
     )
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert [b["email"] for b in figs["bounced"]] == ["kim.larsen@example.org"]
     assert [(m["message_id"], m["error"]) for m in figs["quarantined"]] == [("<bad@x>", "ValueError: cannot parse")]
     assert figs["needs_you"] == len(figs["silent_pairs"]) + len(figs["concerns"]) + 2
-    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"))
+    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert "MAIL THAT NEEDS A PERSON (1)" in rendered.text and "Kim Larsen <kim.larsen@example.org>" in rendered.text
 
 
@@ -184,7 +194,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
 
     def due(text: str, cfg: Config = config) -> int:
         clock.set(london(config, text))
-        return send_digest_if_due(app.db, cfg, outbox, clock.now())
+        return send_digest_if_due(app.db, cfg, outbox, clock.now(), app.rules)
 
     assert due("2026-12-14T07:59") == 0
     assert due("2026-12-14T08:00") == 1
@@ -195,7 +205,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
     assert [r["dedupe_key"] for r in rows] == ["digest:grace@example.org:2026-W51", "digest:grace@example.org:2026-W52"]
 
     message = email.message_from_bytes(rows[0]["raw"], policy=email.policy.default)
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     response, needs = figs["response"], figs["needs_you"]
     assert message["To"].addresses[0].addr_spec == "grace@example.org"
     assert message["Subject"] == (
@@ -224,7 +234,7 @@ def test_no_digest_for_an_empty_program(tmp_path: Path, demo: tuple[Config, App]
     empty = replace(config, database=tmp_path / "empty.db")
     db = open_db(empty.database)
     try:
-        assert send_digest_if_due(db, empty, app.outbox, london(config, "2026-12-14T09:00")) == 0
+        assert send_digest_if_due(db, empty, app.outbox, london(config, "2026-12-14T09:00"), app.rules) == 0
     finally:
         db.close()
 
@@ -239,3 +249,69 @@ def test_compose_keeps_plain_alternative_without_images_and_relates_them_with() 
     with_image = compose(rendered, envelope, "<2@example.org>", now, "P", images=[("c1", png)])
     parts = [p.get_content_type() for p in with_image.walk()]
     assert parts == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]
+
+
+# --- policy in one place: the digest's thresholds are the rules' ----------------------------------------------------
+
+
+def _edited_rules(app: App, folder: Path, *edits: tuple[str, str]) -> list[Rule]:
+    """The default rules with some text replaced, loaded as the program would load them."""
+    shutil.copytree(ROOT / "rules", folder)
+    path = folder / "default.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return load_rules(folder, app.renderer.names(), app.form_keys)
+
+
+NUDGE_45 = "    for: 45d\n    since: pairing.last_met_at\n    send: {template: mentee_nudge, to: mentee}"
+
+
+def test_the_digest_follows_the_rules_thresholds(demo: tuple[Config, App], tmp_path: Path) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    rules = _edited_rules(
+        app,
+        tmp_path / "rules",
+        ("{field: answers.rating, lte: 2}", "{field: answers.rating, lte: 3}"),
+        (NUDGE_45, NUDGE_45.replace("45d", "10d")),
+    )
+    figs = figures(app.db, config, now, rules=rules)
+    low = [(c["person"]["email"], c["rating"], c["low_rating"]) for c in figs["concerns"]]
+    assert low == [("lena.fischer@example.org", 2, True), ("sofia.marquez@example.org", 3, True)]
+    quiet = {p["id"]: p["why"] for p in figs["silent_pairs"]}
+    assert set(quiet) == {1, 2, 3} and quiet[1] == "no meeting reported for 11 days"  # Maya and Dana met on 2 Dec
+    assert figs["policy"]["drifting_days"] == 10 and figs["policy"]["low_rating"] == "at most 3"
+    assert figs["policy"]["low_rating_from"].startswith(f"{tmp_path / 'rules' / 'default.yaml'}:")
+    rendered, _ = preview(app.db, config, now, rules=rules)
+    assert "Sofia Marquez <sofia.marquez@example.org>" in rendered.text and "rated December 3 out of 5" in rendered.text
+
+    stricter = _edited_rules(
+        app, tmp_path / "strict", ("{field: answers.rating, lte: 2}", "{field: answers.rating, lt: 2}")
+    )
+    [lena] = figures(app.db, config, now, rules=stricter)["concerns"]
+    assert (lena["rating"], lena["low_rating"], bool(lena["help"])) == (2, False, True)  # still there: her help line
+
+
+def test_without_the_rules_the_digest_uses_the_documented_defaults(demo: tuple[Config, App], tmp_path: Path) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    edited = _edited_rules(
+        app,
+        tmp_path / "rules",
+        ("{field: answers.rating, lte: 2}", "{field: answers.rating, lte: 3}"),
+        (NUDGE_45, NUDGE_45.replace("45d", "10d")),
+    )
+    disabled = [replace(r, enabled=False) if r.name in (ALERT_RULE, NUDGE_RULE) else r for r in edited]
+    absent = [r for r in edited if r.name not in (ALERT_RULE, NUDGE_RULE)]
+    for rules in (disabled, absent):
+        figs = figures(app.db, config, now, rules=rules)
+        assert [c["rating"] for c in figs["concerns"]] == [2]  # Lena's 2; Sofia's 3 is not low by default
+        assert {p["id"] for p in figs["silent_pairs"]} == {3}
+        assert figs["policy"] == {
+            "low_rating": "at most 2", "low_rating_from": "default", "drifting_days": 45, "drifting_from": "default"
+        }  # fmt: skip
+    assert policy([]) == Policy() == Policy(DEFAULT_LOW_RATING, DEFAULT_DRIFTING)
+    assert (DEFAULT_LOW_RATING.op, DEFAULT_LOW_RATING.value, DEFAULT_DRIFTING.days) == ("lte", 2, 45)

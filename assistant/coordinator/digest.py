@@ -3,12 +3,14 @@
 `figures` reads the database and returns plain data (also used by `mentor-assistant report`); `chart_png` draws
 the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the configured
 weekday and hour have come in the program's time zone. The outbox key `digest:<coordinator>:<YYYY-Www>` makes it
-at most once, however often the tick runs.
+at most once, however often the tick runs. Its thresholds, a low rating and a drifting pair, are those of the
+rules (see policy.py).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -16,15 +18,15 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
+from assistant.coordinator.policy import Policy, policy
+from assistant.engine.schema import Rule
 from assistant.outbox import Mail, Outbox
 from assistant.program.matching import has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
 CHART_CID = "chart"
 RECENT = timedelta(days=14)  # low ratings and help requests this recent are listed
-LOW_RATING = 2  # as the coordinator-alert rule: a rating of 2 or less
 SILENT_AFTER = timedelta(days=7)  # a cycle's prompt unanswered by both for this long makes a pair silent
-DRIFTING_DAYS = 45  # answering, but no meeting reported for this long (the mentee-nudge rule's threshold)
 MONTHS = 6
 NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no thanks", "no, thanks", "all good", "not now"}
 
@@ -45,11 +47,12 @@ def digest_key(coordinator: Person, week: str) -> str:
     return f"digest:{coordinator.email}:{week}"
 
 
-def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: datetime) -> int:
+def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: datetime, rules: Sequence[Rule]) -> int:
     """Queue this week's digest for each coordinator who has not had it. Returns how many were queued.
 
     Nothing is queued when the digest is disabled, before the configured moment, or while the program has no
-    participants yet. The figures and the chart are computed only when a digest is actually due.
+    participants yet. The figures and the chart are computed only when a digest is actually due. `rules` are the
+    loaded rules, whose thresholds the digest uses.
     """
     if not config.digest.enabled:
         return 0
@@ -59,7 +62,7 @@ def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: dateti
     due = [c for c in config.coordinators if not outbox.has(digest_key(c, week))]
     if not due or not db.execute("SELECT 1 FROM participants LIMIT 1").fetchone():
         return 0
-    figs = figures(db, config, now)
+    figs = figures(db, config, now, rules=rules)
     png = chart_png(figs["months"])
     queued = 0
     for coordinator in due:
@@ -93,17 +96,21 @@ def current_cycle(db: Database, config: Config, now: datetime) -> str:
     return row[0] or month
 
 
-def figures(db: Database, config: Config, now: datetime, cycle: str | None = None) -> dict[str, Any]:
-    """Everything a coordinator sees in the digest and in `report`, as plain JSON-ready data."""
+def figures(
+    db: Database, config: Config, now: datetime, cycle: str | None = None, *, rules: Sequence[Rule]
+) -> dict[str, Any]:
+    """Everything a coordinator sees in the digest and in `report`, as plain JSON-ready data. `rules` are the loaded
+    rules: their thresholds are the digest's."""
     cycle = cycle or current_cycle(db, config, now)
     local = now.astimezone(config.timezone)
+    thresholds = policy(rules)
     response = _response(db, cycle)
-    pairs = _pairs(db, cycle, now, config.timezone)
+    pairs = _pairs(db, cycle, now, config.timezone, thresholds)
     active = [p for p in pairs if p["status"] == "active"]
     met = [p for p in active if p["met"]]
     silent = [p for p in active if p["silent"]]
     zone = config.timezone
-    concerns = _concerns(db, now, zone)
+    concerns = _concerns(db, now, zone, thresholds)
     introductions = _introductions(db, now)
     waiting = _waiting(db, now)
     quarantined = _quarantined(db, zone)
@@ -129,6 +136,7 @@ def figures(db: Database, config: Config, now: datetime, cycle: str | None = Non
         "bounced": bounced,
         "needs_you": needs_you,
         "months": _months(db, cycle),
+        "policy": thresholds.as_dict(),
     }
 
 
@@ -168,7 +176,7 @@ WHERE c.period = ?
 """
 
 
-def _pairs(db: Database, cycle: str, now: datetime, zone: tzinfo) -> list[dict[str, Any]]:
+def _pairs(db: Database, cycle: str, now: datetime, zone: tzinfo, thresholds: Policy) -> list[dict[str, Any]]:
     """Each active or paused pairing: did they meet this cycle, and are they silent (with how long)."""
     cycle_rows: dict[int, list[dict[str, Any]]] = {}
     for row in db.query(CYCLE_ANSWERS, [cycle]):
@@ -188,7 +196,7 @@ def _pairs(db: Database, cycle: str, now: datetime, zone: tzinfo) -> list[dict[s
         # As the rules count it: before any reported meeting, from the later of the start and the day we began
         # tracking the pair (an imported pair's earlier meetings are unknown).
         since = max(row["last_met_at"] or "", row["started_at"] or "", row["created_at"])
-        drifting = _days(now, since) or 0
+        drifting = bool(since) and now - from_iso(since) >= thresholds.drifting
         unanswered = bool(prompted) and not answered and now - from_iso(prompted) >= SILENT_AFTER
         if row["last_met_at"]:
             last_met = f"Last meeting reported {_on(row['last_met_at'], zone)}"
@@ -197,8 +205,8 @@ def _pairs(db: Database, cycle: str, now: datetime, zone: tzinfo) -> list[dict[s
         why = []
         if unanswered:
             why.append(f"neither has answered the {month_name(cycle)} check-in")
-        if drifting >= DRIFTING_DAYS:
-            why.append(f"no meeting reported for {drifting} days")
+        if drifting:
+            why.append(f"no meeting reported for {_days(now, since)} days")
         result.append(
             {
                 "id": row["id"],
@@ -243,7 +251,7 @@ ORDER BY recorded_at, c.id
 """
 
 
-def _concerns(db: Database, now: datetime, zone: tzinfo) -> list[dict[str, Any]]:
+def _concerns(db: Database, now: datetime, zone: tzinfo, thresholds: Policy) -> list[dict[str, Any]]:
     """Low ratings and help requests of the last 14 days, unless the person has answered a later check-in since.
 
     The coordinator-alert rule told the coordinators at once; the digest keeps them in view for two weeks."""
@@ -253,7 +261,7 @@ def _concerns(db: Database, now: datetime, zone: tzinfo) -> list[dict[str, Any]]
         help_text = (row["help"] or "").strip()
         if help_text.lower().rstrip(".!") in NOTHING:
             help_text = ""
-        low = rating is not None and rating <= LOW_RATING
+        low = thresholds.is_low(rating)
         if not (low or help_text) or row["answered_since"]:
             continue
         result.append(
@@ -522,14 +530,16 @@ def chart_png(months: list[dict[str, Any]]) -> bytes:
         plt.close(fig)
 
 
-def preview(db: Database, config: Config, now: datetime, cycle: str | None = None) -> tuple[Any, str]:
+def preview(
+    db: Database, config: Config, now: datetime, cycle: str | None = None, *, rules: Sequence[Rule]
+) -> tuple[Any, str]:
     """(the rendered digest for the first coordinator, its HTML with the chart inlined as a data: URI) — for a
     browser or a screenshot; the email itself carries the chart as a CID image."""
     import base64
 
     from assistant.render import Renderer
 
-    figs = figures(db, config, now, cycle)
+    figs = figures(db, config, now, cycle, rules=rules)
     png = chart_png(figs["months"])
     base = {
         "program_name": config.program_name,
