@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PERSON_FIELDS = ("name", "email", "status", "role", "timezone")
+_CHECKED = ("status", "role")  # columns whose CHECK allows only lowercase words
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # answers.<key>: inlined in SQL only after this check
 
 
@@ -18,6 +19,8 @@ class Field:
     sql: str
     kind: str = "text"  # text | number | time
     days_since: str | None = None  # for "days since X" fields: X, so `lte N` becomes an index-friendly X >= cutoff
+    lowercase: bool = False  # stored values are lowercase words (a CHECK says so): `eq` needs no lower(), so an
+    # index on the column can answer it
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,11 @@ class Entity:
 
 
 def _person(alias: str, prefix: str) -> dict[str, Field]:
-    return {f"{prefix}.{f}": Field(f"{alias}.{f}") for f in PERSON_FIELDS}
+    return {f"{prefix}.{f}": Field(f"{alias}.{f}", lowercase=f in _CHECKED) for f in PERSON_FIELDS}
+
+
+def _status(sql: str) -> Field:
+    return Field(sql, lowercase=True)
 
 
 def _days_since(sql: str) -> Field:
@@ -74,7 +81,7 @@ CHECKIN = Entity(
     fields={
         "checkin.id": Field("c.id", "number"),
         "checkin.period": Field("c.period"),
-        "checkin.status": Field("c.status"),
+        "checkin.status": _status("c.status"),
         "checkin.sent_at": Field("c.sent_at", "time"),
         "checkin.answered_at": Field("c.answered_at", "time"),
         "checkin.days_waiting": _days_since("c.sent_at"),
@@ -86,7 +93,7 @@ CHECKIN = Entity(
         ),
         "participant.id": Field("me.id", "number"),
         "pairing.id": Field("pr.id", "number"),
-        "pairing.status": Field("pr.status"),
+        "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
         **_person("me", "participant"),
         **_person("o", "partner"),
@@ -103,7 +110,7 @@ PAIRING = Entity(
     key="pr.id",
     fields={
         "pairing.id": Field("pr.id", "number"),
-        "pairing.status": Field("pr.status"),
+        "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
         "pairing.ended_at": Field("pr.ended_at", "time"),
         "pairing.days_active": _days_since("pr.started_at"),
@@ -136,9 +143,12 @@ PARTICIPANT = Entity(
         "participant.paused_until": Field("me.paused_until", "time"),
         "participant.bounced_at": Field("me.bounced_at", "time"),
         "participant.days_in_program": _days_since("me.created_at"),
+        # Two counts rather than one with OR: each side is then a search of its own index, never a pass over every
+        # active pairing (a pairing of someone with herself counts once, as before).
         "participant.active_pairings": Field(
-            "(SELECT count(*) FROM pairings p2 WHERE p2.status = 'active'"
-            " AND (p2.mentor_id = me.id OR p2.mentee_id = me.id))",
+            "((SELECT count(*) FROM pairings p2 WHERE p2.mentor_id = me.id AND p2.status = 'active')"
+            " + (SELECT count(*) FROM pairings p2 WHERE p2.mentee_id = me.id AND p2.status = 'active'"
+            " AND p2.mentor_id != me.id))",
             "number",
         ),
         **_person("me", "participant"),
@@ -155,7 +165,7 @@ INTRODUCTION = Entity(
     key="i.id",
     fields={
         "introduction.id": Field("i.id", "number"),
-        "introduction.status": Field("i.status"),
+        "introduction.status": _status("i.status"),
         "introduction.coordinator": Field("i.coordinator"),
         "introduction.created_at": Field("i.created_at", "time"),
         "introduction.updated_at": Field("i.updated_at", "time"),
