@@ -6,6 +6,8 @@ import contextlib
 import email
 import email.policy
 import io
+import random
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,11 +15,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from assistant.app import App
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import Config, DigestConfig, load_config
-from assistant.coordinator.digest import chart_png, digest_week, figures, preview, send_digest_if_due
+from assistant.coordinator.digest import LIMIT, chart_png, digest_week, figures, preview, send_digest_if_due
 from assistant.coordinator.policy import (
     ALERT_RULE,
     DEFAULT_DRIFTING,
@@ -30,7 +33,7 @@ from assistant.db import open_db
 from assistant.demo import run_demo
 from assistant.engine.schema import Rule, load_rules
 from assistant.mail.compose import Envelope, compose
-from assistant.program.matching import stem, suggest, words
+from assistant.program.matching import Mentor, Pool, stem, suggest, words
 from assistant.render import Rendered
 from tests.conftest import ROOT
 
@@ -315,3 +318,107 @@ def test_without_the_rules_the_digest_uses_the_documented_defaults(demo: tuple[C
         }  # fmt: skip
     assert policy([]) == Policy() == Policy(DEFAULT_LOW_RATING, DEFAULT_DRIFTING)
     assert (DEFAULT_LOW_RATING.op, DEFAULT_LOW_RATING.value, DEFAULT_DRIFTING.days) == ("lte", 2, 45)
+
+
+# --- a large program: each list in the mail is cut, the count and `report` keep everything ---------------------------
+
+
+def _quiet_pairs(app: App, count: int) -> None:
+    """`count` more active pairs that have never reported a meeting and were tracked from 1 September."""
+    created = "2026-09-01T09:00:00+00:00"
+    for i in range(count):
+        ids = []
+        for role in ("mentor", "mentee"):
+            person = {"email": f"{role}{i}@example.org", "name": f"{role.title()} {i}", "role": role}
+            ids.append(app.db["participants"].insert({**person, "created_at": created, "updated_at": created}).last_pk)
+        app.db["pairings"].insert({"mentor_id": ids[0], "mentee_id": ids[1], "status": "active", "created_at": created})
+
+
+def test_each_list_in_the_mail_shows_its_first_rows_and_says_how_many_more(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    _quiet_pairs(app, LIMIT + 5)
+    rendered, html = preview(app.db, config, now, rules=app.rules)
+    quiet = rendered.text.split("QUIET PAIRS\n")[1].split("A personal word")[0].splitlines()
+    assert len(quiet) == LIMIT + 1 and quiet[0].startswith("- Jo Nguyen and Helen Cho (mentor)")
+    assert quiet[-1] == "(and 6 more: `mentor-assistant report` lists them all)"  # Jo and Helen, then 25 new pairs
+    assert "And 6 more" in html and "mentor-assistant report" in html
+    assert f"{LIMIT + 6 + 1} things need you" in rendered.subject  # the count is every quiet pair, and Lena
+
+    figs = figures(app.db, config, now, rules=app.rules, limit=LIMIT)
+    assert (len(figs["silent_pairs"]), figs["counts"]["silent_pairs"], figs["more"]["silent_pairs"]) == (LIMIT, 26, 6)
+    assert figs["more"]["concerns"] == 0 and figs["needs_you"] == 26 + 1
+    everything = figures(app.db, config, now, rules=app.rules)
+    assert len(everything["silent_pairs"]) == 26 and everything["more"]["silent_pairs"] == 0
+    assert everything["silent_pairs"][:LIMIT] == figs["silent_pairs"]  # the mail shows the report's first rows
+    assert len(everything["waiting"]) == len(figs["waiting"]) == 2  # short lists are whole in both
+
+
+def test_report_lists_every_row(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    _quiet_pairs(app, LIMIT + 5)
+    from assistant.coordinator.report import render
+
+    out = render(figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules))
+    assert re.search(r"\nquiet pairs +26\n", out)
+    assert all(f"Mentee {i}" in out for i in range(LIMIT + 5))
+
+
+def _suggest_by_scoring_everyone(mentee: dict, mentors: list[Mentor], paired_before: set[int]) -> dict:
+    """The suggestion as first written: every mentor scored against the mentee, then sorted (the reference)."""
+    candidates = [m for m in mentors if m.id != mentee["id"] and m.id not in paired_before]
+    goals = words(mentee.get("goals"))
+    scored = sorted(
+        ((len(words(m.skills) & goals), m) for m in candidates),
+        key=lambda pair: (-pair[0], -pair[1].spare, pair[1].name.lower(), pair[1].id),
+    )
+    matches = [m for score, m in scored if score > 0][:3]
+    circle = words(mentee.get("skills")).union(*(words(m.skills) for m in matches))
+    industries = {i.strip().lower() for i in [mentee.get("industry") or "", *(m.industry for m in matches)] if i}
+
+    def familiar(m: Mentor) -> int:
+        return 1 if not m.industry.strip() else 2 if m.industry.strip().lower() in industries else 0
+
+    others = [m for m in candidates if m not in matches]
+    outside = min(
+        others,
+        key=lambda m: (
+            familiar(m),
+            len(words(m.skills) & circle),
+            -len(words(m.skills) & goals),
+            -m.spare,
+            m.name.lower(),
+            m.id,
+        ),
+        default=None,
+    )
+    return {"matches": [m.as_dict(goals) for m in matches], "outside": outside.as_dict(goals) if outside else None}
+
+
+def test_suggestions_for_many_mentees_are_those_of_scoring_every_mentor() -> None:
+    """The pool finds the same mentors as scoring every mentor for every mentee, ties and all."""
+    rng = random.Random(11)
+    phrases = ["public speaking", "leading teams", "hiring", "negotiation", "data science", "fundraising", "design"]
+    fields = ["", "", "tech", "law", "Law ", "medicine"]
+    db = sqlite_utils.Database(memory=True)
+    db["pairings"].insert_all(
+        [{"mentor_id": rng.randint(1, 60), "mentee_id": rng.randint(100, 160)} for _ in range(80)]
+    )
+    for _ in range(120):
+        mentors = [
+            Mentor(
+                id=i,
+                name=rng.choice(["Ada", "ada", "Bea", "Cleo"]),
+                email=f"m{i}@x.org",
+                skills=", ".join(rng.sample(phrases, rng.randint(0, 3))),
+                spare=rng.randint(1, 2),
+                industry=rng.choice(fields),
+            )
+            for i in range(1, rng.randint(2, 60))
+        ]
+        pool = Pool(mentors)
+        for mentee_id in range(100, 110):
+            mentee = {"id": mentee_id, "goals": " and ".join(rng.sample(phrases, rng.randint(0, 2))),
+                      "skills": rng.choice(["", "design", "hiring, law"]), "industry": rng.choice(fields)}  # fmt: skip
+            before = {r[0] for r in db.execute("SELECT mentor_id FROM pairings WHERE mentee_id = ?", [mentee_id])}
+            assert suggest(db, mentee, pool) == _suggest_by_scoring_everyone(mentee, mentors, before)
