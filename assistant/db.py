@@ -256,9 +256,6 @@ CREATE INDEX pairings_status_last_met
 CREATE INDEX checkins_period ON checkins(period, pairing_id, status, sent_at);
 -- a period's first check-in (rowid order within a period): where the answers saying "met" start
 CREATE INDEX checkins_period_first ON checkins(period);
--- a pair's last answer (the digest's "last heard"), and a pair's check-ins as before
-DROP INDEX checkins_pairing;
-CREATE INDEX checkins_pairing ON checkins(pairing_id, answered_at);
 -- rules on recent answers (coordinator-alert)
 CREATE INDEX checkins_status_answered ON checkins(status, answered_at);
 -- the digest's low ratings of the last two weeks, read from the index alone

@@ -23,6 +23,9 @@ from assistant.coordinator.digest import figures
 from assistant.coordinator.report import render
 from assistant.db import migrations, open_db
 from assistant.demo import run_demo
+from assistant.engine.facts import candidate_ids, load_facts
+from assistant.engine.fields import ENTITIES
+from assistant.program.followup import _unpaced
 
 BIG = {
     "participants", "pairings", "checkins", "answers", "messages", "outbox", "events", "reply_tokens", "firings",
@@ -54,6 +57,10 @@ def statements(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sqlit
     app.clock.set(parse_moment("2027-01-08T16:00", config.timezone))  # a Friday: the demo's digest, and reminders
     counts = tick(app.db, config, app.form, app.rules, app.outbox, app.clock.now())
     render(figures(app.db, config, app.clock.now(), rules=app.rules))
+    for rule in app.rules:  # whether or not this tick needed them: every rule's candidates, every entity's facts
+        candidate_ids(app.db, rule, app.clock.now(), _unpaced(config, app.clock.now()))
+    for entity in ENTITIES.values():
+        load_facts(app.db, entity, [1], app.clock.now(), app.form_keys)
     app.db.conn.set_trace_callback(None)
     assert counts["digests"] == 1 and counts["rule_mails"] > 0  # the paths that matter ran
     queries = [sql for sql in seen.values() if re.match(r"\s*(SELECT|WITH|UPDATE|DELETE)\b", sql, re.IGNORECASE)]

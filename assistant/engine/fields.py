@@ -121,8 +121,9 @@ PAIRING = Entity(
         "pairing.mentee_rating_min": Field(
             _RATING.format(fn="min", who=" AND c2.participant_id = pr.mentee_id"), "number"
         ),
+        # `+c3.status`: the pair's check-ins are found by its id; the status alone would lead to every answered one.
         "pairing.checkins_answered": Field(
-            "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND c3.status = 'answered')", "number"
+            "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND +c3.status = 'answered')", "number"
         ),
         "mentor.id": Field("m.id", "number"),
         "mentee.id": Field("e.id", "number"),
