@@ -38,10 +38,11 @@ class Policy:
 
     def as_dict(self) -> dict[str, object]:
         """For `report --json`: the thresholds in use and their source."""
+        days = self.drifting / timedelta(days=1)
         return {
             "low_rating": f"{_OP_WORDS[self.low_rating.op]} {self.low_rating.value}",
             "low_rating_from": self.low_rating_from,
-            "drifting_days": self.drifting / timedelta(days=1),
+            "drifting_days": int(days) if days.is_integer() else days,
             "drifting_from": self.drifting_from,
         }
 
