@@ -240,7 +240,8 @@ def _indexes_at_scale(db: Database) -> None:
 
 # Every query of the tick, the digest and `report`, read with EXPLAIN QUERY PLAN on a program of 100,000 pairings:
 # none scans a big table once per row of another, none reads a whole table to find a few rows. Each index says what
-# it serves; tests/test_query_plans.py fails when a query stops using them.
+# it serves; tests/test_query_plans.py fails when a query stops using them. (The partial indexes on answers repeat
+# the columns of their WHERE: SQLite reads the table for a column the index does not hold, even one it implies.)
 _INDEXES_AT_SCALE = """
 -- the digest's waiting mentees, suggestions (paired before), rules on a participant's pairings
 CREATE INDEX pairings_mentee ON pairings(mentee_id, status);
@@ -259,11 +260,13 @@ CREATE INDEX checkins_period_first ON checkins(period);
 -- rules on recent answers (coordinator-alert)
 CREATE INDEX checkins_status_answered ON checkins(status, answered_at);
 -- the digest's low ratings of the last two weeks, read from the index alone
-CREATE INDEX answers_rating ON answers(recorded_at, value, checkin_id) WHERE question = 'rating';
+CREATE INDEX answers_rating ON answers(recorded_at, question, value, checkin_id) WHERE question = 'rating';
+-- a pair's ratings (rules on pairing.rating_min, pay-it-forward), read from the index alone
+CREATE INDEX answers_ratings ON answers(checkin_id, question, value) WHERE question = 'rating';
 -- help lines: few, looked up by check-in
-CREATE INDEX answers_help ON answers(checkin_id, recorded_at) WHERE question = 'help';
+CREATE INDEX answers_help ON answers(checkin_id, question, recorded_at) WHERE question = 'help';
 -- "we met": the pairs that met, per cycle and per month
-CREATE INDEX answers_met ON answers(checkin_id) WHERE question = 'met' AND value = 'yes';
+CREATE INDEX answers_met ON answers(checkin_id, question, value) WHERE question = 'met' AND value = 'yes';
 -- resume-after-pause
 CREATE INDEX participants_paused ON participants(paused_until);
 -- the digest's bounced addresses

@@ -35,15 +35,16 @@ def candidate_ids(db: Database, rule: Rule, now: datetime, narrow: Narrowing | N
     """The ids of the entities this rule could act on now: a superset, selected with indexes where possible."""
     entity = rule.entity
     params: dict[str, Any] = {"now": iso(now), "rule": rule.name, "prefix": f"{entity.name}:"}
-    where = [to_sql(rule.when, entity, params) if rule.when else None]
-    episode = "''"
+    when = to_sql(rule.when, entity, params) if rule.when else None
+    where, episode = [], "''"
     if rule.since:
         since = entity.fields[rule.since].sql
         params["cutoff"] = iso(now - rule.wait)
         where.append(f"{since} IS NOT NULL AND {since} <= :cutoff")
         episode = f"COALESCE({since}, '')"
     where += _not_finished(rule, entity.key, episode, now, params)
-    where.append(narrow(rule, params) if narrow else None)
+    # SQLite tests the terms in this order: the conditions last, as they may read other tables for every row.
+    where += [narrow(rule, params) if narrow else None, when]
     clause = " AND ".join(f"({w})" for w in where if w)
     return [row[0] for row in db.execute(f"SELECT {entity.key} FROM {entity.source} WHERE {clause}", params)]
 
@@ -52,14 +53,17 @@ def _not_finished(rule: Rule, key: str, episode: str, now: datetime, params: dic
     """What the firings table rules out: max_sends reached in this episode, a repeat not due yet, an inhibitor."""
     this = f"f.rule = :rule AND f.entity = :prefix || {key} AND f.episode = {episode}"
     params["last_seq"] = 0 if rule.repeat is None else rule.max_sends - 1
-    terms = [f"NOT EXISTS (SELECT 1 FROM firings f WHERE {this} AND f.seq >= :last_seq)"]
-    if rule.repeat is not None:
-        # A repeat is never due sooner than `repeat` after the episode's last firing (evaluate._due): an entity that
-        # fired more recently is not a candidate yet. Without this, every pending repeat would be loaded each tick.
+    if rule.repeat is None:
+        terms = [f"NOT EXISTS (SELECT 1 FROM firings f WHERE {this} AND f.seq >= :last_seq)"]
+    else:
+        # The episode's last firing, in one lookup: finished when it was the last allowed; and a repeat is never
+        # due sooner than `repeat` after it (evaluate._due), so an entity that fired more recently is not a
+        # candidate yet. Without this, every pending repeat would be loaded each tick.
         params["recent"] = iso(now - rule.repeat)
-        terms.append(
-            f"COALESCE((SELECT f.fired_at FROM firings f WHERE {this} ORDER BY f.seq DESC LIMIT 1), '') <= :recent"
-        )
+        terms = [
+            f"COALESCE((SELECT f.seq >= :last_seq OR f.fired_at > :recent FROM firings f WHERE {this}"
+            " ORDER BY f.seq DESC LIMIT 1), 0) = 0"
+        ]
     if rule.inhibited_by:
         names = ", ".join(f":inhibit{i}" for i in range(len(rule.inhibited_by)))
         params.update({f"inhibit{i}": name for i, name in enumerate(rule.inhibited_by)})

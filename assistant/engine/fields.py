@@ -57,9 +57,11 @@ def _days_since(sql: str) -> Field:
 
 
 _PAIR_JOIN = "JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id"
+# A pair's ratings: its check-ins, then each one's rating read from answers_ratings (db.py) alone. INDEXED BY, since
+# the planner would rather read the answers table itself, once per check-in of every pair a rule looks at.
 _RATING = (
-    "(SELECT {fn}(CAST(a.value AS REAL)) FROM answers a JOIN checkins c2 ON c2.id = a.checkin_id"
-    " WHERE c2.pairing_id = pr.id AND a.question = 'rating'{who})"
+    "(SELECT {fn}(CAST(a.value AS REAL)) FROM checkins c2 CROSS JOIN answers a INDEXED BY answers_ratings"
+    " ON a.checkin_id = c2.id WHERE c2.pairing_id = pr.id AND a.question = 'rating'{who})"
 )
 # The last reported meeting; before any, the later of the start and the day we began tracking the pair (an imported
 # pair's history is unknown, and nudging everyone on the first day would be wrong).
