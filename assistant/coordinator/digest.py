@@ -227,11 +227,12 @@ SELECT pr.id, pr.status, pr.started_at, pr.last_met_at, pr.created_at, {LAST_MET
 FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
 WHERE pr.id IN ({{ids}})
 """
-# `+c.period`: the pairs' ids choose the rows (a few each), not the cycle (every pair's).
+# `+c.period`: the pairs' ids choose the rows (a few each), not the cycle (every pair's). Only the answers shown.
 CYCLE_ANSWERS = """
 SELECT c.pairing_id, c.status, c.sent_at, CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END
        AS side, a.question, a.value
-FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id LEFT JOIN answers a ON a.checkin_id = c.id
+FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id
+LEFT JOIN answers a ON a.checkin_id = c.id AND a.question IN ('met', 'meetings', 'topics')
 WHERE c.pairing_id IN ({ids}) AND +c.period = ?
 """
 
@@ -269,23 +270,23 @@ def _pair_details(
     for start in range(0, len(ids), CHUNK):
         part = ids[start : start + CHUNK]
         marks = ", ".join("?" * len(part))
-        cycle_rows: dict[int, list[dict[str, Any]]] = {}
-        for row in db.query(CYCLE_ANSWERS.format(ids=marks), [*part, cycle]):
-            cycle_rows.setdefault(row["pairing_id"], []).append(row)
+        cycle_rows: dict[int, list[tuple[Any, ...]]] = {}  # (status, sent_at, side, question, value), many per pair
+        for pair_id, *rest in db.execute(CYCLE_ANSWERS.format(ids=marks), [*part, cycle]):
+            cycle_rows.setdefault(pair_id, []).append(tuple(rest))
         for row in db.query(PAIRS.format(ids=marks), part):
             result[row["id"]] = _pair(row, cycle_rows.get(row["id"], []), cycle, now, zone, thresholds)
     return result
 
 
 def _pair(
-    row: dict[str, Any], rows: list[dict[str, Any]], cycle: str, now: datetime, zone: tzinfo, thresholds: Policy
+    row: dict[str, Any], rows: list[tuple[Any, ...]], cycle: str, now: datetime, zone: tzinfo, thresholds: Policy
 ) -> dict[str, Any]:
-    answers = {(r["side"], r["question"]): r["value"] for r in rows if r["question"]}
+    answers = {(side, question): value for _, _, side, question, value in rows if question}
     met = "yes" in (answers.get(("mentor", "met")), answers.get(("mentee", "met")))
     counts = [int(v) for (_, q), v in answers.items() if q == "meetings" and str(v).isdigit()]
     topics = answers.get(("mentee", "topics")) or answers.get(("mentor", "topics")) or ""
-    answered = any(r["status"] == "answered" for r in rows)
-    prompted = min((r["sent_at"] for r in rows), default=None)
+    answered = any(status == "answered" for status, *_ in rows)
+    prompted = min((sent_at for _, sent_at, *_ in rows), default=None)
     unanswered = bool(prompted) and not answered and now - from_iso(prompted) >= SILENT_AFTER
     drifting = now - from_iso(row["since"]) >= thresholds.drifting
     if row["last_met_at"]:
