@@ -127,7 +127,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     intents = plan(db, config, form, rules, now)
     mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
     mails += introductions.tick(db, config, outbox, now)
-    digests = send_digest_if_due(db, config, outbox, now)
+    digests = send_digest_if_due(db, config, outbox, now, rules)
     purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 

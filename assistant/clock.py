@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, date, datetime, tzinfo
 
@@ -72,6 +73,7 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+@functools.cache  # strptime is slow, and a program has few periods: the digest names one per row
 def month_name(period: str) -> str:
     """'2026-12' → 'December': how mail and the digest name a check-in period."""
     return datetime.strptime(period, "%Y-%m").strftime("%B")

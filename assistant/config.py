@@ -105,6 +105,7 @@ class Limits:
     auto_replies_per_day: int = 10
     max_attempts: int = 3
     raw_retention_days: int = 180  # stored raw mail (inbound and sent) is purged after this many days
+    pace_days: int = 7  # at most one program mail a participant in this many days (PROGRAM.md: a week); 0: no pacing
 
 
 @dataclass(frozen=True)
@@ -374,7 +375,15 @@ def _introductions(reader: _Reader) -> IntroConfig:
 
 def _limits(reader: _Reader) -> Limits:
     section = reader.section(
-        "limits", {"max_message_bytes", "keep_raw_bytes", "auto_replies_per_day", "max_attempts", "raw_retention_days"}
+        "limits",
+        {
+            "max_message_bytes",
+            "keep_raw_bytes",
+            "auto_replies_per_day",
+            "max_attempts",
+            "raw_retention_days",
+            "pace_days",
+        },
     )
     defaults = Limits()
     values: dict[str, Any] = {
@@ -383,5 +392,6 @@ def _limits(reader: _Reader) -> Limits:
         "auto_replies_per_day": section.integer("auto_replies_per_day", defaults.auto_replies_per_day, 0, 10_000),
         "max_attempts": section.integer("max_attempts", defaults.max_attempts, 1, 100),
         "raw_retention_days": section.integer("raw_retention_days", defaults.raw_retention_days, 1, 36_500),
+        "pace_days": section.integer("pace_days", defaults.pace_days, 0, 365),
     }
     return Limits(**values)

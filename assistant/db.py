@@ -233,6 +233,58 @@ CREATE TABLE confirmations (
 """
 
 
+@migrations(name="0004_indexes_at_scale")
+def _indexes_at_scale(db: Database) -> None:
+    _run_script(db, _INDEXES_AT_SCALE)
+
+
+# Every query of the tick, the digest and `report`, read with EXPLAIN QUERY PLAN on a program of 100,000 pairings:
+# none scans a big table once per row of another, none reads a whole table to find a few rows. Each index says what
+# it serves; tests/test_query_plans.py fails when a query stops using them. (The partial indexes on answers repeat
+# the columns of their WHERE: SQLite reads the table for a column the index does not hold, even one it implies.)
+_INDEXES_AT_SCALE = """
+-- the digest's waiting mentees, suggestions (paired before), rules on a participant's pairings
+CREATE INDEX pairings_mentee ON pairings(mentee_id, status);
+-- mentors with room, waiting mentors, a mentor's pairings (status read in the index)
+CREATE INDEX pairings_mentor ON pairings(mentor_id, status);
+-- pairing rules counted from the start (expectations, milestones, pay it forward, closing)
+CREATE INDEX pairings_status_started ON pairings(status, started_at);
+-- pairing rules counted from the last meeting (mentee-nudge, silent-pair-escalate), the digest's drifting pairs:
+-- the expression is engine/fields.py's pairing.last_met_at, which must stay the same text to use it
+CREATE INDEX pairings_status_last_met
+    ON pairings(status, max(COALESCE(last_met_at, ''), COALESCE(started_at, ''), created_at));
+-- a cycle's check-ins by pair: response rate, quiet pairs, the six months' counts (read from the index alone)
+CREATE INDEX checkins_period ON checkins(period, pairing_id, status, sent_at);
+-- a period's first check-in (rowid order within a period): where the answers saying "met" start
+CREATE INDEX checkins_period_first ON checkins(period);
+-- rules on recent answers (coordinator-alert)
+CREATE INDEX checkins_status_answered ON checkins(status, answered_at);
+-- the digest's low ratings of the last two weeks, read from the index alone
+CREATE INDEX answers_rating ON answers(recorded_at, question, value, checkin_id) WHERE question = 'rating';
+-- a pair's ratings (rules on pairing.rating_min, pay-it-forward), read from the index alone
+CREATE INDEX answers_ratings ON answers(checkin_id, question, value) WHERE question = 'rating';
+-- help lines: few, looked up by check-in
+CREATE INDEX answers_help ON answers(checkin_id, question, recorded_at) WHERE question = 'help';
+-- "we met": the pairs that met, per cycle and per month
+CREATE INDEX answers_met ON answers(checkin_id, question, value) WHERE question = 'met' AND value = 'yes';
+-- resume-after-pause
+CREATE INDEX participants_paused ON participants(paused_until);
+-- the digest's bounced addresses
+CREATE INDEX participants_bounced ON participants(bounced_at);
+-- waiting mentees (an introduction under way), introduction-slow, the digest's introductions
+CREATE INDEX introductions_mentee ON introductions(mentee_id, status);
+CREATE INDEX introductions_status ON introductions(status, created_at);
+-- a check-in's reply token (every check-in rule loads it)
+CREATE INDEX reply_tokens_entity ON reply_tokens(purpose, entity_id);
+-- pacing: an address's program mail of the last week; mail to several addresses, read whole
+CREATE INDEX outbox_to ON outbox(to_addr, created_at);
+CREATE INDEX outbox_shared ON outbox(created_at) WHERE instr(to_addr, ',') > 0 OR instr(to_addr, ' ') > 0;
+-- retention: only the rows that still hold raw mail
+CREATE INDEX messages_raw_kept ON messages(status, processed_at) WHERE raw IS NOT NULL;
+CREATE INDEX outbox_raw_kept ON outbox(status, created_at) WHERE length(raw) > 0
+"""
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.clock import parse_moment  # noqa: E402
+from assistant.app import App  # noqa: E402
+from assistant.clock import FixedClock, parse_moment  # noqa: E402
 from assistant.config import load_config  # noqa: E402
 from assistant.coordinator.digest import preview  # noqa: E402
-from assistant.db import open_db  # noqa: E402
 from assistant.demo import run_demo  # noqa: E402
 
 FLAGS = (
@@ -45,11 +45,12 @@ def render_demo_digest(folder: Path, now_text: str) -> tuple[str, str]:
     with contextlib.redirect_stdout(io.StringIO()):
         run_demo(folder)
     config = load_config(folder / "config.yaml")
-    db = open_db(config.database)
+    now = parse_moment(now_text, config.timezone)
+    app = App(config, FixedClock(now))  # the rules it loads set the digest's thresholds
     try:
-        rendered, html = preview(db, config, parse_moment(now_text, config.timezone))
+        rendered, html = preview(app.db, config, now, rules=app.rules)
     finally:
-        db.close()
+        app.close()
     return rendered.subject, html
 
 

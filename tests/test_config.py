@@ -62,6 +62,8 @@ def test_typo_in_a_nested_key(tmp_path: Path) -> None:
         ("address: mentoring@example.org", "address: not-an-address", "email address"),
         ("type: maildir\n  path: ./var/inbox", "type: pigeon\n  path: ./var/inbox", "valid: maildir"),
         ("  - name: Grace Hopper\n    email: grace@example.org", "  - name: Grace Hopper", "missing required key"),
+        ("  pace_days: 7 ", "  pace_days: -1 ", "limits.pace_days: expected a whole number from 0 to 365"),
+        ("  pace_days: 7 ", "  pace_days: weekly ", "limits.pace_days: expected a whole number"),
     ],
 )
 def test_bad_values_say_what_would_be_valid(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -114,3 +116,8 @@ def test_check_lists_a_broken_profile_and_closing_form_with_file_and_line(
     err = capsys.readouterr().err
     assert "profile.yaml:" in err and "'txet'" in err
     assert "closing_mentee.yaml:2" in err
+
+
+def test_pace_days_defaults_to_a_week_and_zero_turns_pacing_off(tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, "  pace_days: 7 ", "  pace_days: 0 ")).limits.pace_days == 0
+    assert load_config(_write(tmp_path, "  pace_days: 7 ", "  # pace_days: 7 ")).limits.pace_days == 7

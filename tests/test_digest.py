@@ -6,6 +6,8 @@ import contextlib
 import email
 import email.policy
 import io
+import random
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,16 +15,27 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from assistant.app import App
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import Config, DigestConfig, load_config
-from assistant.coordinator.digest import chart_png, digest_week, figures, preview, send_digest_if_due
+from assistant.coordinator.digest import LIMIT, chart_png, digest_week, figures, preview, send_digest_if_due
+from assistant.coordinator.policy import (
+    ALERT_RULE,
+    DEFAULT_DRIFTING,
+    DEFAULT_LOW_RATING,
+    NUDGE_RULE,
+    Policy,
+    policy,
+)
 from assistant.db import open_db
 from assistant.demo import run_demo
+from assistant.engine.schema import Rule, load_rules
 from assistant.mail.compose import Envelope, compose
-from assistant.program.matching import stem, suggest, words
+from assistant.program.matching import Mentor, Pool, stem, suggest, words
 from assistant.render import Rendered
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +65,7 @@ def london(config: Config, text: str) -> datetime:
 def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     config, app = demo
     db = app.db
-    figs = figures(db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert figs["cycle"] == "2026-12" and figs["week"] == "2026-W51"
 
     sent, answered = db.execute(
@@ -117,7 +130,7 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
 
 def test_suggestions_rank_skills_against_goals_and_add_one_outside_the_box(demo: tuple[Config, App]) -> None:
     config, app = demo
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     amara = next(s for s in figs["suggestions"] if s["mentee"]["email"] == "amara.diallo@example.org")
     by_name = {m["name"]: m for m in amara["matches"]}
     assert by_name["Priya Raman"]["shared"] == ["public speaking"]  # "speak up" finds "public speaking"
@@ -144,7 +157,7 @@ def test_matching_words_and_capacity(demo: tuple[Config, App]) -> None:
 
 def test_low_ratings_leave_the_digest_after_two_weeks(demo: tuple[Config, App]) -> None:
     config, app = demo
-    assert figures(app.db, config, london(config, "2026-12-28T08:00"))["concerns"] == []
+    assert figures(app.db, config, london(config, "2026-12-28T08:00"), rules=app.rules)["concerns"] == []
 
 
 def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config, App]) -> None:
@@ -157,11 +170,11 @@ def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config
         " VALUES ('<bad@x>', 'odd@example.net', 'Strange', '2026-12-12T09:00:00+00:00', 'quarantined',"
         " 'ValueError: cannot parse\nmore', 3)"
     )
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert [b["email"] for b in figs["bounced"]] == ["kim.larsen@example.org"]
     assert [(m["message_id"], m["error"]) for m in figs["quarantined"]] == [("<bad@x>", "ValueError: cannot parse")]
     assert figs["needs_you"] == len(figs["silent_pairs"]) + len(figs["concerns"]) + 2
-    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"))
+    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert "MAIL THAT NEEDS A PERSON (1)" in rendered.text and "Kim Larsen <kim.larsen@example.org>" in rendered.text
 
 
@@ -184,7 +197,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
 
     def due(text: str, cfg: Config = config) -> int:
         clock.set(london(config, text))
-        return send_digest_if_due(app.db, cfg, outbox, clock.now())
+        return send_digest_if_due(app.db, cfg, outbox, clock.now(), app.rules)
 
     assert due("2026-12-14T07:59") == 0
     assert due("2026-12-14T08:00") == 1
@@ -195,7 +208,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
     assert [r["dedupe_key"] for r in rows] == ["digest:grace@example.org:2026-W51", "digest:grace@example.org:2026-W52"]
 
     message = email.message_from_bytes(rows[0]["raw"], policy=email.policy.default)
-    figs = figures(app.db, config, london(config, "2026-12-14T08:00"))
+    figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     response, needs = figs["response"], figs["needs_you"]
     assert message["To"].addresses[0].addr_spec == "grace@example.org"
     assert message["Subject"] == (
@@ -224,7 +237,7 @@ def test_no_digest_for_an_empty_program(tmp_path: Path, demo: tuple[Config, App]
     empty = replace(config, database=tmp_path / "empty.db")
     db = open_db(empty.database)
     try:
-        assert send_digest_if_due(db, empty, app.outbox, london(config, "2026-12-14T09:00")) == 0
+        assert send_digest_if_due(db, empty, app.outbox, london(config, "2026-12-14T09:00"), app.rules) == 0
     finally:
         db.close()
 
@@ -239,3 +252,173 @@ def test_compose_keeps_plain_alternative_without_images_and_relates_them_with() 
     with_image = compose(rendered, envelope, "<2@example.org>", now, "P", images=[("c1", png)])
     parts = [p.get_content_type() for p in with_image.walk()]
     assert parts == ["multipart/alternative", "text/plain", "multipart/related", "text/html", "image/png"]
+
+
+# --- policy in one place: the digest's thresholds are the rules' ----------------------------------------------------
+
+
+def _edited_rules(app: App, folder: Path, *edits: tuple[str, str]) -> list[Rule]:
+    """The default rules with some text replaced, loaded as the program would load them."""
+    shutil.copytree(ROOT / "rules", folder)
+    path = folder / "default.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return load_rules(folder, app.renderer.names(), app.form_keys)
+
+
+NUDGE_45 = "    for: 45d\n    since: pairing.last_met_at\n    send: {template: mentee_nudge, to: mentee}"
+
+
+def test_the_digest_follows_the_rules_thresholds(demo: tuple[Config, App], tmp_path: Path) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    rules = _edited_rules(
+        app,
+        tmp_path / "rules",
+        ("{field: answers.rating, lte: 2}", "{field: answers.rating, lte: 3}"),
+        (NUDGE_45, NUDGE_45.replace("45d", "10d")),
+    )
+    figs = figures(app.db, config, now, rules=rules)
+    low = [(c["person"]["email"], c["rating"], c["low_rating"]) for c in figs["concerns"]]
+    assert low == [("lena.fischer@example.org", 2, True), ("sofia.marquez@example.org", 3, True)]
+    quiet = {p["id"]: p["why"] for p in figs["silent_pairs"]}
+    assert set(quiet) == {1, 2, 3} and quiet[1] == "no meeting reported for 11 days"  # Maya and Dana met on 2 Dec
+    assert figs["policy"]["drifting_days"] == 10 and figs["policy"]["low_rating"] == "at most 3"
+    assert figs["policy"]["low_rating_from"].startswith(f"{tmp_path / 'rules' / 'default.yaml'}:")
+    rendered, _ = preview(app.db, config, now, rules=rules)
+    assert "Sofia Marquez <sofia.marquez@example.org>" in rendered.text and "rated December 3 out of 5" in rendered.text
+
+    stricter = _edited_rules(
+        app, tmp_path / "strict", ("{field: answers.rating, lte: 2}", "{field: answers.rating, lt: 2}")
+    )
+    [lena] = figures(app.db, config, now, rules=stricter)["concerns"]
+    assert (lena["rating"], lena["low_rating"], bool(lena["help"])) == (2, False, True)  # still there: her help line
+
+
+def test_without_the_rules_the_digest_uses_the_documented_defaults(demo: tuple[Config, App], tmp_path: Path) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    edited = _edited_rules(
+        app,
+        tmp_path / "rules",
+        ("{field: answers.rating, lte: 2}", "{field: answers.rating, lte: 3}"),
+        (NUDGE_45, NUDGE_45.replace("45d", "10d")),
+    )
+    disabled = [replace(r, enabled=False) if r.name in (ALERT_RULE, NUDGE_RULE) else r for r in edited]
+    absent = [r for r in edited if r.name not in (ALERT_RULE, NUDGE_RULE)]
+    for rules in (disabled, absent):
+        figs = figures(app.db, config, now, rules=rules)
+        assert [c["rating"] for c in figs["concerns"]] == [2]  # Lena's 2; Sofia's 3 is not low by default
+        assert {p["id"] for p in figs["silent_pairs"]} == {3}
+        assert figs["policy"] == {
+            "low_rating": "at most 2", "low_rating_from": "default", "drifting_days": 45, "drifting_from": "default"
+        }  # fmt: skip
+    assert policy([]) == Policy() == Policy(DEFAULT_LOW_RATING, DEFAULT_DRIFTING)
+    assert (DEFAULT_LOW_RATING.op, DEFAULT_LOW_RATING.value, DEFAULT_DRIFTING.days) == ("lte", 2, 45)
+
+
+# --- a large program: each list in the mail is cut, the count and `report` keep everything ---------------------------
+
+
+def _quiet_pairs(app: App, count: int) -> None:
+    """`count` more active pairs that have never reported a meeting and were tracked from 1 September."""
+    created = "2026-09-01T09:00:00+00:00"
+    for i in range(count):
+        ids = []
+        for role in ("mentor", "mentee"):
+            person = {"email": f"{role}{i}@example.org", "name": f"{role.title()} {i}", "role": role}
+            ids.append(app.db["participants"].insert({**person, "created_at": created, "updated_at": created}).last_pk)
+        app.db["pairings"].insert({"mentor_id": ids[0], "mentee_id": ids[1], "status": "active", "created_at": created})
+
+
+def test_each_list_in_the_mail_shows_its_first_rows_and_says_how_many_more(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    _quiet_pairs(app, LIMIT + 5)
+    rendered, html = preview(app.db, config, now, rules=app.rules)
+    quiet = rendered.text.split("QUIET PAIRS\n")[1].split("A personal word")[0].splitlines()
+    assert len(quiet) == LIMIT + 1 and quiet[0].startswith("- Jo Nguyen and Helen Cho (mentor)")
+    assert quiet[-1] == "(and 6 more: `mentor-assistant report` lists them all)"  # Jo and Helen, then 25 new pairs
+    assert "And 6 more" in html and "mentor-assistant report" in html
+    assert f"{LIMIT + 6 + 1} things need you" in rendered.subject  # the count is every quiet pair, and Lena
+
+    figs = figures(app.db, config, now, rules=app.rules, limit=LIMIT)
+    assert (len(figs["silent_pairs"]), figs["counts"]["silent_pairs"], figs["more"]["silent_pairs"]) == (LIMIT, 26, 6)
+    assert figs["more"]["concerns"] == 0 and figs["needs_you"] == 26 + 1
+    everything = figures(app.db, config, now, rules=app.rules)
+    assert len(everything["silent_pairs"]) == 26 and everything["more"]["silent_pairs"] == 0
+    assert everything["silent_pairs"][:LIMIT] == figs["silent_pairs"]  # the mail shows the report's first rows
+    assert len(everything["waiting"]) == len(figs["waiting"]) == 2  # short lists are whole in both
+
+
+def test_report_lists_every_row(demo: tuple[Config, App]) -> None:
+    config, app = demo
+    _quiet_pairs(app, LIMIT + 5)
+    from assistant.coordinator.report import render
+
+    out = render(figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules))
+    assert re.search(r"\nquiet pairs +26\n", out)
+    assert all(f"Mentee {i}" in out for i in range(LIMIT + 5))
+
+
+def _suggest_by_scoring_everyone(mentee: dict, mentors: list[Mentor], paired_before: set[int]) -> dict:
+    """The suggestion as first written: every mentor scored against the mentee, then sorted (the reference)."""
+    candidates = [m for m in mentors if m.id != mentee["id"] and m.id not in paired_before]
+    goals = words(mentee.get("goals"))
+    scored = sorted(
+        ((len(words(m.skills) & goals), m) for m in candidates),
+        key=lambda pair: (-pair[0], -pair[1].spare, pair[1].name.lower(), pair[1].id),
+    )
+    matches = [m for score, m in scored if score > 0][:3]
+    circle = words(mentee.get("skills")).union(*(words(m.skills) for m in matches))
+    industries = {i.strip().lower() for i in [mentee.get("industry") or "", *(m.industry for m in matches)] if i}
+
+    def familiar(m: Mentor) -> int:
+        return 1 if not m.industry.strip() else 2 if m.industry.strip().lower() in industries else 0
+
+    others = [m for m in candidates if m not in matches]
+    outside = min(
+        others,
+        key=lambda m: (
+            familiar(m),
+            len(words(m.skills) & circle),
+            -len(words(m.skills) & goals),
+            -m.spare,
+            m.name.lower(),
+            m.id,
+        ),
+        default=None,
+    )
+    return {"matches": [m.as_dict(goals) for m in matches], "outside": outside.as_dict(goals) if outside else None}
+
+
+def test_suggestions_for_many_mentees_are_those_of_scoring_every_mentor() -> None:
+    """The pool finds the same mentors as scoring every mentor for every mentee, ties and all."""
+    rng = random.Random(11)
+    phrases = ["public speaking", "leading teams", "hiring", "negotiation", "data science", "fundraising", "design"]
+    fields = ["", "", "tech", "law", "Law ", "medicine"]
+    db = sqlite_utils.Database(memory=True)
+    db["pairings"].insert_all(
+        [{"mentor_id": rng.randint(1, 60), "mentee_id": rng.randint(100, 160)} for _ in range(80)]
+    )
+    for _ in range(120):
+        mentors = [
+            Mentor(
+                id=i,
+                name=rng.choice(["Ada", "ada", "Bea", "Cleo"]),
+                email=f"m{i}@x.org",
+                skills=", ".join(rng.sample(phrases, rng.randint(0, 3))),
+                spare=rng.randint(1, 2),
+                industry=rng.choice(fields),
+            )
+            for i in range(1, rng.randint(2, 60))
+        ]
+        pool = Pool(mentors)
+        for mentee_id in range(100, 110):
+            mentee = {"id": mentee_id, "goals": " and ".join(rng.sample(phrases, rng.randint(0, 2))),
+                      "skills": rng.choice(["", "design", "hiring, law"]), "industry": rng.choice(fields)}  # fmt: skip
+            before = {r[0] for r in db.execute("SELECT mentor_id FROM pairings WHERE mentee_id = ?", [mentee_id])}
+            assert suggest(db, mentee, pool) == _suggest_by_scoring_everyone(mentee, mentors, before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import build_parser
-from assistant.config import TOP_KEYS
+from assistant.config import TOP_KEYS, Limits
 from assistant.db import TABLES, open_db
 from assistant.render import Renderer
 from tests.conftest import ROOT
@@ -37,6 +38,13 @@ def test_every_command_is_in_the_readme(command: str) -> None:
 def test_every_config_key_is_in_the_readme_and_the_example(key: str) -> None:
     assert f"`{key}`" in README
     assert f"{key}:" in (ROOT / "config.example.yaml").read_text()
+
+
+@pytest.mark.parametrize("key", [f.name for f in dataclasses.fields(Limits)])
+def test_every_limit_is_in_the_readme_and_the_example(key: str) -> None:
+    row = next(line for line in README.splitlines() if line.startswith("| `limits` |"))
+    assert f"`{key}`" in row
+    assert f"\n  {key}:" in (ROOT / "config.example.yaml").read_text()
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -256,8 +256,8 @@ def test_sql_candidates_never_miss_what_python_would_fire(tmp_path: Path) -> Non
     rules = load_rules(ROOT / "rules", form_keys=FORM_KEYS)
     for day in range(0, 400, 3):
         now = at("2026-12-01T13:00") + timedelta(days=day)
-        facts, firings = gather(db, rules, now, FORM_KEYS)
-        selected = {i.key for i in evaluate(rules, facts, firings, now, ZoneInfo("Europe/London"))}
+        facts, firings, candidates = gather(db, rules, now, FORM_KEYS)
+        selected = {i.key for i in evaluate(rules, facts, firings, now, ZoneInfo("Europe/London"), candidates)}
         everything = {
             name: load_facts(
                 db, entity, [r[0] for r in db.execute(f"SELECT {entity.key} FROM {entity.source}")], now, FORM_KEYS
@@ -266,3 +266,76 @@ def test_sql_candidates_never_miss_what_python_would_fire(tmp_path: Path) -> Non
         }
         all_firings = load_firings(db, [f.entity for group in everything.values() for f in group])
         assert selected == {i.key for i in evaluate(rules, everything, all_firings, now, ZoneInfo("Europe/London"))}
+
+
+def test_pace_days_sets_how_long_a_participant_waits_between_program_mails(tmp_path: Path) -> None:
+    """`limits.pace_days`: at most one program mail per participant in that many days (7 by default; 0: no pacing)."""
+    from dataclasses import replace
+
+    from assistant.config import load_config
+    from assistant.db import open_db
+    from assistant.engine.evaluate import Intent
+    from assistant.program.followup import paced
+
+    config = load_config(ROOT / "config.example.yaml")
+    assert config.limits.pace_days == 7
+    db = open_db(tmp_path / "p.db")
+    db["outbox"].insert(
+        {
+            "dedupe_key": "rule:x",
+            "to_addr": "maya@example.org",
+            "subject": "s",
+            "message_id": "<1@x>",
+            "template": "mentee_nudge",
+            "raw": b"",
+            "created_at": "2026-12-04T09:00:00+00:00",
+        }
+    )
+    rules = load_rules(_rules(tmp_path, REMINDER + REMINDER.replace("name: remind", "name: remind-again")))
+    maya = _fact(**{"participant.email": "maya@example.org"})
+    dana = Fact("checkin:2", {**maya.fields, "participant.email": "dana@example.org"})
+    intents = [Intent(rule, fact, "", 0, "") for rule in rules for fact in (maya, dana)]
+
+    def kept(days: int) -> list[str]:
+        limited = replace(config, limits=replace(config.limits, pace_days=days))
+        return [
+            f"{i.rule.name}:{i.fact.fields['participant.email']}"
+            for i in paced(db, limited, intents, at("2026-12-08T10:00"))
+        ]
+
+    assert kept(7) == ["remind:dana@example.org"]  # Maya had a mail 4 days ago; Dana gets one of her two
+    assert kept(3) == ["remind:maya@example.org", "remind:dana@example.org"]  # a mail 4 days ago no longer counts
+    assert kept(0) == [f"{r}:{who}@example.org" for r in ("remind", "remind-again") for who in ("maya", "dana")]
+
+
+def test_sql_candidates_stay_a_superset_while_the_program_runs(tmp_path: Path) -> None:
+    """The same check as above while ticks carry out what is due, so that repeats wait (`repeat` after the last
+    firing), episodes end and rules inhibit each other: each rule judging only its own candidates gives the intents
+    that judging every entity gives."""
+    from assistant.app import App, tick
+    from assistant.cli import main
+    from assistant.clock import FixedClock
+    from assistant.config import load_config
+    from assistant.engine.facts import gather, load_facts, load_firings
+    from assistant.engine.fields import ENTITIES
+
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    app = App(load_config(tmp_path / "config.yaml"), FixedClock(at("2027-01-01T08:00")))
+    zone, keys = app.config.timezone, app.form_keys
+    fired = 0
+    for step in range(0, 45 * 24, 7):
+        now = at("2027-01-01T08:00") + timedelta(hours=step)
+        facts, firings, candidates = gather(app.db, app.rules, now, keys)
+        selected = {i.key for i in evaluate(app.rules, facts, firings, now, zone, candidates)}
+        everything = {
+            name: load_facts(
+                app.db, entity, [r[0] for r in app.db.execute(f"SELECT {entity.key} FROM {entity.source}")], now, keys
+            )
+            for name, entity in ENTITIES.items()
+        }
+        all_firings = load_firings(app.db, [f.entity for group in everything.values() for f in group])
+        assert selected == {i.key for i in evaluate(app.rules, everything, all_firings, now, zone)}, now
+        fired += tick(app.db, app.config, app.form, app.rules, app.outbox, now)["intents"]
+    repeats = app.db.execute("SELECT count(*) FROM firings WHERE seq > 0 AND fired_at >= '2027-01-01'").fetchone()[0]
+    assert fired > 10 and repeats > 0  # reminders repeated: the `repeat` filter was tried
+    app.close()

@@ -19,8 +19,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "report",
         help="the digest's figures in the terminal (response rate, quiet pairs, who waits for a match …)",
         description="The coordinators' figures, as tables: this cycle's response rate and the pairs that met,\n"
-        "quiet pairs (no answer to the cycle's check-in after a week, or no meeting for 45 days), low ratings and\n"
-        "help requests of the last 14 days, introductions, people waiting for a match with suggested mentors,\n"
+        "quiet pairs (no answer to the cycle's check-in after a week, or no meeting for as long as the mentee-nudge\n"
+        "rule waits, 45 days by default), low ratings (as the coordinator-alert rule sees them: 2 or less by default)\n"
+        "and help requests of the last 14 days, introductions, people waiting for a match with suggested mentors,\n"
         "quarantined mail, bounced addresses, and the last six months.\n"
         "Example: mentor-assistant --config config.yaml report --cycle 2026-12",
         formatter_class=argparse.RawTextHelpFormatter,
@@ -81,13 +82,13 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
             from assistant.coordinator.digest import figures
             from assistant.coordinator.report import as_json, render
 
-            figs = figures(app.db, config, now, args.cycle)
+            figs = figures(app.db, config, now, args.cycle, rules=app.rules)
             print(as_json(figs) if args.json else render(figs))
             return 0
         if args.command == "digest":
             from assistant.coordinator.digest import preview
 
-            rendered, html = preview(app.db, config, now, args.cycle)
+            rendered, html = preview(app.db, config, now, args.cycle, rules=app.rules)
             print(f"Subject: {rendered.subject}\n\n{rendered.text}")
             if args.html:
                 return _write_html(args.html, html)

@@ -4,11 +4,16 @@
 the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the configured
 weekday and hour have come in the program's time zone. The outbox key `digest:<coordinator>:<YYYY-Www>` makes it
 at most once, however often the tick runs.
+
+It stays small for a large program: the figures are counted in SQL, and each list in the mail shows its first
+`LIMIT` rows and how many more there are (`report` shows them all). Its thresholds, a low rating and a drifting
+pair, are those of the rules (see policy.py).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
@@ -16,16 +21,20 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
+from assistant.coordinator.policy import Policy, policy
+from assistant.engine.conditions import number
+from assistant.engine.schema import Rule
 from assistant.outbox import Mail, Outbox
-from assistant.program.matching import has_industry, mentors_with_room, suggest
+from assistant.program.matching import Pool, has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
 CHART_CID = "chart"
 RECENT = timedelta(days=14)  # low ratings and help requests this recent are listed
-LOW_RATING = 2  # as the coordinator-alert rule: a rating of 2 or less
 SILENT_AFTER = timedelta(days=7)  # a cycle's prompt unanswered by both for this long makes a pair silent
-DRIFTING_DAYS = 45  # answering, but no meeting reported for this long (the mentee-nudge rule's threshold)
 MONTHS = 6
+LIMIT = 20  # rows per list in the digest mail; a mail of thousands of rows helps nobody
+SEE_ALL = "mentor-assistant report"  # where the rest is, said under a list that was cut
+CHUNK = 500  # ids per query when details are loaded for a list of pairs
 NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no thanks", "no, thanks", "all good", "not now"}
 
 
@@ -45,11 +54,12 @@ def digest_key(coordinator: Person, week: str) -> str:
     return f"digest:{coordinator.email}:{week}"
 
 
-def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: datetime) -> int:
+def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: datetime, rules: Sequence[Rule]) -> int:
     """Queue this week's digest for each coordinator who has not had it. Returns how many were queued.
 
     Nothing is queued when the digest is disabled, before the configured moment, or while the program has no
-    participants yet. The figures and the chart are computed only when a digest is actually due.
+    participants yet. The figures and the chart are computed only when a digest is actually due. `rules` are the
+    loaded rules, whose thresholds the digest uses.
     """
     if not config.digest.enabled:
         return 0
@@ -59,7 +69,7 @@ def send_digest_if_due(db: Database, config: Config, outbox: Outbox, now: dateti
     due = [c for c in config.coordinators if not outbox.has(digest_key(c, week))]
     if not due or not db.execute("SELECT 1 FROM participants LIMIT 1").fetchone():
         return 0
-    figs = figures(db, config, now)
+    figs = figures(db, config, now, rules=rules, limit=LIMIT)
     png = chart_png(figs["months"])
     queued = 0
     for coordinator in due:
@@ -79,7 +89,7 @@ def context(figs: dict[str, Any], coordinator: Person, config: Config) -> dict[s
     """Template variables: the figures, who it is for, when it comes, and the chart's Content-ID."""
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[config.digest.weekday]
     schedule = f"every {day} at {config.digest.hour:02d}:00"
-    return {**figs, "coordinator": coordinator, "chart_cid": CHART_CID, "schedule": schedule}
+    return {**figs, "coordinator": coordinator, "chart_cid": CHART_CID, "schedule": schedule, "see_all": SEE_ALL}
 
 
 # --- what ---------------------------------------------------------------------------------------------------------
@@ -93,23 +103,42 @@ def current_cycle(db: Database, config: Config, now: datetime) -> str:
     return row[0] or month
 
 
-def figures(db: Database, config: Config, now: datetime, cycle: str | None = None) -> dict[str, Any]:
-    """Everything a coordinator sees in the digest and in `report`, as plain JSON-ready data."""
+def figures(
+    db: Database,
+    config: Config,
+    now: datetime,
+    cycle: str | None = None,
+    *,
+    rules: Sequence[Rule],
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Everything a coordinator sees in the digest and in `report`, as plain JSON-ready data.
+
+    `rules` are the loaded rules (their thresholds are the digest's). With a `limit`, each list holds at most that
+    many rows, the first ones, and `counts` says how many there are in all (`more`, how many were left out)."""
     cycle = cycle or current_cycle(db, config, now)
     local = now.astimezone(config.timezone)
-    response = _response(db, cycle)
-    pairs = _pairs(db, cycle, now, config.timezone)
-    active = [p for p in pairs if p["status"] == "active"]
-    met = [p for p in active if p["met"]]
-    silent = [p for p in active if p["silent"]]
-    zone = config.timezone
-    concerns = _concerns(db, now, zone)
+    zone, thresholds = config.timezone, policy(rules)
+    pairs = _pairs(db, cycle, now, zone, thresholds, limit)
+    concerns, concern_count = _concerns(db, now, zone, thresholds, limit)
     introductions = _introductions(db, now)
     waiting = _waiting(db, now)
     quarantined = _quarantined(db, zone)
     bounced = _bounced(db, zone)
-    stuck = [i for i in introductions if i["needs_you"]]
-    needs_you = len(silent) + len(concerns) + len(quarantined) + len(bounced) + len(stuck)
+    lists = {
+        "met_pairs": pairs["met"],
+        "silent_pairs": pairs["silent"],
+        "concerns": concerns,
+        "introductions_stalled": [i for i in introductions if i["needs_you"]],
+        "introductions_under_way": [i for i in introductions if not i["needs_you"]],
+        "waiting_mentees": [w for w in waiting if w["role"] != "mentor"],
+        "waiting_mentors": [w for w in waiting if w["role"] == "mentor"],
+        "quarantined": quarantined,
+        "bounced": bounced,
+    }
+    counts = {name: len(items) for name, items in lists.items()} | pairs["counts"] | {"concerns": concern_count}
+    shown = {name: items if limit is None else items[:limit] for name, items in lists.items()}
+    needs = ("silent_pairs", "concerns", "quarantined", "bounced", "introductions_stalled")
     return {
         "generated_at": iso(now),
         "date": local.date().isoformat(),
@@ -117,24 +146,37 @@ def figures(db: Database, config: Config, now: datetime, cycle: str | None = Non
         "week": f"{local.isocalendar()[0]:04d}-W{local.isocalendar()[1]:02d}",
         "cycle": cycle,
         "cycle_name": month_name(cycle),
-        "response": response,
-        "active_pairs": len(active),
-        "met_pairs": met,
-        "silent_pairs": silent,
-        "concerns": concerns,
-        "introductions": introductions,
-        "waiting": waiting,
-        "suggestions": _suggestions(db, waiting),
-        "quarantined": quarantined,
-        "bounced": bounced,
-        "needs_you": needs_you,
+        "response": _response(db, cycle),
+        "active_pairs": pairs["active"],
+        "met_pairs": shown["met_pairs"],
+        "silent_pairs": shown["silent_pairs"],
+        "concerns": shown["concerns"],
+        "introductions": _in_order(introductions, shown["introductions_stalled"] + shown["introductions_under_way"]),
+        "waiting": _in_order(waiting, shown["waiting_mentees"] + shown["waiting_mentors"]),
+        "suggestions": _suggestions(db, shown["waiting_mentees"]),
+        "quarantined": shown["quarantined"],
+        "bounced": shown["bounced"],
+        "needs_you": sum(counts[name] for name in needs),
         "months": _months(db, cycle),
+        "counts": counts,
+        "more": {name: counts[name] - len(items) for name, items in shown.items()},
+        "limit": limit,
+        "policy": thresholds.as_dict(),
     }
 
 
+def _in_order(everything: list[dict[str, Any]], kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The kept rows in their original order (two groups cut apart, then put back together)."""
+    ids = {id(row) for row in kept}
+    return [row for row in everything if id(row) in ids]
+
+
 def _response(db: Database, cycle: str) -> dict[str, Any]:
-    rows = dict(db.execute("SELECT status, count(*) FROM checkins WHERE period = ? GROUP BY status", [cycle]))
-    answered, awaiting = rows.get("answered", 0), rows.get("awaiting", 0)
+    answered, awaiting = db.execute(
+        "SELECT COALESCE(sum(status = 'answered'), 0), COALESCE(sum(status = 'awaiting'), 0) FROM checkins"
+        " WHERE period = ?",
+        [cycle],
+    ).fetchone()
     sent = answered + awaiting  # skipped check-ins (paused people) are left out
     return {
         "sent": sent,
@@ -153,128 +195,207 @@ def _person(row: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {"name": row[f"{prefix}_name"] or row[f"{prefix}_email"], "email": row[f"{prefix}_email"]}
 
 
-PAIRS = """
-SELECT pr.id, pr.status, pr.started_at, pr.last_met_at, pr.created_at,
-       m.name AS mentor_name, m.email AS mentor_email, e.name AS mentee_name, e.email AS mentee_email
-FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
-WHERE pr.status IN ('active', 'paused')
-ORDER BY pr.id
+# As the rules count it (engine/fields.py, pairing.last_met_at): before any reported meeting, from the later of the
+# start and the day we began tracking the pair (an imported pair's earlier meetings are unknown).
+LAST_MET = "max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at)"
+# Pairs whose check-ins say they met, read from the answers that say so (answers_met, a small partial index in
+# check-in order) to their check-ins, from the first check-in of the period(s) on: far fewer rows than every
+# check-in's answers. INDEXED BY, since the planner would rather read the answers table itself.
+SAID_MET = """
+FROM answers a INDEXED BY answers_met CROSS JOIN checkins c ON c.id = a.checkin_id
+WHERE a.question = 'met' AND a.value = 'yes' AND a.checkin_id >= :first
 """
+MET_PAIRS = f"""
+SELECT DISTINCT c.pairing_id {SAID_MET} AND c.period = :cycle
+AND c.pairing_id IN (SELECT id FROM pairings WHERE status = 'active')
+"""
+# Active pairs whose cycle prompt has waited SILENT_AFTER with no answer from either (the cycle's check-ins, grouped
+# by pair in checkins_period's order, read from the index alone).
+UNANSWERED = """
+SELECT u.pairing_id FROM (
+    SELECT c.pairing_id FROM checkins c WHERE c.period = :cycle GROUP BY c.pairing_id
+    HAVING min(c.sent_at) <= :unanswered_since AND NOT max(c.status = 'answered')
+) u JOIN pairings pr ON pr.id = u.pairing_id WHERE pr.status = 'active'
+"""
+# The active pairs with no meeting reported for as long as the policy says (times are UTC ISO text, so comparing
+# the text compares the times); pairings_status_last_met answers it.
+DRIFTING = f"SELECT pr.id FROM pairings pr WHERE pr.status = 'active' AND {LAST_MET} <= :drifting_since"
+PAIRS = f"""
+SELECT pr.id, pr.status, pr.started_at, pr.last_met_at, pr.created_at, {LAST_MET} AS since,
+       m.name AS mentor_name, m.email AS mentor_email, e.name AS mentee_name, e.email AS mentee_email,
+       (SELECT max(h.answered_at) FROM checkins h WHERE h.pairing_id = pr.id) AS last_heard_at
+FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
+WHERE pr.id IN ({{ids}})
+"""
+# `+c.period`: the pairs' ids choose the rows (a few each), not the cycle (every pair's). Only the answers shown.
 CYCLE_ANSWERS = """
 SELECT c.pairing_id, c.status, c.sent_at, CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END
        AS side, a.question, a.value
-FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id LEFT JOIN answers a ON a.checkin_id = c.id
-WHERE c.period = ?
+FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id
+LEFT JOIN answers a ON a.checkin_id = c.id AND a.question IN ('met', 'meetings', 'topics')
+WHERE c.pairing_id IN ({ids}) AND +c.period = ?
 """
 
 
-def _pairs(db: Database, cycle: str, now: datetime, zone: tzinfo) -> list[dict[str, Any]]:
-    """Each active or paused pairing: did they meet this cycle, and are they silent (with how long)."""
-    cycle_rows: dict[int, list[dict[str, Any]]] = {}
-    for row in db.query(CYCLE_ANSWERS, [cycle]):
-        cycle_rows.setdefault(row["pairing_id"], []).append(row)
-    heard = dict(
-        db.execute("SELECT pairing_id, max(answered_at) FROM checkins WHERE answered_at IS NOT NULL GROUP BY 1")
-    )
-    result = []
-    for row in db.query(PAIRS):
-        rows = cycle_rows.get(row["id"], [])
-        answers = {(r["side"], r["question"]): r["value"] for r in rows if r["question"]}
-        met = "yes" in (answers.get(("mentor", "met")), answers.get(("mentee", "met")))
-        counts = [int(v) for (_, q), v in answers.items() if q == "meetings" and str(v).isdigit()]
-        topics = answers.get(("mentee", "topics")) or answers.get(("mentor", "topics")) or ""
-        answered = any(r["status"] == "answered" for r in rows)
-        prompted = min((r["sent_at"] for r in rows), default=None)
-        # As the rules count it: before any reported meeting, from the later of the start and the day we began
-        # tracking the pair (an imported pair's earlier meetings are unknown).
-        since = max(row["last_met_at"] or "", row["started_at"] or "", row["created_at"])
-        drifting = _days(now, since) or 0
-        unanswered = bool(prompted) and not answered and now - from_iso(prompted) >= SILENT_AFTER
-        if row["last_met_at"]:
-            last_met = f"Last meeting reported {_on(row['last_met_at'], zone)}"
-        else:
-            last_met = f"No meeting reported since they started on {_on(row['started_at'] or row['created_at'], zone)}"
-        why = []
-        if unanswered:
-            why.append(f"neither has answered the {month_name(cycle)} check-in")
-        if drifting >= DRIFTING_DAYS:
-            why.append(f"no meeting reported for {drifting} days")
-        result.append(
-            {
-                "id": row["id"],
-                "status": row["status"],
-                "mentor": _person(row, "mentor"),
-                "mentee": _person(row, "mentee"),
-                "started_at": row["started_at"],
-                "met": met,
-                "meetings": max(counts, default=None),
-                "topics": topics,
-                "answered": answered,
-                "last_met_at": row["last_met_at"],
-                "days_since_met": _days(now, row["last_met_at"]),
-                "last_heard_at": heard.get(row["id"]),
-                "days_since_heard": _days(now, heard.get(row["id"])),
-                "days_since_start": _days(now, row["started_at"] or row["created_at"]),
-                "silent": bool(why) and row["status"] == "active",
-                "why": "; ".join(why),
-                "last_met_text": last_met,
-            }
-        )
+def _pairs(
+    db: Database, cycle: str, now: datetime, zone: tzinfo, thresholds: Policy, limit: int | None
+) -> dict[str, Any]:
+    """Active pairs: how many, those that met this cycle and those that are quiet (the first `limit` of each, with
+    their details), and how many of each there are."""
+    params = {
+        "cycle": cycle,
+        "first": _first_checkin(db, [cycle]),
+        "unanswered_since": iso(now - SILENT_AFTER),
+        "drifting_since": iso(now - thresholds.drifting),
+    }
+    met = sorted(pair_id for (pair_id,) in db.execute(MET_PAIRS, params))
+    quiet = [db.execute(DRIFTING, params), db.execute(UNANSWERED, params)]
+    silent = sorted({pair_id for rows in quiet for (pair_id,) in rows})
+    shown = {*met[:limit], *silent[:limit]} if limit is not None else {*met, *silent}
+    details = _pair_details(db, sorted(shown), cycle, now, zone, thresholds)
+    active = db.execute("SELECT count(*) FROM pairings WHERE status = 'active'").fetchone()[0]
+    return {
+        "active": active,
+        "met": [details[i] for i in met[:limit]],
+        "silent": [details[i] for i in silent[:limit]],
+        "counts": {"met_pairs": len(met), "silent_pairs": len(silent)},
+    }
+
+
+def _pair_details(
+    db: Database, ids: list[int], cycle: str, now: datetime, zone: tzinfo, thresholds: Policy
+) -> dict[int, dict[str, Any]]:
+    """Each pair's row for the digest: who, did they meet this cycle (how often, on what), why it is quiet."""
+    result = {}
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        marks = ", ".join("?" * len(part))
+        cycle_rows: dict[int, list[tuple[Any, ...]]] = {}  # (status, sent_at, side, question, value), many per pair
+        for pair_id, *rest in db.execute(CYCLE_ANSWERS.format(ids=marks), [*part, cycle]):
+            cycle_rows.setdefault(pair_id, []).append(tuple(rest))
+        for row in db.query(PAIRS.format(ids=marks), part):
+            result[row["id"]] = _pair(row, cycle_rows.get(row["id"], []), cycle, now, zone, thresholds)
     return result
 
 
+def _pair(
+    row: dict[str, Any], rows: list[tuple[Any, ...]], cycle: str, now: datetime, zone: tzinfo, thresholds: Policy
+) -> dict[str, Any]:
+    answers = {(side, question): value for _, _, side, question, value in rows if question}
+    met = "yes" in (answers.get(("mentor", "met")), answers.get(("mentee", "met")))
+    counts = [int(v) for (_, q), v in answers.items() if q == "meetings" and str(v).isdigit()]
+    topics = answers.get(("mentee", "topics")) or answers.get(("mentor", "topics")) or ""
+    answered = any(status == "answered" for status, *_ in rows)
+    prompted = min((sent_at for _, sent_at, *_ in rows), default=None)
+    unanswered = bool(prompted) and not answered and now - from_iso(prompted) >= SILENT_AFTER
+    drifting = now - from_iso(row["since"]) >= thresholds.drifting
+    if row["last_met_at"]:
+        last_met = f"Last meeting reported {_on(row['last_met_at'], zone)}"
+    else:
+        last_met = f"No meeting reported since they started on {_on(row['started_at'] or row['created_at'], zone)}"
+    why = []
+    if unanswered:
+        why.append(f"neither has answered the {month_name(cycle)} check-in")
+    if drifting:
+        why.append(f"no meeting reported for {_days(now, row['since'])} days")
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "mentor": _person(row, "mentor"),
+        "mentee": _person(row, "mentee"),
+        "started_at": row["started_at"],
+        "met": met,
+        "meetings": max(counts, default=None),
+        "topics": topics,
+        "answered": answered,
+        "last_met_at": row["last_met_at"],
+        "days_since_met": _days(now, row["last_met_at"]),
+        "last_heard_at": row["last_heard_at"],
+        "days_since_heard": _days(now, row["last_heard_at"]),
+        "days_since_start": _days(now, row["started_at"] or row["created_at"]),
+        "silent": bool(why) and row["status"] == "active",
+        "why": "; ".join(why),
+        "last_met_text": last_met,
+    }
+
+
+# The check-ins with a rating or a help line recorded in the last 14 days, narrowed in SQL to a superset of the
+# concerns (a rating the policy may call low, or a help line at all); Python then decides exactly, as it always has.
+# Each half reads a small partial index (db.py): the ratings of the last two weeks, and the help lines. Who the
+# people are is read afterwards, for the rows shown.
 CONCERNS = """
-SELECT c.id AS checkin_id, c.period, c.participant_id, c.pairing_id, c.answered_at,
-       me.name AS person_name, me.email AS person_email,
-       CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END AS role,
-       o.name AS partner_name, o.email AS partner_email,
+SELECT c.id AS checkin_id, c.period,
        (SELECT value FROM answers WHERE checkin_id = c.id AND question = 'rating') AS rating,
        (SELECT value FROM answers WHERE checkin_id = c.id AND question = 'help') AS help,
        (SELECT max(recorded_at) FROM answers WHERE checkin_id = c.id) AS recorded_at,
-       (SELECT min(fired_at) FROM firings WHERE rule = 'coordinator-alert' AND entity = 'checkin:' || c.id)
-           AS alerted_at,
        (SELECT count(*) FROM checkins later WHERE later.pairing_id = c.pairing_id
-            AND later.participant_id = c.participant_id AND later.status = 'answered'
+            AND later.participant_id = c.participant_id AND +later.status = 'answered'
             AND later.answered_at > c.answered_at) AS answered_since
-FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id JOIN participants me ON me.id = c.participant_id
-JOIN participants o ON o.id = CASE WHEN pr.mentor_id = c.participant_id THEN pr.mentee_id ELSE pr.mentor_id END
-WHERE c.id IN (SELECT checkin_id FROM answers WHERE recorded_at >= ? AND question IN ('rating', 'help'))
+FROM checkins c
+WHERE c.id IN (
+    SELECT a.checkin_id FROM answers a INDEXED BY answers_rating
+    WHERE a.question = 'rating' AND a.recorded_at >= :since AND (CAST(a.value AS REAL) {low} :low OR EXISTS
+        (SELECT 1 FROM answers h INDEXED BY answers_help WHERE h.checkin_id = a.checkin_id AND h.question = 'help'))
+    UNION ALL
+    SELECT h.checkin_id FROM answers h INDEXED BY answers_help WHERE h.question = 'help' AND h.recorded_at >= :since
+)
 ORDER BY recorded_at, c.id
 """
+CONCERNED = """
+SELECT c.id AS checkin_id, me.name AS person_name, me.email AS person_email,
+       CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END AS role,
+       o.name AS partner_name, o.email AS partner_email,
+       (SELECT min(fired_at) FROM firings WHERE rule = 'coordinator-alert' AND entity = 'checkin:' || c.id)
+           AS alerted_at
+FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id JOIN participants me ON me.id = c.participant_id
+JOIN participants o ON o.id = CASE WHEN pr.mentor_id = c.participant_id THEN pr.mentee_id ELSE pr.mentor_id END
+WHERE c.id IN ({ids})
+"""
+_SQL_OPS = {"lt": "<", "lte": "<="}
 
 
-def _concerns(db: Database, now: datetime, zone: tzinfo) -> list[dict[str, Any]]:
-    """Low ratings and help requests of the last 14 days, unless the person has answered a later check-in since.
+def _concerns(
+    db: Database, now: datetime, zone: tzinfo, thresholds: Policy, limit: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Low ratings and help requests of the last 14 days, unless the person has answered a later check-in since:
+    the first `limit` of them, and how many there are.
 
     The coordinator-alert rule told the coordinators at once; the digest keeps them in view for two weeks."""
-    result = []
-    for row in db.query(CONCERNS, [iso(now - RECENT)]):
+    low = thresholds.low_rating
+    found = []
+    for row in db.query(CONCERNS.format(low=_SQL_OPS[low.op]), {"since": iso(now - RECENT), "low": number(low.value)}):
         rating = int(row["rating"]) if str(row["rating"] or "").isdigit() else None
         help_text = (row["help"] or "").strip()
         if help_text.lower().rstrip(".!") in NOTHING:
             help_text = ""
-        low = rating is not None and rating <= LOW_RATING
-        if not (low or help_text) or row["answered_since"]:
-            continue
-        result.append(
-            {
-                "checkin_id": row["checkin_id"],
-                "period": row["period"],
-                "person": {"name": row["person_name"] or row["person_email"], "email": row["person_email"]},
-                "role": row["role"],
-                "partner": {"name": row["partner_name"] or row["partner_email"], "email": row["partner_email"]},
-                "rating": rating,
-                "low_rating": low,
-                "help": help_text,
-                "recorded_at": row["recorded_at"],
-                "days_ago": _days(now, row["recorded_at"]),
-                "alerted_at": row["alerted_at"],
-                "on": _on(row["recorded_at"], zone),
-                "alerted_on": _on(row["alerted_at"], zone) if row["alerted_at"] else None,
-                "month": month_name(row["period"]),
-            }
-        )
-    return result
+        is_low = thresholds.is_low(rating)
+        if (is_low or help_text) and not row["answered_since"]:
+            found.append({**row, "rating": rating, "low_rating": is_low, "help": help_text})
+    shown = found if limit is None else found[:limit]
+    who = {}
+    for start in range(0, len(shown), CHUNK):
+        part = [c["checkin_id"] for c in shown[start : start + CHUNK]]
+        who.update((row["checkin_id"], row) for row in db.query(CONCERNED.format(ids=", ".join("?" * len(part))), part))
+    return [_concern(c, who[c["checkin_id"]], now, zone) for c in shown], len(found)
+
+
+def _concern(found: dict[str, Any], who: dict[str, Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "checkin_id": found["checkin_id"],
+        "period": found["period"],
+        "person": {"name": who["person_name"] or who["person_email"], "email": who["person_email"]},
+        "role": who["role"],
+        "partner": {"name": who["partner_name"] or who["partner_email"], "email": who["partner_email"]},
+        "rating": found["rating"],
+        "low_rating": found["low_rating"],
+        "help": found["help"],
+        "recorded_at": found["recorded_at"],
+        "days_ago": _days(now, found["recorded_at"]),
+        "alerted_at": who["alerted_at"],
+        "on": _on(found["recorded_at"], zone),
+        "alerted_on": _on(who["alerted_at"], zone) if who["alerted_at"] else None,
+        "month": month_name(found["period"]),
+    }
 
 
 def _has_table(db: Database, name: str) -> bool:
@@ -356,7 +477,7 @@ def _ago(days: int | None) -> str:
 WAITING = """
 SELECT p.id, p.name, p.email, p.role, p.skills, p.goals, {industry} AS industry, p.created_at
 FROM participants p
-WHERE p.status = 'active' AND p.bounced_at IS NULL AND (
+WHERE p.status = 'active' AND +p.bounced_at IS NULL AND (
     (p.role IN ('mentee', 'both') AND NOT EXISTS (SELECT 1 FROM pairings x WHERE x.mentee_id = p.id
         AND x.status IN ('active', 'proposed', 'paused')){intro})
     OR (p.role = 'mentor' AND NOT EXISTS (SELECT 1 FROM pairings x WHERE x.mentor_id = p.id
@@ -387,12 +508,11 @@ def _waiting(db: Database, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _suggestions(db: Database, waiting: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    mentors = mentors_with_room(db)
+def _suggestions(db: Database, mentees: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suggested mentors for each of these waiting mentees (the mentors with room are read once)."""
+    mentors = Pool(mentors_with_room(db) if mentees else [])
     result = []
-    for person in waiting:
-        if person["role"] == "mentor":
-            continue
+    for person in mentees:
         found = suggest(db, person, mentors)
         picks = [*found["matches"], *([found["outside"]] if found["outside"] else [])]
         result.append(
@@ -453,26 +573,39 @@ def _periods(cycle: str, count: int = MONTHS) -> list[str]:
     return result[::-1]
 
 
+MONTHS_MET = f"""
+SELECT c.period, count(DISTINCT c.pairing_id) {SAID_MET} AND c.period >= :start AND c.period <= :end
+GROUP BY c.period
+"""
+
+
+def _first_checkin(db: Database, periods: list[str]) -> int:
+    """The lowest check-in id of these periods (checkins_period_first keeps each period's in id order): no check-in
+    of theirs comes before it. 0 when they have none."""
+    firsts = [db.execute("SELECT min(id) FROM checkins WHERE period = ?", [p]).fetchone()[0] for p in periods]
+    return min((f for f in firsts if f is not None), default=0)
+
+
 def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
     """Check-ins sent and answered, and pairs that met, for the six months ending with the cycle."""
     periods = _periods(cycle)
-    stats = {
-        row["period"]: row
-        for row in db.query(
-            "SELECT c.period, count(*) AS sent, sum(c.status = 'answered') AS answered,"
-            " count(DISTINCT CASE WHEN a.value = 'yes' THEN c.pairing_id END) AS pairs_met"
-            " FROM checkins c LEFT JOIN answers a ON a.checkin_id = c.id AND a.question = 'met'"
-            " WHERE c.period >= ? AND c.period <= ? GROUP BY c.period",
-            [periods[0], periods[-1]],
+    window = {"start": periods[0], "end": periods[-1]}
+    counts = {
+        period: (sent, answered)
+        for period, sent, answered in db.execute(
+            "SELECT period, count(*), sum(status = 'answered') FROM checkins"
+            " WHERE period >= :start AND period <= :end GROUP BY period",
+            window,
         )
     }
+    met = dict(db.execute(MONTHS_MET, {**window, "first": _first_checkin(db, list(counts))}))
     return [
         {
             "period": p,
             "label": month_name(p)[:3],
-            "sent": stats[p]["sent"] if p in stats else 0,
-            "answered": stats[p]["answered"] if p in stats else 0,
-            "pairs_met": stats[p]["pairs_met"] if p in stats else 0,
+            "sent": counts.get(p, (0, 0))[0],
+            "answered": counts.get(p, (0, 0))[1],
+            "pairs_met": met.get(p, 0),
         }
         for p in periods
     ]
@@ -522,14 +655,16 @@ def chart_png(months: list[dict[str, Any]]) -> bytes:
         plt.close(fig)
 
 
-def preview(db: Database, config: Config, now: datetime, cycle: str | None = None) -> tuple[Any, str]:
+def preview(
+    db: Database, config: Config, now: datetime, cycle: str | None = None, *, rules: Sequence[Rule]
+) -> tuple[Any, str]:
     """(the rendered digest for the first coordinator, its HTML with the chart inlined as a data: URI) — for a
-    browser or a screenshot; the email itself carries the chart as a CID image."""
+    browser or a screenshot; the email itself carries the chart as a CID image. The lists are cut as in the mail."""
     import base64
 
     from assistant.render import Renderer
 
-    figs = figures(db, config, now, cycle)
+    figs = figures(db, config, now, cycle, rules=rules, limit=LIMIT)
     png = chart_png(figs["months"])
     base = {
         "program_name": config.program_name,

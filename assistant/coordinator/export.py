@@ -38,7 +38,7 @@ PAIRS = """
 SELECT pr.id AS pairing_id, pr.status, m.email AS mentor, m.name AS mentor_name, e.email AS mentee,
        e.name AS mentee_name, pr.started_at, pr.ended_at, pr.last_met_at, pr.created_at,
        (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id) AS checkins_sent,
-       (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered') AS checkins_answered,
+       (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id AND +c.status = 'answered') AS checkins_answered,
        (SELECT round(avg(CAST(a.value AS REAL)), 2) FROM answers a JOIN checkins c ON c.id = a.checkin_id
          WHERE c.pairing_id = pr.id AND a.question = 'rating') AS rating_avg,
        (SELECT min(CAST(a.value AS INTEGER)) FROM answers a JOIN checkins c ON c.id = a.checkin_id

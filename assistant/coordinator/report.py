@@ -29,7 +29,7 @@ def _name(person: dict[str, Any] | None) -> str:
 
 def render(figs: dict[str, Any]) -> str:
     """The whole report, section by section; an empty section says so in one line."""
-    response = figs["response"]
+    response, counts = figs["response"], figs["counts"]
     rate = f"{response['percent']}%" if response["sent"] else "-"
     out = [
         f"Report for {figs['date_text']} (cycle {figs['cycle']})",
@@ -42,13 +42,13 @@ def render(figs: dict[str, Any]) -> str:
                 ["still awaiting", response["awaiting"]],
                 ["response rate", rate],
                 ["active pairs", figs["active_pairs"]],
-                ["pairs that met", len(figs["met_pairs"])],
-                ["quiet pairs", len(figs["silent_pairs"])],
-                ["low ratings / help requests (14 days)", len(figs["concerns"])],
-                ["introductions under way", len(figs["introductions"])],
-                ["waiting for a match", len(figs["waiting"])],
-                ["quarantined mail", len(figs["quarantined"])],
-                ["bounced addresses", len(figs["bounced"])],
+                ["pairs that met", counts["met_pairs"]],
+                ["quiet pairs", counts["silent_pairs"]],
+                ["low ratings / help requests (14 days)", counts["concerns"]],
+                ["introductions under way", counts["introductions_stalled"] + counts["introductions_under_way"]],
+                ["waiting for a match", counts["waiting_mentees"] + counts["waiting_mentors"]],
+                ["quarantined mail", counts["quarantined"]],
+                ["bounced addresses", counts["bounced"]],
                 ["things that need a person", figs["needs_you"]],
             ],
             right=[1],

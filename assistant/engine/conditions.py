@@ -106,12 +106,14 @@ def _compare_sql(condition: Compare, entity: Entity, params: dict[str, Any]) -> 
             cutoff = iso(from_iso(params["now"]) - timedelta(days=number(value)))
             flipped = {"lt": ">", "lte": ">=", "gt": "<", "gte": "<="}[op]
             return f"{column.days_since} IS NOT NULL AND {column.days_since} {flipped} {_param(params, cutoff)}"
-        return f"{column.sql} IS NOT NULL AND {column.sql} {_SQL_OPS[op]} {_param(params, number(value))}"
+        # No `IS NOT NULL AND`: a comparison with NULL already fails, and the column may be a subquery, run twice.
+        return f"{column.sql} {_SQL_OPS[op]} {_param(params, number(value))}"
     words = value if op in ("in", "not_in") else [value]
     if column.kind == "text" and op in ("eq", "ne", "in", "not_in") and all(_plain_word(v) for v in words):
-        # Python compares text case-insensitively; lower() is exact for ASCII, and only ASCII words get here.
+        # Python compares text case-insensitively; lower() is exact for ASCII, and only ASCII words get here. A
+        # column that only ever holds lowercase words is compared as it is, so its index can answer.
         marks = ", ".join(_param(params, str(v).lower()) for v in words)
-        inside = f"lower({column.sql}) IN ({marks})"
+        inside = f"{column.sql if column.lowercase else f'lower({column.sql})'} IN ({marks})"
         return inside if op in ("eq", "in") else f"({column.sql} IS NULL OR NOT {inside})"
     return None
 

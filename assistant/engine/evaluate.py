@@ -9,7 +9,7 @@ same intents, so a tick run twice, or again after a crash, adds nothing new.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -72,11 +72,21 @@ class Verdict:
 
 
 def evaluate(
-    rules: Iterable[Rule], facts: Mapping[str, Sequence[Fact]], firings: Firings, now: datetime, zone: tzinfo
+    rules: Iterable[Rule],
+    facts: Mapping[str, Sequence[Fact]],
+    firings: Firings,
+    now: datetime,
+    zone: tzinfo,
+    candidates: Mapping[str, Collection[str]] | None = None,
 ) -> list[Intent]:
+    """Every rule judged on the facts of its entity, in file order. With `candidates` (rule name → entity keys, a
+    superset of what the rule can fire for: facts.candidate_ids), a rule judges only its own candidates."""
     intents = []
     for rule in rules:
+        mine = None if candidates is None else candidates.get(rule.name, ())
         for fact in facts.get(rule.match, ()):
+            if mine is not None and fact.entity not in mine:
+                continue
             verdict = judge(rule, fact, firings, now, zone)
             if verdict.intent:
                 intents.append(verdict.intent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 PERSON_FIELDS = ("name", "email", "status", "role", "timezone")
+_CHECKED = ("status", "role")  # columns whose CHECK allows only lowercase words
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # answers.<key>: inlined in SQL only after this check
 
 
@@ -18,6 +19,8 @@ class Field:
     sql: str
     kind: str = "text"  # text | number | time
     days_since: str | None = None  # for "days since X" fields: X, so `lte N` becomes an index-friendly X >= cutoff
+    lowercase: bool = False  # stored values are lowercase words (a CHECK says so): `eq` needs no lower(), so an
+    # index on the column can answer it
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,11 @@ class Entity:
 
 
 def _person(alias: str, prefix: str) -> dict[str, Field]:
-    return {f"{prefix}.{f}": Field(f"{alias}.{f}") for f in PERSON_FIELDS}
+    return {f"{prefix}.{f}": Field(f"{alias}.{f}", lowercase=f in _CHECKED) for f in PERSON_FIELDS}
+
+
+def _status(sql: str) -> Field:
+    return Field(sql, lowercase=True)
 
 
 def _days_since(sql: str) -> Field:
@@ -50,9 +57,11 @@ def _days_since(sql: str) -> Field:
 
 
 _PAIR_JOIN = "JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id"
+# A pair's ratings: its check-ins, then each one's rating read from answers_ratings (db.py) alone. INDEXED BY, since
+# the planner would rather read the answers table itself, once per check-in of every pair a rule looks at.
 _RATING = (
-    "(SELECT {fn}(CAST(a.value AS REAL)) FROM answers a JOIN checkins c2 ON c2.id = a.checkin_id"
-    " WHERE c2.pairing_id = pr.id AND a.question = 'rating'{who})"
+    "(SELECT {fn}(CAST(a.value AS REAL)) FROM checkins c2 CROSS JOIN answers a INDEXED BY answers_ratings"
+    " ON a.checkin_id = c2.id WHERE c2.pairing_id = pr.id AND a.question = 'rating'{who})"
 )
 # The last reported meeting; before any, the later of the start and the day we began tracking the pair (an imported
 # pair's history is unknown, and nudging everyone on the first day would be wrong).
@@ -74,7 +83,7 @@ CHECKIN = Entity(
     fields={
         "checkin.id": Field("c.id", "number"),
         "checkin.period": Field("c.period"),
-        "checkin.status": Field("c.status"),
+        "checkin.status": _status("c.status"),
         "checkin.sent_at": Field("c.sent_at", "time"),
         "checkin.answered_at": Field("c.answered_at", "time"),
         "checkin.days_waiting": _days_since("c.sent_at"),
@@ -86,7 +95,7 @@ CHECKIN = Entity(
         ),
         "participant.id": Field("me.id", "number"),
         "pairing.id": Field("pr.id", "number"),
-        "pairing.status": Field("pr.status"),
+        "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
         **_person("me", "participant"),
         **_person("o", "partner"),
@@ -103,7 +112,7 @@ PAIRING = Entity(
     key="pr.id",
     fields={
         "pairing.id": Field("pr.id", "number"),
-        "pairing.status": Field("pr.status"),
+        "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
         "pairing.ended_at": Field("pr.ended_at", "time"),
         "pairing.days_active": _days_since("pr.started_at"),
@@ -114,8 +123,9 @@ PAIRING = Entity(
         "pairing.mentee_rating_min": Field(
             _RATING.format(fn="min", who=" AND c2.participant_id = pr.mentee_id"), "number"
         ),
+        # `+c3.status`: the pair's check-ins are found by its id; the status alone would lead to every answered one.
         "pairing.checkins_answered": Field(
-            "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND c3.status = 'answered')", "number"
+            "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND +c3.status = 'answered')", "number"
         ),
         "mentor.id": Field("m.id", "number"),
         "mentee.id": Field("e.id", "number"),
@@ -136,9 +146,12 @@ PARTICIPANT = Entity(
         "participant.paused_until": Field("me.paused_until", "time"),
         "participant.bounced_at": Field("me.bounced_at", "time"),
         "participant.days_in_program": _days_since("me.created_at"),
+        # Two counts rather than one with OR: each side is then a search of its own index, never a pass over every
+        # active pairing (a pairing of someone with herself counts once, as before).
         "participant.active_pairings": Field(
-            "(SELECT count(*) FROM pairings p2 WHERE p2.status = 'active'"
-            " AND (p2.mentor_id = me.id OR p2.mentee_id = me.id))",
+            "((SELECT count(*) FROM pairings p2 WHERE p2.mentor_id = me.id AND p2.status = 'active')"
+            " + (SELECT count(*) FROM pairings p2 WHERE p2.mentee_id = me.id AND p2.status = 'active'"
+            " AND p2.mentor_id != me.id))",
             "number",
         ),
         **_person("me", "participant"),
@@ -155,7 +168,7 @@ INTRODUCTION = Entity(
     key="i.id",
     fields={
         "introduction.id": Field("i.id", "number"),
-        "introduction.status": Field("i.status"),
+        "introduction.status": _status("i.status"),
         "introduction.coordinator": Field("i.coordinator"),
         "introduction.created_at": Field("i.created_at", "time"),
         "introduction.updated_at": Field("i.updated_at", "time"),

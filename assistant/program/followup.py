@@ -17,47 +17,97 @@ from assistant.clock import iso, month_name
 from assistant.config import Config
 from assistant.db import record_event
 from assistant.engine.evaluate import Fact, Intent, evaluate
-from assistant.engine.facts import gather
+from assistant.engine.facts import Narrowing, complete, gather
 from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
 
 log = logging.getLogger(__name__)
-PACE = timedelta(days=7)
+CHUNK = 500  # addresses per query
 
 
 def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:
-    """What the rules would do now (nothing is written)."""
-    facts, firings = gather(db, rules, now, tuple(q.key for q in form.questions))
-    return paced(db, config, evaluate(rules, facts, firings, now, config.timezone), now)
+    """What the rules would do now (nothing is written): judged and paced on the fields the rules read, then with
+    every field for the templates of what remains."""
+    form_keys = tuple(q.key for q in form.questions)
+    facts, firings, candidates = gather(db, rules, now, form_keys, _unpaced(config, now))
+    intents = evaluate(rules, facts, firings, now, config.timezone, candidates)
+    return complete(db, paced(db, config, intents, now), now, form_keys)
 
 
 def paced(db: Database, config: Config, intents: list[Intent], now: datetime) -> list[Intent]:
-    """At most one program mail a week to a participant (PROGRAM.md): an intent whose participant had a check-in
-    prompt or a rule's mail in the last 7 days waits for a later tick. Replies in a conversation don't count, and
-    coordinators are not paced. Earlier rules in the file win when two are due for one person at once."""
-    recent = {
-        address.strip()
-        for (to,) in db.execute(
-            "SELECT to_addr FROM outbox WHERE created_at > ?"
-            " AND (dedupe_key LIKE 'rule:%' OR template = 'checkin_prompt')",
-            (iso(now - PACE),),
-        )
-        for address in to.split(",")
+    """At most one program mail a week to a participant (PROGRAM.md; `limits.pace_days`, 0 for no pacing): an
+    intent whose participant had a check-in prompt or a rule's mail in the last `pace_days` waits for a later tick.
+    Replies in a conversation don't count, and coordinators are not paced. Earlier rules in the file win when two
+    are due for one person at once."""
+    if not config.limits.pace_days:
+        return list(intents)
+    people = {
+        id(i): [email for to, _ in recipients(config, i) for _, email in to] if _paced(i) else [] for i in intents
     }
+    since = iso(now - timedelta(days=config.limits.pace_days))
+    recent = recently_mailed(db, {email for emails in people.values() for email in emails}, since)
     kept = []
     for intent in intents:
-        people = [email for to, _ in recipients(config, intent) for _, email in to] if _paced(intent) else []
-        if any(email in recent for email in people):
+        if any(email in recent for email in people[id(intent)]):
             continue
-        recent.update(people)
+        recent.update(people[id(intent)])
         kept.append(intent)
     return kept
 
 
+PROGRAM_MAIL = "({o}dedupe_key LIKE 'rule:%' OR {o}template = 'checkin_prompt')"  # what pacing counts
+# Mail to more than one address ("a, b") or written oddly: read whole (the index holds only these rows).
+SHARED = "(instr(to_addr, ',') > 0 OR instr(to_addr, ' ') > 0)"
+
+
+def recently_mailed(db: Database, addresses: set[str], since: str) -> set[str]:
+    """Which of these addresses had program mail after `since`. Looked up address by address, so the cost follows
+    the intents of this tick, not the size of the outbox (a cycle day puts every participant in it)."""
+    where = f"created_at > ? AND {PROGRAM_MAIL.format(o='')}"
+    rows = [row for (row,) in db.execute(f"SELECT to_addr FROM outbox WHERE {SHARED} AND {where}", [since])]
+    wanted = sorted(addresses)
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        marks = ", ".join("?" * len(part))
+        rows += [
+            row
+            for (row,) in db.execute(
+                f"SELECT to_addr FROM outbox WHERE to_addr IN ({marks}) AND {where}", [*part, since]
+            )
+        ]
+    return {address.strip() for row in rows for address in row.split(",")}
+
+
 def _paced(intent: Intent) -> bool:
-    return intent.rule.send is not None and intent.rule.send.to != "coordinator"
+    return _paces(intent.rule)
+
+
+def _paces(rule: Rule) -> bool:
+    return rule.send is not None and rule.send.to != "coordinator"
+
+
+def _unpaced(config: Config, now: datetime) -> Narrowing | None:
+    """For the rules' candidates in SQL: leave out whom `paced` would hold back for a mail addressed to them alone
+    (a mail to several addresses is left to `paced`). When a rule fires, its recipients are all of its people with
+    an address (evaluate.inactive), so each is looked up; a tick then judges only who could get mail now."""
+    if not config.limits.pace_days:
+        return None
+    since = iso(now - timedelta(days=config.limits.pace_days))
+
+    def narrow(rule: Rule, params: dict[str, Any]) -> str | None:
+        if not _paces(rule) or rule.send is None:
+            return None
+        params["pace_since"] = since
+        people = ["mentor", "mentee"] if rule.send.to == "pair" else [rule.send.to]
+        return " AND ".join(
+            f"NOT EXISTS (SELECT 1 FROM outbox o WHERE o.to_addr = {rule.entity.fields[f'{p}.email'].sql}"
+            f" AND o.created_at > :pace_since AND {PROGRAM_MAIL.format(o='o.')})"
+            for p in people
+        )
+
+    return narrow
 
 
 def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Intent, now: datetime) -> int:

@@ -10,7 +10,9 @@ Nothing here writes: the coordinator decides, and accepts by replying `intro: me
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 
 from sqlite_utils import Database
@@ -27,6 +29,7 @@ STOP_WORDS = frozenset(_STOP.split())
 _SUFFIXES = ("ship", "ment", "ing", "ers", "er", "es", "ed", "s", "e")
 
 
+@cache  # a program's vocabulary is small, and the digest stems the same skills for every waiting mentee
 def stem(word: str) -> str:
     """A crude, predictable stem: 'leadership' → 'lead', 'speaking' → 'speak', 'management' → 'manag'."""
     changed = True
@@ -59,6 +62,15 @@ class Mentor:
     spare: int  # capacity minus the pairings she already has
     industry: str = ""
 
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """The stems of her skills, worked out once however many mentees she is compared with."""
+        return frozenset(words(self.skills))
+
+    @cached_property
+    def field(self) -> str:
+        return self.industry.strip().lower()
+
     def as_dict(self, goals: set[str]) -> dict[str, Any]:
         shared = [p for p in phrases(self.skills) if words(p) & goals]
         return {
@@ -67,18 +79,24 @@ class Mentor:
             "skills": self.skills,
             "industry": self.industry,
             "spare": self.spare,
-            "score": len(words(self.skills) & goals),
+            "score": len(self.stems & goals),
             "shared": shared,
         }
 
 
+_TAKEN = ", ".join(f"'{s}'" for s in TAKEN)
+# `spare > 0` in SQL: only mentors with room become rows, however many mentors the program has. (`+x.status`: one
+# seek to her pairings in pairings_mentor, the status read there, rather than a seek per status; `+p.bounced_at`:
+# one pass over the table, rather than through the index of bounced addresses to nearly every row.)
 MENTORS = f"""
-SELECT p.id, p.name, p.email, p.skills, {{industry}} AS industry,
-       COALESCE(p.capacity, {DEFAULT_CAPACITY}) - (SELECT count(*) FROM pairings x WHERE x.mentor_id = p.id
-                                                    AND x.status IN ({", ".join(f"'{s}'" for s in TAKEN)})) AS spare
-FROM participants p
-WHERE p.role IN ('mentor', 'both') AND p.status = 'active' AND p.bounced_at IS NULL
-ORDER BY p.name, p.id
+SELECT * FROM (
+    SELECT p.id, p.name, p.email, p.skills, {{industry}} AS industry,
+           COALESCE(p.capacity, {DEFAULT_CAPACITY})
+           - (SELECT count(*) FROM pairings x WHERE x.mentor_id = p.id AND +x.status IN ({_TAKEN})) AS spare
+    FROM participants p
+    WHERE p.role IN ('mentor', 'both') AND p.status = 'active' AND +p.bounced_at IS NULL
+) WHERE spare > 0
+ORDER BY name, id
 """
 
 
@@ -89,48 +107,99 @@ def has_industry(db: Database) -> bool:
 
 def mentors_with_room(db: Database) -> list[Mentor]:
     sql = MENTORS.replace("{industry}", "COALESCE(p.industry, '')" if has_industry(db) else "''")
-    return [Mentor(**row) for row in db.query(sql) if row["spare"] > 0]
+    return [Mentor(**row) for row in db.query(sql)]
 
 
-def suggest(db: Database, mentee: dict[str, Any], mentors: list[Mentor] | None = None) -> dict[str, Any]:
+class Pool:
+    """Mentors with room, prepared once for many mentees (the digest and `report` suggest for every waiting mentee).
+
+    Mentors are kept in the order that breaks every tie (most room, then the name, then the id), with, for each stem,
+    which of them offer it; a mentee's goals are then scored against all of them at once, in vectors (numpy, which
+    matplotlib brings), rather than mentor by mentor in Python.
+    """
+
+    def __init__(self, mentors: list[Mentor]):
+        import numpy as np  # here, not at the top: most commands never suggest a mentor
+
+        self.mentors = sorted(mentors, key=lambda m: (-m.spare, m.name.lower(), m.id))
+        self.index = {m.id: i for i, m in enumerate(self.mentors)}
+        offering: dict[str, list[int]] = defaultdict(list)
+        for i, mentor in enumerate(self.mentors):
+            for word in mentor.stems:
+                offering[word].append(i)
+        self.offering = {word: np.array(found, dtype=np.int64) for word, found in offering.items()}
+        fields = sorted({m.field for m in self.mentors} | {""})
+        self.field_code = {field: code for code, field in enumerate(fields)}  # "" (unknown) is 0
+        self.fields = np.array([self.field_code[m.field] for m in self.mentors], dtype=np.int64)
+
+    def shared(self, stems: set[str]) -> Any:
+        """For each mentor, in order, how many of these stems her skills share."""
+        import numpy as np
+
+        found = [self.offering[word] for word in stems if word in self.offering]
+        if not found:
+            return np.zeros(len(self.mentors), dtype=np.int64)
+        return np.bincount(np.concatenate(found), minlength=len(self.mentors))
+
+    def mask(self, ids: set[int]) -> Any:
+        """True for the mentors that may be suggested: not these ids."""
+        import numpy as np
+
+        free = np.ones(len(self.mentors), dtype=bool)
+        free[[self.index[i] for i in ids if i in self.index]] = False
+        return free
+
+
+def suggest(db: Database, mentee: dict[str, Any], mentors: list[Mentor] | Pool | None = None) -> dict[str, Any]:
     """For one mentee (a participants row): {matches: [...], outside: {...} | None}.
 
     matches: mentors with room whose skills share words with her goals, most shared words first (then the most
     room, then the name). outside: one mentor with room not among the matches, from another industry than hers
     and the matches' when industries are known, whose skills share the fewest words with hers and the matches'
-    (another field), so the coordinator can offer a different perspective.
+    (another field), so the coordinator can offer a different perspective. Pass a Pool when suggesting for many.
     """
-    mentors = mentors if mentors is not None else mentors_with_room(db)
-    paired_before = {
+    pool = mentors if isinstance(mentors, Pool) else Pool(mentors if mentors is not None else mentors_with_room(db))
+    excluded = {mentee["id"]} | {
         row["mentor_id"] for row in db.query("SELECT mentor_id FROM pairings WHERE mentee_id = ?", [mentee["id"]])
     }
-    candidates = [m for m in mentors if m.id != mentee["id"] and m.id not in paired_before]
     goals = words(mentee.get("goals"))
-    scored = sorted(
-        ((len(words(m.skills) & goals), m) for m in candidates),
-        key=lambda pair: (-pair[0], -pair[1].spare, pair[1].name.lower(), pair[1].id),
-    )
-    matches = [m for score, m in scored if score > 0][:TOP]
-    circle = words(mentee.get("skills")).union(*(words(m.skills) for m in matches))
+    score, free = pool.shared(goals), pool.mask(excluded)
+    # Most goals shared first, then the pool's order (its index): one sort key, smallest first.
+    order = _smallest((score.max(initial=0) - score) * len(pool.mentors), free & (score > 0), TOP)
+    matches = [pool.mentors[i] for i in order]
+    circle = words(mentee.get("skills")).union(*(m.stems for m in matches))
     industries = {i.strip().lower() for i in [mentee.get("industry") or "", *(m.industry for m in matches)] if i}
-
-    def familiar(m: Mentor) -> int:  # 0: another industry, 1: unknown, 2: the same as hers or a match's
-        return 1 if not m.industry.strip() else 2 if m.industry.strip().lower() in industries else 0
-
-    others = [m for m in candidates if m not in matches]
-    outside = min(
-        others,
-        key=lambda m: (
-            familiar(m),
-            len(words(m.skills) & circle),
-            -len(words(m.skills) & goals),
-            -m.spare,
-            m.name.lower(),
-            m.id,
-        ),
-        default=None,
-    )
+    free[order] = False
+    outside = _outside(pool, free, score, circle, industries)
     return {
         "matches": [m.as_dict(goals) for m in matches],
         "outside": outside.as_dict(goals) if outside else None,
     }
+
+
+def _smallest(key: Any, allowed: Any, count: int) -> list[int]:
+    """The indexes of the `count` allowed mentors with the smallest key + index (ties go to the pool's order)."""
+    import numpy as np
+
+    candidates = np.flatnonzero(allowed)
+    if not len(candidates):
+        return []
+    full = key[candidates] + candidates  # unique: no two mentors share an index
+    if len(full) > count:
+        nearest = np.argpartition(full, count - 1)[:count]  # the `count` smallest, in no order: O(n), not a sort
+        candidates, full = candidates[nearest], full[nearest]
+    return [int(i) for i in candidates[np.argsort(full)]]
+
+
+def _outside(pool: Pool, free: Any, score: Any, circle: set[str], industries: set[str]) -> Mentor | None:
+    """The free mentor that comes first by (familiar: 0 another industry, 1 unknown, 2 hers or a match's; stems
+    shared with the circle; most goals shared; the pool's order), as min() over every mentor with that key."""
+    import numpy as np
+
+    codes = [pool.field_code[i] for i in industries if i in pool.field_code]
+    familiar = np.where(pool.fields == 0, 1, np.where(np.isin(pool.fields, codes), 2, 0))
+    shared = pool.shared(circle)
+    size, most_shared, most_goals = len(pool.mentors), int(shared.max(initial=0)) + 1, int(score.max(initial=0)) + 1
+    key = ((familiar * most_shared + shared) * most_goals + (most_goals - 1 - score)) * size
+    found = _smallest(key, free, 1)
+    return pool.mentors[found[0]] if found else None

@@ -1,0 +1,155 @@
+"""Every query of the tick, the digest and `report` is answered by an index. At 100,000 pairings a full scan of a
+big table inside a per-row subquery turns seconds into hours, so the plans are checked here, with EXPLAIN QUERY PLAN
+(what SQLite will do, not how long it took). The indexes come with a migration, checked on a database made before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from assistant.app import App, tick
+from assistant.clock import FixedClock, parse_moment
+from assistant.config import load_config
+from assistant.coordinator.digest import figures
+from assistant.coordinator.report import render
+from assistant.db import migrations, open_db
+from assistant.demo import run_demo
+from assistant.engine.facts import candidate_ids, load_facts
+from assistant.engine.fields import ENTITIES
+from assistant.program.followup import _unpaced
+
+BIG = {
+    "participants", "pairings", "checkins", "answers", "messages", "outbox", "events", "reply_tokens", "firings",
+    "introductions", "intro_asks",
+}  # fmt: skip
+# Columns that narrow a search little (a handful of values each): never the only key of a search done once per row.
+LOW = {"status", "question", "period", "role", "purpose"}
+# Statements (found by a fragment) that may read a big table from the start, and why.
+WHOLE = {
+    "SELECT 1 FROM participants LIMIT 1": "is the program empty? It stops at the first row",
+    "+p.bounced_at IS NULL": "who waits for a match, which mentors have room: each active participant, once",
+}
+# Partial indexes that may be read whole, and why: they hold a small share of their table.
+SMALL = {"answers_help"}  # the help lines ever written: a few in a hundred check-ins
+MIGRATION = "0004_indexes_at_scale"
+
+
+@pytest.fixture(scope="module")
+def statements(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sqlite3.Connection, list[str]]]:
+    """Every distinct statement of a tick with the digest due and rules firing, and of `report`, on the demo."""
+    folder = tmp_path_factory.mktemp("plans")
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_demo(folder)
+    config = load_config(folder / "config.yaml")
+    seen: dict[str, str] = {}
+    app = App(config, FixedClock(parse_moment("2027-01-01T10:00", config.timezone)))
+    app.db.conn.set_trace_callback(lambda sql: seen.setdefault(re.sub(r"'[^']*'|\b\d+\b", "?", sql), sql))
+    tick(app.db, config, app.form, app.rules, app.outbox, app.clock.now())  # January's prompts
+    app.clock.set(parse_moment("2027-01-08T16:00", config.timezone))  # a Friday: the demo's digest, and reminders
+    counts = tick(app.db, config, app.form, app.rules, app.outbox, app.clock.now())
+    render(figures(app.db, config, app.clock.now(), rules=app.rules))
+    for rule in app.rules:  # whether or not this tick needed them: every rule's candidates, every entity's facts
+        candidate_ids(app.db, rule, app.clock.now(), _unpaced(config, app.clock.now()))
+    for entity in ENTITIES.values():
+        load_facts(app.db, entity, [1], app.clock.now(), app.form_keys)
+    app.db.conn.set_trace_callback(None)
+    assert counts["digests"] == 1 and counts["rule_mails"] > 0  # the paths that matter ran
+    queries = [sql for sql in seen.values() if re.match(r"\s*(SELECT|WITH|UPDATE|DELETE)\b", sql, re.IGNORECASE)]
+    yield app.db.conn, queries
+    app.close()
+
+
+def _tables(sql: str) -> dict[str, str]:
+    """alias → table for the big tables a statement names (a table's own name is an alias of itself)."""
+    found = {table: table for table in BIG}
+    for table, alias in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", sql, re.IGNORECASE):
+        if table in BIG and alias and alias.upper() not in {"WHERE", "JOIN", "ON", "LEFT", "ORDER", "GROUP", "AS"}:
+            found[alias] = table
+    return found
+
+
+def problems(conn: sqlite3.Connection, sql: str) -> list[str]:
+    """What is wrong with a statement's plan: a big table scanned, or searched once per row by a weak key."""
+    rows = conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
+    detail = {row[0]: (row[1], row[3]) for row in rows}
+    tables, found = _tables(sql), []
+
+    def correlated(node: int) -> bool:
+        while node in detail:
+            node, text = detail[node]
+            if text.startswith("CORRELATED"):
+                return True
+        return False
+
+    for node, _, _, text in rows:
+        step = re.match(r"(SCAN|SEARCH) (\w+)(?: USING .*?\((.*)\))?", text)
+        if not step or tables.get(step[2]) not in BIG:
+            continue
+        index = re.search(r"USING (?:COVERING )?INDEX (\w+)", text)
+        whole = any(fragment in sql for fragment in WHOLE) or (index and index[1] in SMALL)
+        if step[1] == "SCAN" and (correlated(node) or not whole):  # read whole once, perhaps; never once per row
+            found.append(text)
+        elif step[1] == "SEARCH" and correlated(node):
+            keys = [c[:-2] for c in (step[3] or "").split(" AND ") if re.fullmatch(r"[\w<>]+=\?", c) and c[-3] != "<"]
+            if not keys or set(keys) <= LOW:
+                found.append(f"{text} (once per row, by {keys or 'a range'})")
+    return found
+
+
+def test_the_tick_the_digest_and_report_scan_no_big_table(statements: tuple[sqlite3.Connection, list[str]]) -> None:
+    conn, queries = statements
+    ran = " ".join(queries)
+    ran_parts = (
+        "HAVING min(c.sent_at)",
+        "AS answered_since",
+        "FROM reply_tokens t",
+        "FROM pairings x WHERE x.mentee_id",
+    )
+    for part in ran_parts:
+        assert part in ran, f"the tick did not run the query with {part!r}"
+    bad = {" ".join(sql.split())[:160]: found for sql in queries if (found := problems(conn, sql))}
+    assert not bad, "\n".join(f"{sql}\n    {found}" for sql, found in bad.items())
+
+
+def test_the_check_finds_what_it_is_for(statements: tuple[sqlite3.Connection, list[str]]) -> None:
+    """The two mistakes this file guards against, made on purpose."""
+    conn, _ = statements
+    scan = "SELECT p.id FROM participants p WHERE p.goals LIKE '%speak%'"
+    assert problems(conn, scan) == ["SCAN p"]
+    weak = (
+        "SELECT c.id, (SELECT count(*) FROM checkins later WHERE later.status = 'answered'"
+        " AND later.answered_at > c.answered_at) FROM checkins c WHERE c.id = 1"
+    )
+    assert any("once per row" in p for p in problems(conn, weak))
+
+
+def test_the_indexes_come_to_an_existing_database(tmp_path: Path) -> None:
+    path = tmp_path / "before.db"
+    db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    migrations.apply(db, stop_before=MIGRATION)
+    when = {"created_at": "2026-01-01", "updated_at": "2026-01-01"}
+    db["participants"].insert_all([{"id": i, "email": f"p{i}@example.org", **when} for i in (1, 2)])
+    db["pairings"].insert({"mentor_id": 1, "mentee_id": 2, "created_at": "2026-01-01"})
+    db.close()
+
+    db = open_db(path)
+    try:
+        assert MIGRATION in [m.name for m in migrations.applied(db)]
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"pairings_mentee", "reply_tokens_entity", "outbox_to", "messages_raw_kept"} <= indexes
+        assert db["pairings"].count == 1 and db["participants"].count == 2
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT 1 FROM pairings WHERE mentee_id = 2").fetchall()
+        assert "pairings_mentee" in plan[0][3]
+    finally:
+        db.close()
+    shutil.copy(path, tmp_path / "again.db")
+    open_db(tmp_path / "again.db").close()  # opening again changes nothing
