@@ -31,6 +31,8 @@ TABLES = (
     "intro_asks",
     "suppressions",
     "confirmations",
+    "period_figures",
+    "pairs_met",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -285,6 +287,71 @@ CREATE INDEX outbox_raw_kept ON outbox(status, created_at) WHERE length(raw) > 0
 """
 
 
+@migrations(name="0005_period_figures")
+def _period_figures(db: Database) -> None:
+    for statement in _PERIOD_FIGURES:
+        db.execute(statement)
+
+
+# The digest's six months at a glance, kept by triggers as check-ins and answers are written (whatever writes them:
+# a reply, a rule, an erasure), so the weekly digest reads a few rows instead of every check-in of half a year.
+_PERIOD_FIGURES = (
+    """CREATE TABLE period_figures (
+        period TEXT PRIMARY KEY,                -- YYYY-MM (or closing)
+        checkins INTEGER NOT NULL DEFAULT 0,    -- check-ins sent for it
+        answered INTEGER NOT NULL DEFAULT 0     -- of which answered
+    )""",
+    """CREATE TABLE pairs_met (
+        period TEXT NOT NULL,
+        pairing_id INTEGER NOT NULL,
+        answers INTEGER NOT NULL DEFAULT 0,     -- answers saying "we met" among the pair's check-ins of the period
+        PRIMARY KEY (period, pairing_id)
+    ) WITHOUT ROWID""",
+    """INSERT INTO period_figures (period, checkins, answered)
+       SELECT period, count(*), sum(status = 'answered') FROM checkins GROUP BY period""",
+    """INSERT INTO pairs_met (period, pairing_id, answers)
+       SELECT c.period, c.pairing_id, count(*) FROM answers a JOIN checkins c ON c.id = a.checkin_id
+       WHERE a.question = 'met' AND a.value = 'yes' GROUP BY c.period, c.pairing_id""",
+    """CREATE TRIGGER period_figures_checkin AFTER INSERT ON checkins BEGIN
+        INSERT INTO period_figures (period, checkins, answered) VALUES (NEW.period, 1, NEW.status = 'answered')
+        ON CONFLICT (period) DO UPDATE SET checkins = checkins + 1, answered = answered + (NEW.status = 'answered');
+    END""",
+    """CREATE TRIGGER period_figures_status AFTER UPDATE OF status ON checkins
+    WHEN (OLD.status = 'answered') != (NEW.status = 'answered') BEGIN
+        UPDATE period_figures SET answered = answered + (NEW.status = 'answered') - (OLD.status = 'answered')
+        WHERE period = NEW.period;
+    END""",
+    """CREATE TRIGGER period_figures_gone AFTER DELETE ON checkins BEGIN
+        UPDATE period_figures SET checkins = checkins - 1, answered = answered - (OLD.status = 'answered')
+        WHERE period = OLD.period;
+    END""",
+    """CREATE TRIGGER pairs_met_said AFTER INSERT ON answers WHEN NEW.question = 'met' AND NEW.value = 'yes' BEGIN
+        INSERT INTO pairs_met (period, pairing_id, answers)
+        SELECT period, pairing_id, 1 FROM checkins WHERE id = NEW.checkin_id
+        ON CONFLICT (period, pairing_id) DO UPDATE SET answers = answers + 1;
+    END""",
+    """CREATE TRIGGER pairs_met_now_said AFTER UPDATE OF question, value ON answers
+    WHEN NEW.question = 'met' AND NEW.value = 'yes' AND NOT (OLD.question = 'met' AND OLD.value = 'yes') BEGIN
+        INSERT INTO pairs_met (period, pairing_id, answers)
+        SELECT period, pairing_id, 1 FROM checkins WHERE id = NEW.checkin_id
+        ON CONFLICT (period, pairing_id) DO UPDATE SET answers = answers + 1;
+    END""",
+    """CREATE TRIGGER pairs_met_unsaid AFTER UPDATE OF question, value ON answers
+    WHEN OLD.question = 'met' AND OLD.value = 'yes' AND NOT (NEW.question = 'met' AND NEW.value = 'yes') BEGIN
+        UPDATE pairs_met SET answers = answers - 1
+        WHERE (period, pairing_id) = (SELECT period, pairing_id FROM checkins WHERE id = OLD.checkin_id);
+        DELETE FROM pairs_met WHERE answers <= 0
+        AND (period, pairing_id) = (SELECT period, pairing_id FROM checkins WHERE id = OLD.checkin_id);
+    END""",
+    """CREATE TRIGGER pairs_met_gone AFTER DELETE ON answers WHEN OLD.question = 'met' AND OLD.value = 'yes' BEGIN
+        UPDATE pairs_met SET answers = answers - 1
+        WHERE (period, pairing_id) = (SELECT period, pairing_id FROM checkins WHERE id = OLD.checkin_id);
+        DELETE FROM pairs_met WHERE answers <= 0
+        AND (period, pairing_id) = (SELECT period, pairing_id FROM checkins WHERE id = OLD.checkin_id);
+    END""",
+)
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
@@ -348,6 +415,14 @@ def one(db: Database, sql: str, params: Any = ()) -> dict[str, Any] | None:
     cursor = db.conn.execute(sql, params)  # not db.query: it wraps every SELECT in a savepoint of its own
     row = cursor.fetchone()
     return dict(zip([column[0] for column in cursor.description], row, strict=True)) if row else None
+
+
+def each_row(db: Database, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+    """The rows of a query as dicts, one at a time: memory stays flat however many there are (see `one`)."""
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
 
 
 def rows(db: Database, sql: str, params: Any = ()) -> list[dict[str, Any]]:

@@ -110,6 +110,7 @@ def cached(pairs: int) -> Path:
         (folder / "settled").touch()
     from assistant.db import open_db
 
+    (folder / "config.yaml").write_text(CONFIG.format(root=ROOT))  # this checkout's templates and rules
     open_db(folder / "program.db").close()  # the current code's migrations, applied once here and not in a round
     return folder
 

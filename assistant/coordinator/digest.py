@@ -198,16 +198,10 @@ def _person(row: dict[str, Any], prefix: str) -> dict[str, Any]:
 # As the rules count it (engine/fields.py, pairing.last_met_at): before any reported meeting, from the later of the
 # start and the day we began tracking the pair (an imported pair's earlier meetings are unknown).
 LAST_MET = "max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at)"
-# Pairs whose check-ins say they met, read from the answers that say so (answers_met, a small partial index in
-# check-in order) to their check-ins, from the first check-in of the period(s) on: far fewer rows than every
-# check-in's answers. INDEXED BY, since the planner would rather read the answers table itself.
-SAID_MET = """
-FROM answers a INDEXED BY answers_met CROSS JOIN checkins c ON c.id = a.checkin_id
-WHERE a.question = 'met' AND a.value = 'yes' AND a.checkin_id >= :first
-"""
-MET_PAIRS = f"""
-SELECT DISTINCT c.pairing_id {SAID_MET} AND c.period = :cycle
-AND c.pairing_id IN (SELECT id FROM pairings WHERE status = 'active')
+# Active pairs whose check-ins this cycle say they met (pairs_met, kept by triggers as answers are written).
+MET_PAIRS = """
+SELECT m.pairing_id FROM pairs_met m JOIN pairings pr ON pr.id = m.pairing_id
+WHERE m.period = :cycle AND pr.status = 'active'
 """
 # Active pairs whose cycle prompt has waited SILENT_AFTER with no answer from either (the cycle's check-ins, grouped
 # by pair in checkins_period's order, read from the index alone).
@@ -244,7 +238,6 @@ def _pairs(
     their details), and how many of each there are."""
     params = {
         "cycle": cycle,
-        "first": _first_checkin(db, [cycle]),
         "unanswered_since": iso(now - SILENT_AFTER),
         "drifting_since": iso(now - thresholds.drifting),
     }
@@ -573,32 +566,22 @@ def _periods(cycle: str, count: int = MONTHS) -> list[str]:
     return result[::-1]
 
 
-MONTHS_MET = f"""
-SELECT c.period, count(DISTINCT c.pairing_id) {SAID_MET} AND c.period >= :start AND c.period <= :end
-GROUP BY c.period
-"""
-
-
-def _first_checkin(db: Database, periods: list[str]) -> int:
-    """The lowest check-in id of these periods (checkins_period_first keeps each period's in id order): no check-in
-    of theirs comes before it. 0 when they have none."""
-    firsts = [db.execute("SELECT min(id) FROM checkins WHERE period = ?", [p]).fetchone()[0] for p in periods]
-    return min((f for f in firsts if f is not None), default=0)
-
-
 def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
-    """Check-ins sent and answered, and pairs that met, for the six months ending with the cycle."""
+    """Check-ins sent and answered, and pairs that met, for the six months ending with the cycle (period_figures and
+    pairs_met, kept by triggers: a few rows, however large the program)."""
     periods = _periods(cycle)
     window = {"start": periods[0], "end": periods[-1]}
     counts = {
         period: (sent, answered)
         for period, sent, answered in db.execute(
-            "SELECT period, count(*), sum(status = 'answered') FROM checkins"
-            " WHERE period >= :start AND period <= :end GROUP BY period",
-            window,
+            "SELECT period, checkins, answered FROM period_figures WHERE period >= :start AND period <= :end", window
         )
     }
-    met = dict(db.execute(MONTHS_MET, {**window, "first": _first_checkin(db, list(counts))}))
+    met = dict(
+        db.execute(
+            "SELECT period, count(*) FROM pairs_met WHERE period >= :start AND period <= :end GROUP BY period", window
+        )
+    )
     return [
         {
             "period": p,
