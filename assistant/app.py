@@ -51,6 +51,13 @@ class CycleReport:
         )
 
 
+def program_rules(config: Config) -> list[Rule]:
+    """The program's rules, validated, without opening the database (for `browse`, which only reads it)."""
+    renderer = Renderer(config.templates)
+    form = load_forms(config.templates / "forms", config.checkins.form).checkin
+    return load_rules(config.rules, renderer.names(), tuple(q.key for q in form.questions))
+
+
 class App:
     def __init__(self, config: Config, clock: Clock, db: Database | None = None):
         self.config, self.clock = config, clock

@@ -8,12 +8,15 @@ import contextlib
 import csv
 import io
 import json
+import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from assistant.cli import coordinator as cli_coordinator
+from assistant.cli import main
 from assistant.clock import FixedClock, parse_moment
 from assistant.config import load_config
 from assistant.coordinator import browse
@@ -165,3 +168,22 @@ def test_browse_smoke_with_datasette(demo_folder: Path) -> None:
     status, body = asyncio.run(fetch("/program/participants"))
     assert status == 200 and "One row per person in the program." in body
     assert browse.command(path, Path("m.json"), "127.0.0.1", 8001)[1:5] == ["-m", "datasette", "serve", str(path)]
+
+
+def test_browse_queries_follow_the_rules_thresholds(
+    demo_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Editing the rules changes the canned queries with the digest: no threshold is restated in SQL."""
+    config = demo_folder / "config.yaml"
+    rules = tmp_path / "rules"
+    shutil.copytree(load_config(config).rules, rules)
+    text = (rules / "default.yaml").read_text(encoding="utf-8")
+    (rules / "default.yaml").write_text(text.replace("for: 45d", "for: 30d").replace("lte: 2", "lt: 3"), "utf-8")
+    edited = tmp_path / "config.yaml"
+    edited.write_text(re.sub(r"(?m)^rules: .*$", f"rules: {rules}", config.read_text(encoding="utf-8")), "utf-8")
+    assert main(["--config", str(edited), "browse", "--metadata"]) == 0
+    queries = json.loads(capsys.readouterr().out)["databases"]["program"]["queries"]
+    assert ">= 30)" in queries["silent_pairs"]["sql"] and "30 days" in queries["silent_pairs"]["description"]
+    assert "< 3" in queries["low_ratings"]["sql"] and "below 3" in queries["low_ratings"]["description"]
+    defaults = browse.metadata(demo_folder / "program.db", "Example")["databases"]["program"]["queries"]
+    assert ">= 45)" in defaults["silent_pairs"]["sql"] and "<= 2" in defaults["low_ratings"]["sql"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from assistant.app import App
+from assistant.app import App, program_rules
 from assistant.cli import arguments
 from assistant.clock import Clock
 from assistant.config import Config
@@ -68,13 +68,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     if args.command == "browse":
         from assistant.coordinator import browse
+        from assistant.coordinator.policy import policy
 
+        thresholds = policy(program_rules(config))
         if args.metadata:
             import json
 
-            print(json.dumps(browse.metadata(config.database, config.program_name), indent=2, ensure_ascii=False))
+            meta = browse.metadata(config.database, config.program_name, thresholds)
+            print(json.dumps(meta, indent=2, ensure_ascii=False))
             return 0
-        return browse.browse(config.database, config.program_name, args.host, args.port)
+        return browse.browse(config.database, config.program_name, args.host, args.port, thresholds)
     app = App(config, clock)
     try:
         now = clock.now()

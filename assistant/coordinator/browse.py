@@ -17,8 +17,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from assistant.coordinator.policy import Policy
+from assistant.engine.conditions import number
+from assistant.engine.schema import Compare
 
 INSTALL = "pip install 'mentorship-assistant[browse]'   (or: pip install datasette)"
 
@@ -220,7 +225,11 @@ HIDDEN = ("reply_tokens", "confirmations", "_sqlite_migrations")
 
 # The latest monthly period (the closing survey is stored with period "closing", which sorts after every month).
 LATEST = "(SELECT max(period) FROM checkins WHERE period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]')"
-SILENT_PAIRS = f"""
+
+
+def silent_pairs(drifting_days: float) -> str:
+    """Active pairs with the latest check-in unanswered, or no meeting reported for the drifting span."""
+    return f"""
 SELECT pr.id AS pairing, e.name AS mentee, e.email AS mentee_email, m.name AS mentor, m.email AS mentor_email,
        date(pr.started_at) AS started, date(pr.last_met_at) AS last_meeting_reported,
        CAST(julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''),
@@ -232,9 +241,11 @@ WHERE pr.status = 'active' AND (
      AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = pr.id AND c.status = 'answered'
                      AND c.period = {LATEST}))
     OR julianday('now') - julianday(max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at))
-       >= 45)
+       >= {drifting_days:g})
 ORDER BY days_since_met DESC
 """
+
+
 CYCLE_ANSWERS = f"""
 SELECT c.period, p.name, p.email, CASE WHEN pr.mentor_id = p.id THEN 'mentor' ELSE 'mentee' END AS role,
        c.status, a.question, a.value, a.raw, a.recorded_at
@@ -243,36 +254,53 @@ LEFT JOIN answers a ON a.checkin_id = c.id
 WHERE c.period = {LATEST}
 ORDER BY c.pairing_id, c.id, a.id
 """
-LOW_RATINGS = """
+
+
+def low_ratings(low: Compare) -> str:
+    """Ratings the coordinator-alert rule calls low, newest first."""
+    return f"""
 SELECT c.period, p.name, p.email, CASE WHEN pr.mentor_id = p.id THEN 'mentor' ELSE 'mentee' END AS role,
        a.value AS rating, (SELECT h.value FROM answers h WHERE h.checkin_id = c.id AND h.question = 'help') AS help,
        a.recorded_at
 FROM answers a JOIN checkins c ON c.id = a.checkin_id JOIN participants p ON p.id = c.participant_id
 JOIN pairings pr ON pr.id = c.pairing_id
-WHERE a.question = 'rating' AND CAST(a.value AS INTEGER) <= 2
+WHERE a.question = 'rating' AND CAST(a.value AS INTEGER) {_SQL_OPS[low.op]} {float(number(low.value) or 0):g}
 ORDER BY a.recorded_at DESC
 """
-QUERIES = {
-    "silent_pairs": (
-        "Quiet pairs",
-        "Active pairs prompted in the latest check-in with no answer yet, or no meeting reported for 45 days.",
-        SILENT_PAIRS,
-    ),
-    "this_cycle_answers": (
-        "This cycle's answers",
-        "Every check-in of the latest period, with its answers.",
-        CYCLE_ANSWERS,
-    ),
-    "low_ratings": (
-        "Low ratings",
-        "Ratings of 2 or less, newest first, with the private help line.",
-        LOW_RATINGS,
-    ),
-}
 
 
-def metadata(database: Path | str, program_name: str = "Mentoring program") -> dict[str, Any]:
-    """Datasette metadata for the program database: descriptions, hidden token tables and canned queries."""
+_SQL_OPS = {"lt": "<", "lte": "<="}
+
+
+def canned_queries(thresholds: Policy) -> dict[str, tuple[str, str, str]]:
+    """The canned queries, their thresholds those of the rules (as the digest's are): key -> (title, text, sql)."""
+    days = thresholds.drifting / timedelta(days=1)
+    low = thresholds.as_dict()["low_rating"]
+    return {
+        "silent_pairs": (
+            "Quiet pairs",
+            "Active pairs prompted in the latest check-in with no answer yet, or no meeting reported for "
+            f"{days:g} days.",
+            silent_pairs(days),
+        ),
+        "this_cycle_answers": (
+            "This cycle's answers",
+            "Every check-in of the latest period, with its answers.",
+            CYCLE_ANSWERS,
+        ),
+        "low_ratings": (
+            "Low ratings",
+            f"Ratings {low}, newest first, with the private help line.",
+            low_ratings(thresholds.low_rating),
+        ),
+    }
+
+
+def metadata(
+    database: Path | str, program_name: str = "Mentoring program", thresholds: Policy | None = None
+) -> dict[str, Any]:
+    """Datasette metadata for the program database: descriptions, hidden token tables and canned queries (with
+    the rules' thresholds for a low rating and a drifting pair; the documented defaults without them)."""
     name = Path(database).stem
     tables: dict[str, Any] = {
         table: {"description": description, "columns": dict(columns)}
@@ -282,7 +310,7 @@ def metadata(database: Path | str, program_name: str = "Mentoring program") -> d
         tables.setdefault(table, {})["hidden"] = True
     queries = {
         key: {"title": title, "description": description, "sql": sql.strip()}
-        for key, (title, description, sql) in QUERIES.items()
+        for key, (title, description, sql) in canned_queries(thresholds or Policy()).items()
     }
     return {
         "title": f"{program_name}: the program database",
@@ -314,7 +342,9 @@ def command(database: Path, metadata_file: Path, host: str, port: int) -> list[s
     ]
 
 
-def browse(database: Path, program_name: str, host: str = "127.0.0.1", port: int = 8001) -> int:
+def browse(
+    database: Path, program_name: str, host: str = "127.0.0.1", port: int = 8001, thresholds: Policy | None = None
+) -> int:
     """Run Datasette until Ctrl-C. Exits 1 with the pip command when Datasette is not installed."""
     if not available():
         print(f"error: Datasette is not installed. Install it with:\n  {INSTALL}", file=sys.stderr)
@@ -324,7 +354,7 @@ def browse(database: Path, program_name: str, host: str = "127.0.0.1", port: int
         return 1
     with tempfile.TemporaryDirectory(prefix="mentor-browse-") as folder:
         metadata_file = Path(folder) / "metadata.json"
-        metadata_file.write_text(json.dumps(metadata(database, program_name), indent=2), encoding="utf-8")
+        metadata_file.write_text(json.dumps(metadata(database, program_name, thresholds), indent=2), encoding="utf-8")
         print(f"Browsing {database} read-only at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
         child = subprocess.Popen(command(database, metadata_file, host, port))
         previous = signal.signal(signal.SIGTERM, _stop)  # a SIGTERM to us stops Datasette too
