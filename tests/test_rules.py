@@ -212,6 +212,39 @@ def test_a_failing_rule_test_says_what_differed(tmp_path: Path, capsys: pytest.C
     assert "FAIL  wrong on purpose" in out and "expected nothing, got [checkin-reminder checkin:1 #0]" in out
 
 
+@pytest.mark.parametrize(
+    ("test_text", "said"),
+    [
+        ("  - name: x\n    facts: {}\n    expect: []\n", "needs `now:`"),
+        ("  - name: x\n    now: someday\n    expect: []\n", "not well formed"),
+        ("  - name: x\n    now: 2026-12-08T10:00\n    facts: {checkin: [{checkin.status: awaiting}]}\n", "'entity'"),
+        ("  - name: x\n    now: 2026-12-08T10:00\n    facts: {checkin: [{entity: checkin}]}\n", "kind:number"),
+        ("  - name: x\n    now: 2026-12-08T10:00\n    fired: [{rule: r}]\n", "lacks"),
+        ("  - name: x\n    now: 2026-12-08T10:00\n    facts: [1, 2]\n", "not well formed"),
+        ("  - name: x\n    now: 2026-12-08T10:00\n    expect: [{rule: r, entity: e, seq: many}]\n", "not well formed"),
+    ],
+)
+def test_a_malformed_rule_test_is_a_file_and_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], test_text: str, said: str
+) -> None:
+    from assistant.cli import main
+
+    test = tmp_path / "t.yaml"
+    test.write_text("tests:\n" + test_text)
+    assert main(["--config", str(ROOT / "config.example.yaml"), "rules", "test", str(test)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {test}:2: ") and said in err and "Traceback" not in err
+
+
+def test_a_rule_test_file_with_an_unknown_timezone_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    test = tmp_path / "t.yaml"
+    test.write_text("timezone: Mars/Olympus\ntests: []\n")
+    assert main(["--config", str(ROOT / "config.example.yaml"), "rules", "test", str(test)]) == 1
+    assert f"{test}:1: timezone: not a known time zone" in capsys.readouterr().err
+
+
 def test_simulate_prints_a_calendar_and_sends_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from assistant.cli import main
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant import yamlfile
 from assistant.clock import iso
@@ -45,9 +45,29 @@ def run_file(path: Path, rules: list[Rule]) -> list[Outcome]:
     if not isinstance(data, Located) or not isinstance(data.get("tests"), list):
         raise YamlError(path, None, "a rule test file is a mapping with `tests:` (a list)")
     yamlfile.check_keys(data, {"tests", "timezone"}, "a rule test file")
-    zone = ZoneInfo(str(data.get("timezone", "UTC")))
+    try:
+        zone = ZoneInfo(str(data.get("timezone", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise YamlError(path, data.line_of("timezone"), "timezone: not a known time zone, e.g. Europe/London") from None
     tests = data["tests"]
-    return [_run(path, test, tests.line_of(i), rules, zone) for i, test in enumerate(tests)]
+    return [_run_checked(path, test, tests.line_of(i), rules, zone) for i, test in enumerate(tests)]
+
+
+def _run_checked(path: Path, test: Any, line: int, rules: list[Rule], zone: ZoneInfo) -> Outcome:
+    """One test, a malformed one reported at its line: a wrong date or a fact without an entity is a problem in the
+    file, said as one, never a traceback."""
+    try:
+        return _run(path, test, line, rules, zone)
+    except KeyError as exc:
+        raise YamlError(path, line, f"this test lacks {exc.args[0]!r} ({_SHAPE})") from None
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise YamlError(path, line, f"this test is not well formed: {exc} ({_SHAPE})") from None
+
+
+_SHAPE = (
+    "a test has now: <date and time>, facts: {kind: [{entity: kind:id, field: value}]}, "
+    "fired: [{rule, entity, at}], expect: [{rule, entity, seq}]"
+)
 
 
 def _run(path: Path, test: Any, line: int, rules: list[Rule], zone: ZoneInfo) -> Outcome:
@@ -55,6 +75,8 @@ def _run(path: Path, test: Any, line: int, rules: list[Rule], zone: ZoneInfo) ->
     if not isinstance(test, Located):
         raise YamlError(path, line, "each test is a mapping with name, now, facts and expect")
     yamlfile.check_keys(test, {"name", "now", "facts", "fired", "expect", "only"}, "a rule test")
+    if "now" not in test:
+        raise YamlError(path, line, "a test needs `now:`, the moment it is judged at")
     chosen = [r for r in rules if not test.get("only") or r.name in test["only"]]
     unknown = set(test.get("only") or []) - {r.name for r in rules}
     if unknown:
@@ -75,7 +97,10 @@ def _run(path: Path, test: Any, line: int, rules: list[Rule], zone: ZoneInfo) ->
 def _fact(item: dict[str, Any]) -> Fact:
     fields = {k: (_time(v) if k.endswith("_at") or isinstance(v, datetime | date) else v) for k, v in item.items()}
     entity = str(fields.pop("entity"))
-    fields.setdefault(f"{entity.split(':')[0]}.id", int(entity.split(":")[1]))
+    kind, _, number = entity.partition(":")
+    if not number.isdigit():
+        raise ValueError(f"entity {entity!r} is not kind:number, e.g. checkin:1")
+    fields.setdefault(f"{kind}.id", int(number))
     return Fact(entity=entity, fields=fields)
 
 
