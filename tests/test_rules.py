@@ -259,6 +259,25 @@ def test_simulate_prints_a_calendar_and_sends_nothing(tmp_path: Path, capsys: py
     assert (tmp_path / "program.db").read_bytes() == before
 
 
+def test_simulate_refuses_a_span_of_centuries(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    assert main(["demo", "--dir", str(tmp_path)]) == 0
+    capsys.readouterr()
+    argv = [
+        "--config",
+        str(tmp_path / "config.yaml"),
+        "rules",
+        "simulate",
+        "--from",
+        "2027-01-01",
+        "--to",
+        "8999-01-01",
+    ]
+    assert main(argv) == 1
+    assert "more than 732 days" in capsys.readouterr().err
+
+
 def test_explain_says_why_not(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from assistant.cli import main
 

@@ -110,11 +110,21 @@ def _test(app: App, files: list[Path]) -> int:
     return 1 if failed else 0
 
 
+SIMULATE_MAX_DAYS = 2 * 366  # a program's longest cycle with room to spare; each day costs a whole tick
+
+
 def _simulate(app: App, start: date | None, end: date | None) -> int:
     start = start or app.clock.now().astimezone(app.config.timezone).date()
     end = end or start + timedelta(days=90)
     if end < start:
         print("error: --to is before --from", file=sys.stderr)
+        return 1
+    if (end - start).days > SIMULATE_MAX_DAYS:
+        print(
+            f"error: {start} to {end} is more than {SIMULATE_MAX_DAYS} days; simulate a year or two at a time "
+            "(each day is a full tick)",
+            file=sys.stderr,
+        )
         return 1
 
     with Progress("simulating days", total=(end - start).days + 1) as progress:
