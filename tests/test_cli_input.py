@@ -104,6 +104,8 @@ def test_the_edges_of_the_range_work(example_config: Path, capsys: pytest.Captur
         (["rules", "explain", "checkin-reminder", "checkin:99999999999999999999"], "is not an entity like checkin:12"),
         (["rules", "explain", "checkin-reminder", "checkin:²"], "is not an entity like checkin:12"),
         (["browse", "--port", "99999", "--metadata"], "argument --port: '99999' is not a whole number from 1 to 65,5"),
+        (["export", "--period", "garbage"], "argument --period: 'garbage' is not a month like 2026-12"),
+        (["export", "--period", "2026-13"], "argument --period: '2026-13' is not a month like 2026-12"),
     ],
 )
 def test_other_values_that_cannot_be_right_exit_2(
@@ -200,3 +202,61 @@ def test_a_sheets_values_that_cannot_be_right_are_bad_rows(
     assert f"{sheet}:4: capacity '²' must be a whole number from 0 to 999" in err
     assert f"{sheet}:5: capacity '99999999999999999999999' must be a whole number" in err
     assert _people(example_config) == ["e@example.org"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["status", "--config", "{config}"],
+        ["run", "--once", "-v", "--config", "{config}"],
+        ["outbox", "list", "--limit", "3", "--config", "{config}", "--now", "2026-12-08T10:00"],
+        ["rules", "test", "--config", "{config}"],
+    ],
+)
+def test_global_options_work_after_the_command_too(example_config: Path, args: list[str]) -> None:
+    """`status --config x` as well as `--config x status`, as the README says every command takes them."""
+    argv = [arg.replace("{config}", str(example_config)) for arg in args]
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", *argv], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unrecognized arguments" not in done.stderr
+
+
+def test_a_global_option_after_the_command_wins_over_the_default_only(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given before the command, an option is not reset by the command's own (suppressed) default."""
+    from assistant.cli import build_parser
+
+    before = build_parser().parse_args(["--config", "a.yaml", "--now", "2026-12-08T10:00", "status"])
+    after = build_parser().parse_args(["status", "--config", "b.yaml", "-v"])
+    assert (before.config, before.now, before.verbose) == ("a.yaml", "2026-12-08T10:00", False)
+    assert (after.config, after.now, after.verbose) == ("b.yaml", None, True)
+    nested = build_parser().parse_args(["--config", "a.yaml", "rules", "test", "--now", "2026-12-08T10:00"])
+    assert (nested.config, nested.now) == ("a.yaml", "2026-12-08T10:00")
+
+
+def test_explaining_an_entity_that_does_not_exist_exits_1(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _cli(example_config, capsys, "rules", "explain", "checkin-reminder", "checkin:999")
+    assert code == 1 and "there is no checkin:999 in the database" in err
+    code, err = _cli(example_config, capsys, "rules", "explain", "checkin-reminder", "pairing:1")
+    assert code == 1 and "matches checkin entities" in err
+
+
+def test_an_export_of_a_period_nobody_was_asked_about_says_so(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _cli(example_config, capsys, "export", "--period", "2031-01")
+    assert code == 0 and "note: no check-ins in 2031-01; periods held: none yet" in err
+
+
+def test_no_config_file_says_where_one_comes_from(tmp_path: Path) -> None:
+    for folder, hint in ((ROOT, "mentor-assistant --config config.example.yaml check"), (tmp_path, "demo")):
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "check"], capture_output=True, text=True, cwd=folder, timeout=120
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert "config.yaml: no such config file" in done.stderr and hint in done.stderr

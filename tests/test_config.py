@@ -73,7 +73,7 @@ def test_bad_values_say_what_would_be_valid(tmp_path: Path, old: str, new: str, 
 
 def test_missing_config_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(tmp_path / "nope.yaml"), "status"]) == 1
-    assert "nope.yaml: file not found" in capsys.readouterr().err
+    assert "nope.yaml: no such config file" in capsys.readouterr().err
 
 
 def test_broken_yaml_names_the_line(tmp_path: Path) -> None:

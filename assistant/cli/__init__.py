@@ -51,11 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mentor-assistant", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--config", default="config.yaml", help="the program's config file (default: %(default)s)")
-    parser.add_argument(
-        "--now", type=arguments.moment, help="pretend it is this moment (ISO-8601, e.g. 2027-01-15T09:00)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    _add_global_options(parser, default=None)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_program_commands(commands)
@@ -63,7 +59,34 @@ def build_parser() -> argparse.ArgumentParser:
     cli_rules.add_parser(commands)
     cli_coordinator.add_parser(commands)
     _add_export(commands)
+    _globals_after_commands(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--config, --now and -v. On a subcommand their default is SUPPRESS, so that `status --config x` sets the
+    value and `--config x status` is not overwritten by the subcommand's default."""
+    config_default = "config.yaml" if default is None else default
+    parser.add_argument("--config", default=config_default, help="the program's config file (default: config.yaml)")
+    parser.add_argument(
+        "--now",
+        type=arguments.moment,
+        default=default,
+        help="pretend it is this moment (ISO-8601, e.g. 2027-01-15T09:00)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=False if default is None else default,
+        help="log debug detail to stderr",
+    )  # fmt: skip
+
+
+def _globals_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand, however deep, also takes the global options after its name, as the README promises."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _add_global_options(sub, default=argparse.SUPPRESS)
+                _globals_after_commands(sub)
 
 
 def command(commands: argparse._SubParsersAction, name: str, help: str, description: str) -> argparse.ArgumentParser:
@@ -132,6 +155,14 @@ def _add_running_commands(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _say_if_no_such_period(app: App, period: str | None) -> None:
+    """An empty export of a period nobody was asked about is most likely a typo: say which periods there are."""
+    if period is None or app.db.execute("SELECT 1 FROM checkins WHERE period = ? LIMIT 1", [period]).fetchone():
+        return
+    held = [row[0] for row in app.db.execute("SELECT DISTINCT period FROM checkins ORDER BY period DESC LIMIT 12")]
+    print(f"note: no check-ins in {period}; periods held: {', '.join(held) or 'none yet'}", file=sys.stderr)
+
+
 def _add_export(commands: argparse._SubParsersAction) -> None:
     export = command(
         commands, "export", "one row per check-in with its answers, as CSV or JSON",
@@ -144,7 +175,9 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         help="one row per check-in (default), per pairing, or per answer",
     )  # fmt: skip
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
-    export.add_argument("--period", help="only this period (YYYY-MM)")
+    export.add_argument(
+        "--period", type=arguments.period, help="only this period: a month (YYYY-MM) or closing (the closing surveys)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,6 +214,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from assistant.demo import run_demo
 
         return run_demo(args.dir)
+    if not Path(args.config).exists():
+        return _no_config(args.config)
     if args.command == "check":
         return _check(args.config)
     config = load_config(args.config)
@@ -201,6 +236,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from assistant.coordinator.export import export
 
             export(app.db, args.format, args.period, sys.stdout, what=args.what)
+            _say_if_no_such_period(app, args.period)
             return 0
         if args.command == "run":
             return _run(app, args.once)
@@ -211,6 +247,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def _clock(now: str | None, zone: ZoneInfo) -> Clock:
     return Clock(parse_moment(now, zone)) if now is not None else Clock()  # --now was checked by argparse
+
+
+def _no_config(path: str) -> int:
+    """The first thing a newcomer meets: say where a config comes from, not just that it is missing."""
+    print(f"error: {path}: no such config file", file=sys.stderr)
+    example = Path("config.example.yaml")
+    if example.exists():
+        print(
+            f"  try the example: mentor-assistant --config {example} check\n  or start your own: cp {example} {path}",
+            file=sys.stderr,
+        )
+    else:
+        print("  name one with --config PATH, or try `mentor-assistant demo` to see a program at work", file=sys.stderr)
+    return 1
 
 
 def _check(path: str) -> int:

@@ -38,6 +38,11 @@ def cycle(text: str) -> str:
     return text
 
 
+def period(text: str) -> str:
+    """What check-ins are stored under: a month, or `closing` for the closing surveys."""
+    return text if text == "closing" else cycle(text)
+
+
 def rows(text: str) -> int:
     return _whole_number(text, 1, MAX_ROWS)
 

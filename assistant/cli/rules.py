@@ -12,7 +12,7 @@ from assistant.cli import arguments
 from assistant.clock import Clock
 from assistant.config import Config
 from assistant.coordinator.progress import Progress
-from assistant.engine.explain_rule import explain_rule
+from assistant.engine.explain_rule import NotExplainable, explain_rule
 from assistant.engine.ruletests import run_file
 from assistant.engine.schema import load_rules
 from assistant.forms.form import load_form
@@ -139,5 +139,10 @@ def _explain(app: App, name: str, entity: str) -> int:
     if rule is None:
         print(f"error: no rule {name!r}; rules: {', '.join(r.name for r in app.rules)}", file=sys.stderr)
         return 1
-    print("\n".join(explain_rule(app.db, rule, entity, app.clock.now(), app.config.timezone, app.form_keys)))
+    try:
+        lines = explain_rule(app.db, rule, entity, app.clock.now(), app.config.timezone, app.form_keys)
+    except NotExplainable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(lines))
     return 0

@@ -12,15 +12,21 @@ from assistant.engine.facts import load_facts, load_firings
 from assistant.engine.schema import Rule
 
 
+class NotExplainable(LookupError):
+    """The entity named cannot be explained for this rule: another kind, or no such row."""
+
+
 def explain_rule(
     db: Database, rule: Rule, entity: str, now: datetime, zone: tzinfo, form_keys: tuple[str, ...]
 ) -> list[str]:
     kind, _, number = entity.partition(":")
     if kind != rule.match or not number.isdigit():
-        return [f"{rule.name} matches {rule.match} entities: name one as {rule.match}:ID (e.g. {rule.match}:1)"]
+        raise NotExplainable(
+            f"{rule.name} matches {rule.match} entities: name one as {rule.match}:ID (e.g. {rule.match}:1)"
+        )
     facts = load_facts(db, rule.entity, [int(number)], now, form_keys)
     if not facts:
-        return [f"there is no {entity}"]
+        raise NotExplainable(f"there is no {entity} in the database")
     fact = facts[0]
     firings = load_firings(db, [fact.entity])
     lines = [f"rule {rule.name} ({rule.where}) for {entity} at {now.isoformat(timespec='minutes')}"]
