@@ -197,7 +197,7 @@ def test_a_message_that_kills_the_process_is_quarantined_and_later_mail_flows(
     scenario.close()
 
 
-def test_the_service_reads_new_mail_within_a_second_and_stops_cleanly(scenario: Scenario) -> None:
+def test_the_service_reads_new_mail_when_idle_announces_it_and_stops_cleanly(scenario: Scenario) -> None:
     """`run` (not --once): IDLE wakes it when mail arrives; SIGTERM finishes the step and exits 0."""
     service = subprocess.Popen(
         [sys.executable, "-m", "assistant", "--config", str(scenario.config_path), "--now", RUN, "-v", "run"],
@@ -206,7 +206,7 @@ def test_the_service_reads_new_mail_within_a_second_and_stops_cleanly(scenario: 
         stderr=subprocess.PIPE,
         text=True,
     )
-    idle = threading.Event()
+    idle, announced = threading.Event(), threading.Event()
     log: list[str] = []
 
     def read() -> None:  # keep the pipe drained (debug logging is chatty) and notice the IDLE
@@ -215,19 +215,26 @@ def test_the_service_reads_new_mail_within_a_second_and_stops_cleanly(scenario: 
             log.append(line)
             if "waiting for new mail (IDLE)" in line:
                 idle.set()
+            if "new mail announced in IDLE" in line:
+                announced.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
         assert idle.wait(20), "".join(log[-30:])  # the first cycle is done and it waits for mail
+        announced.clear()  # only what is announced from now on counts
         answered = scenario.count("SELECT count(*) FROM checkins WHERE status = 'answered'")
         late = (("Kim Larsen", "kim.larsen@example.org"), "1. yes\n2. 3\n3. pricing\n4. 5")
         scenario.user.append(scenario.reply_to_prompt(*late))
-        start = time.monotonic()
-        while scenario.count("SELECT count(*) FROM checkins WHERE status = 'answered'") == answered:
-            assert time.monotonic() - start < 5, "the reply was not read: " + "".join(log[-30:])
+        # The server announced it in IDLE (not the 30 s poll), and the service then recorded it. The waits are
+        # generous deadlines for a busy machine, not timings: the work is bounded by the announcement.
+        assert announced.wait(25), "IDLE did not announce the reply: " + "".join(log[-30:])
+        for _ in range(500):
+            if scenario.count("SELECT count(*) FROM checkins WHERE status = 'answered'") > answered:
+                break
             time.sleep(0.05)
-        assert time.monotonic() - start < 1.5  # Dovecot's 0.5 s notification delay, plus our work
+        else:
+            raise AssertionError("the reply was not read: " + "".join(log[-30:]))
         service.send_signal(signal.SIGTERM)
         assert service.wait(10) == 0
     finally:

@@ -264,6 +264,7 @@ class ImapInbox:
             return False
         arrived = woke_empty or any(len(r) >= 2 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
         if arrived:
+            log.debug("IMAP %s: new mail announced in IDLE", self.name)
             try:
                 self._end_idle()
             except NETWORK_ERRORS as exc:
