@@ -59,6 +59,20 @@ def test_a_month_through_the_cli(example_config: Path, capsys: pytest.CaptureFix
     assert "checkins by status: answered 1, awaiting 7" in out and "quarantine: empty" in out
 
 
+def test_a_first_run_on_an_empty_program_says_what_to_do_next(
+    example_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's first command on a fresh checkout: "received 0 ... sent 0" alone would tell a newcomer nothing."""
+    assert _cli(example_config, "run", "--once") == 0
+    out = capsys.readouterr().out
+    assert "Nobody is in this program yet" in out
+    assert f"mentor-assistant --config {example_config} import participants examples/participants.csv" in out
+    assert _cli(example_config, "import", "participants", str(ROOT / "examples" / "participants.csv")) == 0
+    capsys.readouterr()
+    assert _cli(example_config, "run", "--once") == 0
+    assert "Nobody is in this program yet" not in capsys.readouterr().out
+
+
 def test_paused_after_the_prompt_means_no_reminder(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _cli(example_config, "import", "participants", str(ROOT / "examples" / "participants.csv"))
     _cli(example_config, "import", "pairs", str(ROOT / "examples" / "pairs.csv"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,10 +68,15 @@ def test_every_template_is_in_the_readme(template: str) -> None:
 
 
 def test_the_readme_commands_are_the_ones_ci_runs() -> None:
-    ci = (ROOT / ".ci" / "run").read_text()
-    test_command = "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest"
-    assert test_command in README and test_command in ci
-    assert "run --once" in README.split("## Two commands")[1].split("##")[0]
+    two_commands = README.split("## Two commands")[1].split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)\n```", two_commands, re.S)
+    assert len(blocks) == 2 and "run --once" in blocks[0]
+    assert blocks[1] == "scripts/test"
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    assert ci[-1] == "exec scripts/test"  # exactly the README's command, and its exit code is CI's
+    script = (ROOT / "scripts" / "test").read_text()
+    assert "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest" in script
+    assert "MENTOR_TESTS_REQUIRE_SERVERS=1" in script and "set -euo pipefail" in script
 
 
 def test_every_command_has_help_that_teaches() -> None:

@@ -327,11 +327,26 @@ def _outbox_list(app: App, status: str | None, limit: int) -> int:
     return 0
 
 
+def _next_steps_when_empty(app: App) -> None:
+    """A program with nobody in it did nothing, correctly; a newcomer needs to hear why, and what to do next."""
+    if app.db.execute("SELECT 1 FROM participants LIMIT 1").fetchone():
+        return
+    config = app.config.path
+    print(
+        "Nobody is in this program yet, so there was nothing to send. Next:\n"
+        f"  mentor-assistant --config {config} import participants examples/participants.csv\n"
+        f"  mentor-assistant --config {config} import pairs examples/pairs.csv\n"
+        f"  mentor-assistant --config {config} --now 2026-12-01T09:00 run --once   (the cycle day: prompts go out)\n"
+        "or watch a whole month played out: mentor-assistant demo"
+    )
+
+
 def _run(app: App, once: bool) -> int:
     if once:
         app.outbox.recover_uncertain()
         report = app.run_once()
         print(report.line())
+        _next_steps_when_empty(app)
         return 0
     from assistant.service import Service
 
