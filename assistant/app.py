@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from assistant import health
 from assistant.clock import Clock, iso
 from assistant.config import Config, load_config
 from assistant.coordinator.digest import send_digest_if_due
@@ -31,6 +32,7 @@ from assistant.program.privacy import purge_raw
 from assistant.render import Renderer, TemplateError
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
+from assistant.transport.problems import ConnectionProblem
 from assistant.yamlfile import YamlError
 
 
@@ -41,6 +43,7 @@ class CycleReport:
     prompts: int = 0
     rule_mails: int = 0
     drained: DrainResult = field(default_factory=DrainResult)
+    problems: list[ConnectionProblem] = field(default_factory=list)  # servers that could not be used
 
     def line(self) -> str:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
@@ -98,11 +101,13 @@ class App:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
         report.outcomes.update(process_pending(self.db, self.config, self.forms, self.outbox, self.clock))
         set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
+        self._finished("poll", report, self.inbox.problem)
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())
         report.prompts += counts["prompts"]
         report.rule_mails += counts["rule_mails"]
+        self._finished("tick", report, None)
 
     def drain(self, report: CycleReport) -> None:
         try:
@@ -112,6 +117,19 @@ class App:
         report.drained.sent += result.sent
         report.drained.retrying += result.retrying
         report.drained.failed += result.failed
+        self._finished("drain", report, result.problem)
+
+    def job_failed(self, job: str, error: BaseException) -> None:
+        """A step ended in an exception (the loop logs it and goes on): `status` shows it."""
+        health.failed(self.db, job, iso(self.clock.now()), f"{type(error).__name__}: {error}")
+
+    def _finished(self, job: str, report: CycleReport, problem: ConnectionProblem | None) -> None:
+        now = iso(self.clock.now())
+        if problem is None:
+            health.worked(self.db, job, now)
+        else:
+            report.problems.append(problem)
+            health.failed(self.db, job, now, problem.line())
 
     def run_once(self) -> CycleReport:
         """One full cycle: ingest and process mail, run the check-in cycle and rules, send what is due."""

@@ -33,6 +33,7 @@ TABLES = (
     "confirmations",
     "period_figures",
     "pairs_met",
+    "jobs",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -350,6 +351,20 @@ _PERIOD_FIGURES = (
         AND (period, pairing_id) = (SELECT period, pairing_id FROM checkins WHERE id = OLD.checkin_id);
     END""",
 )
+
+
+@migrations(name="0006_jobs")
+def _jobs(db: Database) -> None:
+    # What each scheduled job last did, so `status` can say that polling or sending has been failing, and since when.
+    db.execute(
+        """CREATE TABLE jobs (
+            name TEXT PRIMARY KEY,          -- poll | tick | drain
+            last_ok_at TEXT,                -- when it last worked (UTC)
+            last_error TEXT,                -- what went wrong last, kept after it works again
+            last_error_at TEXT,
+            failing_since TEXT              -- the first failure of the current run of failures; NULL when it works
+        )"""
+    )
 
 
 class DatabaseError(Exception):

@@ -35,12 +35,19 @@ class Service:
             report = CycleReport()
             try:
                 step(report)
-            except Exception:  # a failing step must not stop the program; it is retried on its next turn
+            except Exception as exc:  # a failing step must not stop the program; it is retried on its next turn
                 log.exception("%s failed; will try again", name)
+                self._record(name, exc)
                 return
             log.debug("%s: %s", name, report.line())
 
         return run
+
+    def _record(self, name: str, exc: Exception) -> None:
+        try:
+            self.app.job_failed(name, exc)
+        except Exception:  # the database itself may be what failed: the log has it already
+            log.debug("could not record the failure of %s", name, exc_info=True)
 
     def stop(self, signum: int, _frame: object) -> None:
         log.info("signal %s: finishing the current step, then stopping", signum)

@@ -281,6 +281,7 @@ class Recorder:
         self.data_reply: str | None = None  # e.g. "451 4.3.0 try later"
         self.data_delay = 0.0  # once: seconds to stall after end-of-data (the message is still recorded)
         self.auth_ok: list[str] = []
+        self.auth_refused = 0  # logins refused (535): a sender must not hammer a server that refuses it
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.get(address.lower())
@@ -302,6 +303,7 @@ class Recorder:
         if isinstance(auth_data, LoginPassword) and auth_data.password.decode() == PASSWORD:
             self.auth_ok.append(auth_data.login.decode())
             return AuthResult(success=True, auth_data=auth_data)
+        self.auth_refused += 1
         return AuthResult(success=False, handled=False)
 
     def message_ids(self) -> list[str]:

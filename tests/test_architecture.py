@@ -27,7 +27,7 @@ FLOORS: list[set[str]] = [
     {"outbox"},
     {"engine", "forms", "identity", "transport"},
     {"mail"},
-    {"render", "config", "db"},
+    {"render", "config", "db", "health"},
     {"clock", "yamlfile", "__init__"},
 ]
 FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}

@@ -52,6 +52,9 @@ class Flaky:
     def __init__(self, errors: Sequence[SendError | None]):
         self.errors, self.sent = list(errors), 0
 
+    def open(self) -> None:
+        pass
+
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         error = self.errors.pop(0) if self.errors else None
         if error:

@@ -14,7 +14,7 @@ import pytest
 from assistant.clock import FixedClock
 from assistant.config import ConfigError, SmtpConfig, load_config
 from assistant.outbox import Mail, Outbox
-from assistant.transport.base import Refusal, SendError
+from assistant.transport.base import ConnectError, Refusal, SendError
 from assistant.transport.factory import open_outbound
 from assistant.transport.smtp import SmtpOutbound
 from tests.conftest import Program, at
@@ -102,12 +102,13 @@ def test_implicit_tls(tls_files, env) -> None:
 
 def test_an_unverified_certificate_is_a_temporary_failure_and_not_retried_within_the_drain(smtpd, env) -> None:
     sender = outbound(smtpd, ca_file=None)
-    with pytest.raises(SendError, match="CERTIFICATE_VERIFY_FAILED") as first:
+    with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED") as first:
         sender.send(raw(), "mentoring@example.org", [MAYA[1]])
     assert not first.value.permanent and not first.value.uncertain
-    with pytest.raises(SendError) as second:
+    assert first.value.problem.kind == "tls" and "ca_file" in first.value.problem.advice
+    with pytest.raises(ConnectError) as second:
         sender.send(raw(2), "mentoring@example.org", [MAYA[1]])
-    assert second.value is first.value  # no second connection attempt in this drain
+    assert second.value.problem is first.value.problem  # backing off: no second connection attempt yet
     assert smtpd.recorder.received == []
 
 

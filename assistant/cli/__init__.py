@@ -8,9 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant import __version__
+from assistant import __version__, health
 from assistant.app import App, check
 from assistant.cli import arguments
 from assistant.cli import coordinator as cli_coordinator
@@ -304,11 +305,29 @@ def _status(app: App) -> int:
             f"inbox {box['name']}: {box['state']}, last poll {box['last_poll_at'] or 'never'},"
             f" at UID {box['last_uid']}{error}"
         )
+    for job in health.states(db):
+        print(_job_line(job))
     backlog = db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0]
     print(f"backlog: {backlog} message(s) stored, not yet processed")
     quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]
     print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")
     return 0
+
+
+def _job_line(job: dict[str, Any]) -> str:
+    """`poll: worked 2026-12-01T09:00; FAILING since …: the error` (times UTC), or `never run`."""
+    if not job["last_ok_at"] and not job["last_error_at"]:
+        return f"{job['name']}: never run"
+    line = f"{job['name']}: last worked {_utc(job['last_ok_at'])}"
+    if job["failing_since"]:
+        return f"{line}; FAILING since {_utc(job['failing_since'])}: {job['last_error']}"
+    if job["last_error"]:
+        return f"{line}; last error {_utc(job['last_error_at'])}: {job['last_error']}"
+    return line
+
+
+def _utc(stored: str | None) -> str:
+    return f"{stored[:16].replace('T', ' ')} UTC" if stored else "never"
 
 
 def _outbox_list(app: App, status: str | None, limit: int) -> int:
@@ -346,6 +365,11 @@ def _run(app: App, once: bool) -> int:
         app.outbox.recover_uncertain()
         report = app.run_once()
         print(report.line())
+        for problem in report.problems:  # one clear line each; the rest of the cycle still ran
+            print(f"error: {problem.line()}", file=sys.stderr)
+        if report.problems:
+            print("  (test the connection with: mentor-assistant check --connect)", file=sys.stderr)
+            return 1
         _next_steps_when_empty(app)
         return 0
     from assistant.service import Service

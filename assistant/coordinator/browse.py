@@ -174,6 +174,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "updated_at": "last change (UTC)",
         },
     ),
+    "jobs": (
+        "What each scheduled job last did: status shows it.",
+        {
+            "name": "poll, tick or drain",
+            "last_ok_at": "when it last worked (UTC)",
+            "last_error": "its last error (kept after it works again)",
+            "last_error_at": "when (UTC)",
+            "failing_since": "the first failure of the current run of failures; empty when it works",
+        },
+    ),
     "introductions": (
         "One row per introduction a coordinator asked for: a mentee and her wish list of mentors.",
         {

@@ -19,7 +19,8 @@ from assistant.config import Config
 from assistant.db import durably, record_event
 from assistant.outbox import bounces
 from assistant.outbox.cap import DailyCap
-from assistant.transport.base import Outbound, SendError, Sent
+from assistant.transport.base import ConnectError, Outbound, SendError, Sent
+from assistant.transport.problems import ConnectionProblem
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class DrainResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    problem: ConnectionProblem | None = None  # the server could not be used: the drain stopped, rows wait queued
 
 
 def drain(db: Database, config: Config, clock: Clock, outbound: Outbound, limit: int | None = None) -> DrainResult:
@@ -55,10 +57,24 @@ class _Drain:
                 (now, limit if limit is not None else -1),
             )
         )
+        if rows and not self._ready():
+            return self.result
         for row in rows:
+            if self.result.problem is not None:
+                break  # the server went away mid-drain: the rest wait, untouched, for the next drain
             if self._claim(row["id"], now):
                 self._send(row)
         return self.result
+
+    def _ready(self) -> bool:
+        """Connected and logged in before any row is marked: a refused login stops the drain at once, and no
+        row is marked `sending` for a message that cannot go."""
+        try:
+            self.outbound.open()
+        except ConnectError as exc:
+            self.result.problem = exc.problem
+            return False
+        return True
 
     def _claim(self, row_id: int, now: str) -> bool:
         with durably(self.db):  # at most once rests on this mark being on disk before SMTP
@@ -78,12 +94,24 @@ class _Drain:
             return
         try:
             sent = self.outbound.send(row["raw"], self.config.assistant.email, recipients)
+        except ConnectError as exc:
+            self._unclaim(row, exc)
+            return
         except SendError as exc:
             self._failed(row, exc)
             return
         if self.cap:
             self.cap.count(sent.accepted)
         self._sent(row, sent)
+
+    def _unclaim(self, row: dict[str, Any], exc: ConnectError) -> None:
+        """Nothing reached the server (it could not even be connected to): the row is queued again as it was, its
+        attempt not counted, and the drain stops."""
+        self.db.execute(
+            "UPDATE outbox SET status = 'queued', attempts = attempts - 1, last_error = ? WHERE id = ?",
+            (str(exc), row["id"]),
+        )
+        self.result.problem = exc.problem
 
     def _sent(self, row: dict[str, Any], sent: Sent) -> None:
         now = iso(self.clock.now())

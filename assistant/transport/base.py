@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from assistant.transport.problems import ConnectionProblem
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -23,6 +25,8 @@ class Incoming:
 
 
 class Inbox(Protocol):
+    problem: ConnectionProblem | None  # why the server cannot be used right now; None when all is well
+
     def fetch(self) -> Iterator[Incoming]:
         """New messages, oldest first. Nothing is marked until mark_processed."""
         ...
@@ -126,7 +130,20 @@ class SendError(Exception):
         return tuple(r.address for r in self.refused if r.permanent)
 
 
+class ConnectError(SendError):
+    """The server itself could not be used (login refused, TLS failed, unreachable): no message can go now, so a
+    drain stops at the first one instead of trying every row. Temporary as far as each message is concerned."""
+
+    def __init__(self, problem: ConnectionProblem) -> None:
+        super().__init__(problem.line())
+        self.problem = problem
+
+
 class Outbound(Protocol):
+    def open(self) -> None:
+        """Be ready to send (connect and log in, if there is a server); ConnectError when that cannot be done."""
+        ...
+
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         """Deliver one message: what happened to each recipient, or SendError when nobody got it."""
         ...

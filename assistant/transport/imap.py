@@ -31,6 +31,7 @@ from imapclient import IMAPClient
 
 from assistant.config import ConfigError, ImapConfig
 from assistant.transport.base import Checkpoint, Incoming, Position
+from assistant.transport.problems import ConnectionProblem, diagnose
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class ImapInbox:
         self._idle_since: float | None = None
         self._failures = 0
         self._retry_at = 0.0
+        self.problem: ConnectionProblem | None = None  # why the server cannot be used now (None: connected or unknown)
 
     # ---- the Inbox protocol -------------------------------------------------------------------------------------
 
@@ -299,7 +301,7 @@ class ImapInbox:
             return False
         if self._failures:
             log.info("IMAP %s: connected again after %d failed attempt(s)", self.name, self._failures)
-        self._failures = 0
+        self._failures, self.problem = 0, None
         self.checkpoint.connected(self.name)
         return True
 
@@ -374,7 +376,11 @@ class ImapInbox:
         delay = min(BACKOFF_MAX, BACKOFF_START * 2 ** (self._failures - 1)) * (0.5 + self.jitter() / 2)
         self._retry_at = self.monotonic() + delay
         error = f"{type(exc).__name__}: {exc}"[:500]
-        if self._failures == 1:
+        config = self.config
+        self.problem = diagnose(exc, "IMAP", config.host, config.port, self._secret[1])
+        if self._failures == 1 and self.problem.lasting:  # waiting will not mend it: say so as an error
+            log.error("%s (retrying with backoff)", self.problem.line())
+        elif self._failures == 1:
             log.warning("IMAP %s unavailable (%s); retrying with backoff, quietly until it is back", self.name, error)
         else:
             log.debug(

@@ -17,6 +17,8 @@ from assistant.transport.base import Incoming, SendError, Sent
 class MaildirInbox:
     """Reads new/; a processed message moves to cur/ with the Seen flag (the Maildir way of saying done)."""
 
+    problem = None  # a folder on this machine: no server to be refused by
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.box = mailbox.Maildir(str(self.path), create=True)
@@ -51,6 +53,9 @@ class MaildirOutbound:
             self.box = mailbox.Maildir(str(path), create=True)
         except OSError as exc:
             raise SendError(f"cannot open outbound Maildir {path}: {exc}") from None
+
+    def open(self) -> None:
+        pass  # a folder on this machine: nothing to connect to
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         try:

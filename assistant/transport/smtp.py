@@ -22,11 +22,13 @@ import time
 from collections.abc import Callable, Sequence
 
 from assistant.config import ConfigError, SmtpConfig
-from assistant.transport.base import Refusal, SendError, Sent
+from assistant.transport.base import ConnectError, Refusal, SendError, Sent
 from assistant.transport.imap import secret_from_env, tls_context
+from assistant.transport.problems import ConnectionProblem, diagnose
 
 log = logging.getLogger(__name__)
 TIMEOUT = 60.0
+BACKOFF_START, BACKOFF_MAX = 15.0, 900.0  # a refused login is not retried every drain: servers lock accounts out
 CRLF = b"\r\n"
 _EOL = re.compile(rb"\r\n|\r(?!\n)|\n")
 _DOT = re.compile(rb"(?m)^\.")
@@ -51,10 +53,17 @@ class SmtpOutbound:
             )
         self.smtp: smtplib.SMTP | None = None
         self._fresh = False  # opened for this message: a failure on it is not a stale connection
-        self._broken: SendError | None = None  # connecting failed in this drain: do not try again for every row
+        self.problem: ConnectionProblem | None = None  # why connecting failed last; kept until it works again
+        self._failures = 0
+        self._retry_at = 0.0
         self._next_at = 0.0
 
     # ---- Outbound protocol --------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Connect and log in now (ConnectError when the server cannot be used), so a drain learns it before it
+        marks any row."""
+        self._connection()
 
     def send(self, raw: bytes, sender: str, recipients: Sequence[str]) -> Sent:
         recipients = [r.strip() for r in recipients if r.strip()]
@@ -83,20 +92,30 @@ class SmtpOutbound:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
-        self.smtp, self._broken = None, None
+        self.smtp = None
 
     # ---- the conversation ---------------------------------------------------------------------------------------
 
     def _connection(self) -> smtplib.SMTP:
-        if self._broken is not None:
-            raise self._broken
         if self.smtp is not None:
             self._fresh = False
             return self.smtp
+        if self.problem is not None and self.monotonic() < self._retry_at:
+            raise ConnectError(self.problem)  # backing off: not another login attempt yet
+        smtp = self._connect()
+        if self._failures:
+            log.info("SMTP %s:%s: connected again after %d failed attempt(s)", self.config.host, self.config.port,
+                     self._failures)  # fmt: skip
+        self.problem, self._failures = None, 0
+        self.smtp, self._fresh = smtp, True
+        return smtp
+
+    def _connect(self) -> smtplib.SMTP:
         config = self.config
+        smtp: smtplib.SMTP | None = None
         try:
             if config.tls == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp = smtplib.SMTP_SSL(
                     config.host, config.port, timeout=self.timeout, context=tls_context(config.ca_file)
                 )
             else:
@@ -107,11 +126,23 @@ class SmtpOutbound:
             if config.username and self.password is not None:
                 smtp.login(config.username, self.password)
         except (smtplib.SMTPException, OSError) as exc:
-            self._broken = SendError(f"cannot connect to SMTP {config.host}:{config.port}: {exc}")
-            log.warning("%s (the rest of this drain waits for the next one)", self._broken)
-            raise self._broken from None
-        self.smtp, self._fresh = smtp, True
+            if smtp is not None:
+                smtp.close()
+            raise ConnectError(self._outage(exc)) from None
         return smtp
+
+    def _outage(self, exc: BaseException) -> ConnectionProblem:
+        """Remember why, back off (15 s doubling to 15 min), and say it once per outage: as an error when waiting
+        will not fix it (a refused login, an untrusted certificate)."""
+        config = self.config
+        self.problem = diagnose(exc, "SMTP", config.host, config.port, config.password_env or "")
+        self._failures += 1
+        self._retry_at = self.monotonic() + min(BACKOFF_MAX, BACKOFF_START * 2 ** (self._failures - 1))
+        if self._failures == 1:
+            log.log(logging.ERROR if self.problem.lasting else logging.WARNING, "%s", self.problem.line())
+        else:
+            log.debug("SMTP still unavailable (attempt %d): %s", self._failures, self.problem.detail)
+        return self.problem
 
     def _envelope(self, smtp: smtplib.SMTP, sender: str, recipients: list[str]) -> tuple[list[str], list[Refusal]]:
         """MAIL FROM and RCPT TO: the accepted recipients and the refused ones, or SendError when nobody can get it."""
