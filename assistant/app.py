@@ -7,6 +7,7 @@ gathers every problem in them in one list.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from sqlite_utils import Database
 
 from assistant import health
 from assistant.clock import Clock, iso
-from assistant.config import Config, load_config
+from assistant.config import Config, ImapConfig, SmtpConfig, load_config
 from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import open_db
 from assistant.engine.schema import Rule, load_rules
@@ -157,14 +158,31 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 
+def secret_problems(config: Config) -> list[str]:
+    """Each password or token variable the config names that is not set here: the first poll would fail on it."""
+    wanted: list[tuple[str, str | None, str]] = []
+    if isinstance(config.inbox, ImapConfig):
+        key = "inbox.oauth2_token_env" if config.inbox.oauth2_token_env else "inbox.password_env"
+        wanted.append((key, config.inbox.oauth2_token_env or config.inbox.password_env, "the IMAP password or token"))
+    if isinstance(config.outbound, SmtpConfig) and config.outbound.username:
+        wanted.append(("outbound.password_env", config.outbound.password_env, "the SMTP password"))
+    return [
+        f"{config.path}: {key}: the environment variable {variable} is not set; it must hold {what}"
+        f" (export {variable}=... where the assistant runs, or name another variable)"
+        for key, variable, what in wanted
+        if variable and not os.environ.get(variable)
+    ]
+
+
 def check(path: Path | str) -> list[str]:
     """Every problem in the config and the files it names, as `file:line: message` lines."""
     try:
         config = load_config(path)
     except YamlError as exc:
         return [str(exc)]
+    problems = secret_problems(config)
     renderer = Renderer(config.templates)
-    problems = renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
+    problems += renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
     problems += form_problems(config.templates / "forms", config.checkins.form)
     form_keys: tuple[str, ...] = ()
     with contextlib.suppress(YamlError):  # already listed by form_problems

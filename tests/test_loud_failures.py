@@ -189,3 +189,71 @@ def test_a_fixed_clock_program_records_jobs(program: Program) -> None:
         ("poll", "2026-11-30T12:00:00+00:00", None),
         ("tick", "2026-11-30T12:00:00+00:00", None),
     ]
+
+
+# --- check --connect ------------------------------------------------------------------------------------------
+
+
+def test_check_connect_logs_in_to_both_servers_and_says_what_they_offer(
+    tmp_path: Path, imap_user: MailUser, smtpd: SmtpServer, mail_env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_program(tmp_path, imap_settings(imap_user), smtp_settings(smtpd))
+    code, out, err = _cli(config, capsys, "check", "--connect")
+    assert code == 0, err
+    assert f"logged in as {imap_user.name}" in out and "capabilities: IDLE yes, MOVE yes, UIDPLUS yes" in out
+    assert "folders: INBOX (read) ok; Processed (processed) will be created" in out
+    assert "plus-addressing: replies come to mentoring+TOKEN@example.org" in out
+    assert "SMTP 127.0.0.1:" in out and "AUTH " in out and "nothing was sent" in out
+    assert "OK (config, templates, form and rules are valid and the servers)" in out
+    assert smtpd.recorder.received == [] and imap_user.uids("INBOX") == []
+    assert "Processed" not in [f[2] for f in imap_user.client(None).list_folders()]  # nothing created by a check
+
+
+@pytest.mark.parametrize(
+    ("broken", "said"),
+    [
+        ("imap_password", "IMAP 127.0.0.1:{imap}: login refused"),
+        ("smtp_password", "SMTP 127.0.0.1:{smtp}: login refused (535"),
+        ("imap_ca", "IMAP 127.0.0.1:{imap}: secure connection failed"),
+        ("imap_port", "IMAP 127.0.0.1:{dead}: cannot reach the server"),
+    ],
+)
+def test_check_connect_says_exactly_what_failed(
+    tmp_path: Path,
+    imap_user: MailUser,
+    smtpd: SmtpServer,
+    mail_env,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    broken: str,
+    said: str,
+) -> None:
+    from tests.servers import free_port
+
+    dead = free_port()
+    imap = imap_settings(imap_user, ca_file=None) if broken == "imap_ca" else imap_settings(imap_user)
+    if broken == "imap_port":
+        imap["port"] = dead
+    config = write_program(tmp_path, imap, smtp_settings(smtpd))
+    if broken == "imap_password":
+        monkeypatch.setenv(IMAP_ENV, "wrong")
+    if broken == "smtp_password":
+        monkeypatch.setenv(SMTP_ENV, "wrong")
+    code, _, err = _cli(config, capsys, "check", "--connect")
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and said.format(imap=imap["port"], smtp=smtpd.port, dead=dead) in errors[0], err
+
+
+def test_a_missing_password_variable_is_a_check_error(
+    tmp_path: Path, imap_user: MailUser, smtpd: SmtpServer, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.delenv(IMAP_ENV, raising=False)
+    monkeypatch.delenv(SMTP_ENV, raising=False)
+    config = write_program(tmp_path, imap_settings(imap_user), smtp_settings(smtpd))
+    code, _, err = _cli(config, capsys, "check")
+    assert code == 1 and "2 problem(s) found" in err
+    assert f"inbox.password_env: the environment variable {IMAP_ENV} is not set" in err
+    assert f"outbound.password_env: the environment variable {SMTP_ENV} is not set" in err
+    code, out, err = _cli(config, capsys, "check", "--connect")
+    assert code == 1 and "2 problem(s) found" in err and "not tried (its password variable is not set)" in out

@@ -96,12 +96,20 @@ def command(commands: argparse._SubParsersAction, name: str, help: str, descript
 
 
 def _add_program_commands(commands: argparse._SubParsersAction) -> None:
-    command(
-        commands, "check", "validate the config, templates, check-in form and rules",
+    check_command = command(
+        commands, "check", "validate the config, templates, check-in form and rules (--connect: the servers too)",
         "Validate the config and everything it names: templates (Jinja2 syntax, every mail has its\n"
-        "subject, txt and html part), the check-in form and the rules. Prints file:line for each problem\n"
-        "and exits 1 if there is any; exits 0 and says so when all is well.",
+        "subject, txt and html part), the check-in form and the rules, and that the password variables\n"
+        "it names are set. Prints file:line for each problem and exits 1 if there is any; exits 0 and\n"
+        "says so when all is well.\n\n"
+        "--connect also logs in to the IMAP and SMTP servers as the assistant will (sending nothing,\n"
+        "changing nothing), and says what they offer (IDLE, MOVE, AUTH) or exactly what failed and how\n"
+        "to fix it:\n"
+        "  mentor-assistant --config config.yaml check --connect",
     )  # fmt: skip
+    check_command.add_argument(
+        "--connect", action="store_true", help="also log in to the IMAP and SMTP servers (nothing is sent)"
+    )
     imp = command(
         commands, "import", "import participants or pairs from CSV",
         "Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
@@ -218,7 +226,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if not Path(args.config).exists():
         return _no_config(args.config)
     if args.command == "check":
-        return _check(args.config)
+        return _check(args.config, args.connect)
     config = load_config(args.config)
     clock = _clock(args.now, config.timezone)
     if args.command == "import":
@@ -264,15 +272,36 @@ def _no_config(path: str) -> int:
     return 1
 
 
-def _check(path: str) -> int:
+def _check(path: str, connect: bool = False) -> int:
     problems = check(path)
+    if connect:
+        try:
+            config = load_config(path)
+        except YamlError:
+            pass  # already in the list: there is nothing to connect with
+        else:
+            problems += _connect(config)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return 1
-    print(f"{path}: OK (config, templates, form and rules are valid)")
+    servers = " and the servers" if connect else ""
+    print(f"{path}: OK (config, templates, form and rules are valid{servers})")
     return 0
+
+
+def _connect(config: Config) -> list[str]:
+    """Log in to each server as the assistant will; print what each offers; its failure is a problem."""
+    from assistant.transport.probe import probe_inbox, probe_outbound
+
+    problems = []
+    for probe in (probe_inbox(config.inbox, config.assistant.email), probe_outbound(config.outbound)):
+        for line in probe.lines:
+            print(line)
+        if probe.problem is not None:
+            problems.append(f"error: {probe.problem.line()}")
+    return problems
 
 
 def _import(config: Config, clock: Clock, kind: str, file: Path) -> int:
