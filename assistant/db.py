@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -388,6 +389,23 @@ def open_db(path: Path | str) -> Database:
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     return db
+
+
+def backup(db: Database, target: Path) -> int:
+    """A consistent copy of the database at `target`, taken with SQLite's online backup API while the assistant
+    keeps running (it copies a snapshot; writers go on). Written beside the target, then renamed into place, so a
+    half-written backup never has the target's name. Returns its size in bytes."""
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    copy = sqlite3.connect(str(partial))
+    try:
+        db.conn.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        copy.close()
+    os.replace(partial, target)
+    return target.stat().st_size
 
 
 @contextlib.contextmanager

@@ -6,9 +6,12 @@ Written after every step, by `run --once` and by the long-running loop alike; re
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
+
+from assistant.clock import from_iso
 
 JOBS = ("poll", "tick", "drain")
 
@@ -37,3 +40,23 @@ def states(db: Database) -> list[dict[str, Any]]:
     }
     columns = ("name", "last_ok_at", "last_error", "last_error_at", "failing_since")
     return [dict(zip(columns, known.get(job, (job, None, None, None, None)), strict=True)) for job in JOBS]
+
+
+WATCHED = ("poll", "drain")  # mail in and mail out: what a health check is about (a tick that fails is in the log)
+
+
+def unhealthy(db: Database, now: datetime, allowed: timedelta) -> list[str]:
+    """Why the program is not healthy now: polling or sending has failed, or not worked, for longer than `allowed`.
+    Empty when all is well. A job that never ran is unhealthy too: the loop is not running."""
+    reasons = []
+    for job in states(db):
+        if job["name"] not in WATCHED:
+            continue
+        if job["failing_since"]:
+            if now - from_iso(job["failing_since"]) > allowed:
+                reasons.append(f"{job['name']} failing since {job['failing_since']}: {job['last_error']}")
+        elif not job["last_ok_at"]:
+            reasons.append(f"{job['name']} has never run")
+        elif now - from_iso(job["last_ok_at"]) > allowed:
+            reasons.append(f"{job['name']} has not run since {job['last_ok_at']} (is the assistant running?)")
+    return reasons

@@ -8,18 +8,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant import __version__, health
+from assistant import __version__
 from assistant.app import App, check
-from assistant.cli import arguments
+from assistant.cli import arguments, operations
 from assistant.cli import coordinator as cli_coordinator
 from assistant.cli import rules as cli_rules
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
 from assistant.coordinator.importer import import_pairs, import_participants
-from assistant.db import DatabaseError, counts, open_db
+from assistant.db import DatabaseError, open_db
 from assistant.render import TemplateError
 from assistant.transport.base import SendError
 from assistant.yamlfile import YamlError
@@ -122,13 +121,7 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     imp.add_argument("kind", choices=["participants", "pairs"], help="what the file holds")
     imp.add_argument("file", type=Path, help="the CSV file")
-    command(
-        commands, "status", "counts of everything: people, pairs, check-ins, mail, quarantine",
-        "What the program holds right now: rows in every table, check-ins by status, inbound mail by\n"
-        "outcome (recorded, asked_again, automatic, unknown_sender, ...), the outbox by status (a row stuck in\n"
-        "'uncertain' may or may not have been delivered), the inbox's connection state and backlog, and how\n"
-        "many messages wait in quarantine for a person.",
-    )  # fmt: skip
+    operations.add_parsers(commands)
     outbox = command(commands, "outbox", "look at outgoing mail", "Look at the outbox: every mail queued or sent.")
     actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
     listing = command(
@@ -238,7 +231,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     app = App(config, clock)
     try:
         if args.command == "status":
-            return _status(app)
+            return operations.status(app, args.json, args.failing_for)
+        if args.command == "backup":
+            return operations.backup(app, args.file)
         if args.command == "outbox":
             return _outbox_list(app, args.status, args.limit)
         if args.command == "export":
@@ -313,50 +308,6 @@ def _import(config: Config, clock: Clock, kind: str, file: Path) -> int:
     print(f"{kind}: {report.summary()}")
     db.close()
     return 1 if report.errors else 0
-
-
-def _status(app: App) -> int:
-    db = app.db
-    print("rows:", ", ".join(f"{table} {n}" for table, n in counts(db).items()))
-    for table, column in (
-        ("participants", "status"),
-        ("pairings", "status"),
-        ("checkins", "status"),
-        ("messages", "status"),
-        ("messages", "outcome"),
-        ("outbox", "status"),
-    ):
-        rows = db.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column} ORDER BY {column}").fetchall()
-        print(f"{table} by {column}:", ", ".join(f"{value} {n}" for value, n in rows) or "none")
-    for box in db.query("SELECT name, state, last_poll_at, last_error, last_uid FROM mailboxes"):
-        error = f", last error: {box['last_error']}" if box["last_error"] else ""
-        print(
-            f"inbox {box['name']}: {box['state']}, last poll {box['last_poll_at'] or 'never'},"
-            f" at UID {box['last_uid']}{error}"
-        )
-    for job in health.states(db):
-        print(_job_line(job))
-    backlog = db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0]
-    print(f"backlog: {backlog} message(s) stored, not yet processed")
-    quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]
-    print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")
-    return 0
-
-
-def _job_line(job: dict[str, Any]) -> str:
-    """`poll: worked 2026-12-01T09:00; FAILING since …: the error` (times UTC), or `never run`."""
-    if not job["last_ok_at"] and not job["last_error_at"]:
-        return f"{job['name']}: never run"
-    line = f"{job['name']}: last worked {_utc(job['last_ok_at'])}"
-    if job["failing_since"]:
-        return f"{line}; FAILING since {_utc(job['failing_since'])}: {job['last_error']}"
-    if job["last_error"]:
-        return f"{line}; last error {_utc(job['last_error_at'])}: {job['last_error']}"
-    return line
-
-
-def _utc(stored: str | None) -> str:
-    return f"{stored[:16].replace('T', ' ')} UTC" if stored else "never"
 
 
 def _outbox_list(app: App, status: str | None, limit: int) -> int:

@@ -47,6 +47,10 @@ def rows(text: str) -> int:
     return _whole_number(text, 1, MAX_ROWS)
 
 
+def minutes(text: str) -> int:
+    return _whole_number(text, 1, 525_600)  # a year
+
+
 def port(text: str) -> int:
     return _whole_number(text, 1, 65535)
 
