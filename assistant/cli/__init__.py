@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -215,6 +216,9 @@ def _clock(now: str | None, zone: ZoneInfo) -> Clock:
 
 def _check(path: str) -> int:
     problems = check(path)
+    with contextlib.suppress(YamlError):  # a config that does not load is already among the problems
+        for notice in load_config(path).notices:  # an old key, still accepted: worth a word, not a failure
+            print(f"note: {notice}")
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -254,6 +258,12 @@ def _status(app: App) -> int:
             f"inbox {box['name']}: {box['state']}, last poll {box['last_poll_at'] or 'never'},"
             f" at UID {box['last_uid']}{error}"
         )
+    capped = db.execute("SELECT count(*), coalesce(sum(refused), 0) FROM triggered_mail WHERE refused > 0").fetchone()
+    print(
+        f"mail cap (limits.mails_per_address_per_day): {capped[1]} mail(s) not sent to {capped[0]} address-day(s)"
+        if capped[0]
+        else "mail cap (limits.mails_per_address_per_day): never reached"
+    )
     backlog = db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0]
     print(f"backlog: {backlog} message(s) stored, not yet processed")
     quarantined = db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0]
