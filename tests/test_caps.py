@@ -19,6 +19,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import load_config
+from assistant.identity import address_hash
 from assistant.inbound import pipeline
 from assistant.inbound.outcomes import Outcome
 from assistant.mail.replies import reply
@@ -27,6 +28,8 @@ from assistant.outbox.triggered import ALERT_TEMPLATE, TriggeredOutbox
 from assistant.program.context import Inbound
 from assistant.transport.maildir import deliver
 from tests.conftest import ROOT, Program, at
+from tests.test_introductions import TRUSTED, trusting  # noqa: F401 (a fixture)
+from tests.test_introductions import _mail as intro_mail
 
 MAYA = ("Maya Patel", "maya.patel@example.org")
 DANA = ("Dana Okafor", "dana.okafor@example.org")
@@ -293,3 +296,42 @@ def test_a_flood_from_one_address_brings_at_most_the_cap_back_and_loses_nothing(
     assert _sent_to(folder)[MAYA[1]] == before + 1  # the confirmation of a new day's reply
     assert db.execute("SELECT count(*) FROM outbox WHERE template = ?", [ALERT_TEMPLATE]).fetchone()[0] == 2
     db.close()
+
+
+def test_explain_shows_what_a_message_set_off_and_what_the_cap_held_back(
+    program: Program, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n in range(11):
+        program.deliver(_stop(MAYA, n))
+    program.run("2026-11-30T12:00")
+    capsys.readouterr()
+    assert main(["--config", str(program.config_path), "explain", "<stop-0@attacker.example>"]) == 0
+    first = capsys.readouterr().out
+    assert "Sent because of it: nothing" not in first and "confirm" in first.split("Sent because of it:")[1]
+    assert main(["--config", str(program.config_path), "explain", "<stop-10@attacker.example>"]) == 0
+    last = capsys.readouterr().out
+    assert "confirm_command not sent to maya.patel@example.org" in last
+    assert f"{ALERT_TEMPLATE} to grace@example.org" in last.split("Sent because of it:")[1]
+
+
+def test_asks_and_introductions_go_out_to_addresses_at_the_cap(trusting: Program) -> None:  # noqa: F811 (the fixture)
+    """Program mail that an authenticated answer sets off (the ask, the introduction) is the program's, not a reply:
+    it is marked with its message but never counted or capped. The acknowledgement to the coordinator is a reply."""
+    program = trusting
+    zoe = ("Zoe Mensah", "zoe.mensah@example.net")
+    for _, address in (GRACE, DANA, zoe):
+        program.db.execute(
+            "INSERT INTO triggered_mail (day, address_hash, queued) VALUES (?, ?, 10)",
+            ["2026-11-30", address_hash(address)],
+        )
+    request = f"intro: Zoe Mensah <{zoe[1]}> -> {DANA[1]}\n\nZoe is preparing her promotion case."
+    program.deliver(intro_mail(GRACE, request, headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    assert [r["template"] for r in program.outbox(to_addr=DANA[1])] == ["intro_ask"]
+    assert program.outbox(template="intro_request_ack") == []  # a reply to Grace: capped
+    program.deliver(reply(program.last_to(DANA[1], "intro_ask"), DANA, "Yes, happy to!"))
+    program.run("2026-11-30T15:00")
+    (intro,) = program.outbox(template="introduction")
+    assert all(a in intro["to_addr"] for a in (DANA[1], zoe[1], GRACE[1])) and intro["triggered_by"] is not None
+    counts = program.db.execute("SELECT queued FROM triggered_mail WHERE day = '2026-11-30'").fetchall()
+    assert counts == [(10,)] * 3
