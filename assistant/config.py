@@ -102,7 +102,7 @@ class IntroConfig:
 class Limits:
     max_message_bytes: int = 10 * 1024 * 1024
     keep_raw_bytes: int = 256 * 1024
-    auto_replies_per_day: int = 10
+    mails_per_address_per_day: int = 10  # mail that inbound mail sets off, per recipient address per day
     max_attempts: int = 3
     raw_retention_days: int = 180  # stored raw mail (inbound and sent) is purged after this many days
     pace_days: int = 7  # at most one program mail a participant in this many days (PROGRAM.md: a week); 0: no pacing
@@ -125,6 +125,7 @@ class Config:
     rules: Path
     limits: Limits
     authserv_id: str | None = None  # our own mail server's name in Authentication-Results (trusted DMARC verdicts)
+    notices: tuple[str, ...] = ()  # file:line notes that are not errors (an old key, still accepted): `check` says them
 
     @property
     def form_path(self) -> Path:
@@ -189,6 +190,8 @@ def load_config(path: Path | str) -> Config:
     yamlfile.check_keys(data, TOP_KEYS, "the config")
     base = path.parent
     reader = _Reader(path, data)
+    notices: list[str] = []
+    limits = _limits(reader, notices)
     return Config(
         path=path,
         program_name=reader.text("program_name", "Mentoring Program"),
@@ -203,7 +206,8 @@ def load_config(path: Path | str) -> Config:
         introductions=_introductions(reader),
         templates=base / reader.text("templates", "./templates"),
         rules=base / reader.text("rules", "./rules"),
-        limits=_limits(reader),
+        limits=limits,
+        notices=tuple(notices),
         authserv_id=_optional(reader.section("assistant", {"name", "address", "authserv_id"}), "authserv_id"),
     )
 
@@ -373,25 +377,45 @@ def _introductions(reader: _Reader) -> IntroConfig:
     )
 
 
-def _limits(reader: _Reader) -> Limits:
+# Keys renamed since a release: still accepted, read as the new one, and named by `check`. The config is a contract.
+RENAMED_LIMITS = {"auto_replies_per_day": "mails_per_address_per_day"}
+
+
+def _limits(reader: _Reader, notices: list[str]) -> Limits:
     section = reader.section(
         "limits",
         {
             "max_message_bytes",
             "keep_raw_bytes",
-            "auto_replies_per_day",
+            "mails_per_address_per_day",
             "max_attempts",
             "raw_retention_days",
             "pace_days",
+            *RENAMED_LIMITS,
         },
     )
     defaults = Limits()
     values: dict[str, Any] = {
         "max_message_bytes": section.integer("max_message_bytes", defaults.max_message_bytes, 1024, 1 << 31),
         "keep_raw_bytes": section.integer("keep_raw_bytes", defaults.keep_raw_bytes, 0, 1 << 31),
-        "auto_replies_per_day": section.integer("auto_replies_per_day", defaults.auto_replies_per_day, 0, 10_000),
+        "mails_per_address_per_day": section.integer(
+            _renamed(section, "mails_per_address_per_day", notices), defaults.mails_per_address_per_day, 0, 10_000
+        ),
         "max_attempts": section.integer("max_attempts", defaults.max_attempts, 1, 100),
         "raw_retention_days": section.integer("raw_retention_days", defaults.raw_retention_days, 1, 36_500),
         "pace_days": section.integer("pace_days", defaults.pace_days, 0, 365),
     }
     return Limits(**values)
+
+
+def _renamed(section: _Reader, key: str, notices: list[str]) -> str:
+    """The key to read `key` from: its old name when only that is written (a config from before the rename)."""
+    old = next(o for o, new in RENAMED_LIMITS.items() if new == key)
+    if old not in section.data:
+        return key
+    where = f"{section.path}:{section.data.line_of(old)}"
+    if key in section.data:
+        notices.append(f"{where}: {section.prefix}{old} is ignored: {section.prefix}{key} is set (remove {old})")
+        return key
+    notices.append(f"{where}: {section.prefix}{old} is now called {section.prefix}{key} (the old name still works)")
+    return old

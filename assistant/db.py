@@ -35,6 +35,7 @@ TABLES = (
     "period_figures",
     "pairs_met",
     "jobs",
+    "triggered_mail",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -366,6 +367,30 @@ def _jobs(db: Database) -> None:
             failing_since TEXT              -- the first failure of the current run of failures; NULL when it works
         )"""
     )
+
+
+@migrations(name="0007_triggered_mail")
+def _triggered_mail(db: Database) -> None:
+    for statement in _TRIGGERED_MAIL:
+        db.execute(statement)
+
+
+# Mail that inbound mail sets off (replies, confirmations, forms, notes passed on) is marked with the ledger id of the
+# message that set it off, and counted per recipient address per day, so that no flood of inbound mail, forged or
+# not, can turn the assistant against one inbox (outbox/triggered.py). Addresses are counted by their hash, like
+# suppressions: the count outlives any erasure without keeping the address.
+_TRIGGERED_MAIL = (
+    "ALTER TABLE outbox ADD COLUMN triggered_by INTEGER",  # messages.id; NULL for program mail from the tick
+    "CREATE INDEX outbox_triggered_by ON outbox(triggered_by) WHERE triggered_by IS NOT NULL",
+    """CREATE TABLE triggered_mail (
+        day TEXT NOT NULL,                      -- YYYY-MM-DD, program time
+        address_hash TEXT NOT NULL,             -- sha256 of the case-folded address, as in suppressions
+        queued INTEGER NOT NULL DEFAULT 0,      -- mails queued to it that day that inbound mail set off
+        refused INTEGER NOT NULL DEFAULT 0,     -- mails not queued because the cap was reached
+        alerted_at TEXT,                        -- when the coordinators were told (once a day at most)
+        PRIMARY KEY (day, address_hash)
+    ) WITHOUT ROWID""",
+)
 
 
 class DatabaseError(Exception):

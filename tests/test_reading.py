@@ -371,7 +371,7 @@ def test_case5_a_header_less_auto_responder_stays_bounded(program: Program) -> N
             _mail(MAYA[1], "Thanks for your mail, I will read it soon.", f"Re: {n}", Message_ID=f"<r{n}@x>")
         )
         program.run(f"2026-11-30T13:{n:02d}")
-    assert len(program.outbox(to_addr=MAYA[1])) <= program.config.limits.auto_replies_per_day
+    assert len(program.outbox(to_addr=MAYA[1])) <= program.config.limits.mails_per_address_per_day
 
 
 def test_case6_list_mail_is_never_a_command(program: Program) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -269,13 +270,13 @@ def _no_config(path: str) -> int:
 
 def _check(path: str, connect: bool = False) -> int:
     problems = check(path)
-    if connect:
-        try:
-            config = load_config(path)
-        except YamlError:
-            pass  # already in the list: there is nothing to connect with
-        else:
-            problems += _connect(config)
+    config = None
+    with contextlib.suppress(YamlError):  # a config that does not load is already among the problems
+        config = load_config(path)
+    for notice in config.notices if config else ():  # an old key, still accepted: worth a word, not a failure
+        print(f"note: {notice}")
+    if connect and config is not None:
+        problems += _connect(config)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

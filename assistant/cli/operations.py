@@ -86,6 +86,15 @@ def _facts(app: App) -> dict[str, Any]:
             dict(box) for box in db.query("SELECT name, state, last_poll_at, last_error, last_uid FROM mailboxes")
         ],
         "jobs": health.states(db),
+        "mail_cap": dict(
+            zip(
+                ("addresses", "held_back"),
+                db.execute(
+                    "SELECT count(*), coalesce(sum(refused), 0) FROM triggered_mail WHERE refused > 0"
+                ).fetchone(),
+                strict=True,
+            )
+        ),
         "backlog": db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0],
         "quarantined": db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0],
     }
@@ -103,6 +112,13 @@ def _print(facts: dict[str, Any]) -> None:
         )
     for job in facts["jobs"]:
         print(_job_line(job))
+    cap = facts["mail_cap"]
+    print(
+        f"mail cap (limits.mails_per_address_per_day): {cap['held_back']} mail(s) not sent to {cap['addresses']}"
+        " address-day(s)"
+        if cap["addresses"]
+        else "mail cap (limits.mails_per_address_per_day): never reached"
+    )
     print(f"backlog: {facts['backlog']} message(s) stored, not yet processed")
     quarantined = facts["quarantined"]
     print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")

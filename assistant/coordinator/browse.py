@@ -128,6 +128,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "not_before": "not sent before this moment (retry backoff, UTC)",
             "sending_at": "when the last attempt began (UTC)",
             "sent_at": "when it was delivered (UTC)",
+            "triggered_by": "the inbound message (messages id) that set it off; empty for program mail",
         },
     ),
     "events": (
@@ -217,6 +218,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "hash": "sha256 of the case-folded address",
             "reason": "why",
             "created_at": "when (UTC)",
+        },
+    ),
+    "triggered_mail": (
+        "Mail that inbound mail set off, per address and day: the cap limits.mails_per_address_per_day.",
+        {
+            "day": "the program day (YYYY-MM-DD)",
+            "address_hash": "sha256 of the case-folded address, as in suppressions",
+            "queued": "mails queued to it that day that inbound mail set off",
+            "refused": "mails not queued because the cap was reached",
+            "alerted_at": "when the coordinators were told (once a day at most, UTC)",
         },
     ),
     "confirmations": (

@@ -1,10 +1,11 @@
 """`mentor-assistant explain MESSAGE-ID|EMAIL`: why the assistant did what it did, from what it recorded.
 
 For a Message-ID: the ledger row (status, outcome, the reasons of the chain, error, attempts), the answers it
-recorded, its events, and the mail sent because of it (outbox rows whose key names it, or that reply to it). One of
-our own Message-IDs shows the outbox row and the rule firing behind it. For an address: the person, their pairings,
-check-ins and answers, the rules that fired for them, the mail they sent and got, and what the rules would do next
-if nothing changed (nobody replies, nobody meets). Read-only.
+recorded, its events, and the mail sent because of it (outbox rows it set off, whose key names it, or that reply to
+it); mail the per-address cap held back is among the reasons. One of our own Message-IDs shows the outbox row and the
+rule firing behind it. For an address: the person, their pairings, check-ins and answers, the rules that fired for
+them, the mail they sent and got, and what the rules would do next if nothing changed (nobody replies, nobody
+meets). Read-only.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def explain_message(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str
         lines.append("Recorded from it:")
         lines += [f"  check-in {a['checkin_id']}: {a['question']} = {a['value']} (wrote {a['raw']!r})" for a in answers]
     lines += _events(db, [f"message:{message_id}"], zone)
-    replies = _replies_to(db, message_id)
+    replies = _replies_to(db, message_id, row["id"])
     lines.append("Sent because of it:" if replies else "Sent because of it: nothing")
     lines += _outgoing(replies, zone)
     return lines
@@ -93,17 +94,18 @@ def _reasons(text: str | None) -> list[str]:
     return [str(r) for r in reasons] if isinstance(reasons, list) and reasons else ["(no reasons recorded)"]
 
 
-def _replies_to(db: Database, message_id: str) -> list[dict[str, Any]]:
-    """Outbox rows whose dedupe key names the message, or whose In-Reply-To is it."""
+def _replies_to(db: Database, message_id: str, ledger_id: int) -> list[dict[str, Any]]:
+    """Outbox rows it set off (`triggered_by`), whose dedupe key names the message, or whose In-Reply-To is it."""
     rows = list(
         db.query(
-            "SELECT * FROM outbox WHERE instr(dedupe_key, ?) > 0 OR instr(CAST(raw AS TEXT), ?) > 0 ORDER BY id",
-            [message_id, message_id],
+            "SELECT * FROM outbox WHERE triggered_by = ? OR instr(dedupe_key, ?) > 0"
+            " OR instr(CAST(raw AS TEXT), ?) > 0 ORDER BY id",
+            [ledger_id, message_id, message_id],
         )
     )
     result = []
     for row in rows:
-        if message_id in row["dedupe_key"]:
+        if row["triggered_by"] == ledger_id or message_id in row["dedupe_key"]:
             result.append(row)
             continue
         headers = message_from_bytes(row["raw"], policy=policy.default)

@@ -1,7 +1,8 @@
 """Mail kept for a person to review, and the polite reply some of it gets (Discourse's named errors).
 
 A sender gets at most one such reply per kind per day, automatic mail never gets one, and no address gets more
-than `limits.auto_replies_per_day` replies of any kind: a robot without headers still cannot start a loop.
+than `limits.mails_per_address_per_day` mails a day that inbound mail set off (the cap of `inbound.outbox`, see
+outbox/triggered.py): a robot without headers still cannot start a loop.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from assistant.clock import iso
 from assistant.db import record_event
 from assistant.outbox import Mail
-from assistant.program.context import Inbound, replies_allowed
+from assistant.program.context import Inbound
 
 
 def keep_for_review(inbound: Inbound, outcome: str) -> str:
@@ -20,8 +21,6 @@ def keep_for_review(inbound: Inbound, outcome: str) -> str:
 
 def reply_politely(inbound: Inbound, outcome: str, template: str) -> None:
     """One reply of this kind a day to the sender, within the per-address cap."""
-    if not replies_allowed(inbound):
-        return
     inbound.outbox.enqueue(
         Mail(
             key=f"{outcome}:{inbound.msg.from_addr}:{inbound.now.date().isoformat()}",

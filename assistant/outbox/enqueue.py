@@ -39,11 +39,24 @@ class Mail:
     reply_to_person: tuple[str, str] | None = None  # Reply-To a person, not our token address (a note to coordinators)
     images: Sequence[tuple[str, bytes]] = ()  # (Content-ID, PNG) shown inline in the HTML as <img src="cid:ID">
     attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, MIME type, bytes)
+    # Program mail (an ask, an introduction) that a person's authenticated answer sets off: like the tick's, it is
+    # never capped (triggered.py); replies, confirmations and notes are, whoever queues them.
+    program_mail: bool = False
 
 
-def enqueue(db: Database, config: Config, renderer: Renderer, clock: Clock, mail: Mail) -> str | None:
-    """Queue a mail; returns its Message-ID, or None when this key was queued before."""
-    if has(db, mail.key):
+def enqueue(
+    db: Database,
+    config: Config,
+    renderer: Renderer,
+    clock: Clock,
+    mail: Mail,
+    triggered_by: int | None = None,
+    known_new: bool = False,
+) -> str | None:
+    """Queue a mail; returns its Message-ID, or None when this key was queued before. `triggered_by`: the ledger id
+    of the inbound message that set it off (None for the tick's program mail). `known_new`: the caller has just
+    looked the key up (triggered.py reads it with the day's counts, one statement for both)."""
+    if not known_new and has(db, mail.key):
         return None
     if any(is_suppressed(db, a) for _, a in [*mail.to, *mail.cc]):
         log.info("not queued %s: an address asked to be erased", mail.key)
@@ -60,8 +73,9 @@ def enqueue(db: Database, config: Config, renderer: Renderer, clock: Clock, mail
         images=mail.images,
     )
     db.execute(
-        "INSERT OR IGNORE INTO outbox (dedupe_key, to_addr, subject, message_id, template, entity, raw, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO outbox"
+        " (dedupe_key, to_addr, subject, message_id, template, entity, raw, created_at, triggered_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             mail.key,
             ", ".join(a for _, a in [*mail.to, *mail.cc]),
@@ -71,6 +85,7 @@ def enqueue(db: Database, config: Config, renderer: Renderer, clock: Clock, mail
             mail.entity,
             message.as_bytes(),
             iso(clock.now()),
+            triggered_by,
         ),
     )
     return message_id

@@ -2,25 +2,27 @@
 (looked up once, before the chain), the forms, and where to put mail.
 
 The inbound pipeline builds one `Inbound` per message; checks are predicates over it and never query the database;
-handlers in `program/` write through its `db` and `outbox`, never through a transport.
+handlers in `program/` write through its `db` and `outbox`, never through a transport. Its `outbox` is always the
+message's `TriggeredOutbox`: whatever a handler queues is marked as set off by this message and capped per address
+per day (outbox/triggered.py), so no handler, old or new, can forget the cap.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.clock import iso
 from assistant.config import Config, Person
 from assistant.forms.form import Form, Forms
 from assistant.mail.forwarded import unwrap_message
 from assistant.mail.message import ParsedMessage
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Outbox
+from assistant.outbox.triggered import TriggeredOutbox
 
 Row = dict[str, Any]
 
@@ -82,6 +84,10 @@ class Inbound:
     reasons: list[str] = field(default_factory=list)
     erased: bool = False  # "delete me" was carried out: not even this message's sender and text are kept
 
+    def __post_init__(self) -> None:
+        # Wrapped here, not by each caller: every mail a handler queues for this message is marked and capped.
+        self.outbox = TriggeredOutbox(self.outbox, self.ledger_id, self.now, self.reasons)
+
     @property
     def form(self) -> Form:
         """The monthly check-in form."""
@@ -96,15 +102,3 @@ class Inbound:
     def forward(self) -> dict[str, Any]:
         """The mail unwrapped as a forward (any client, inline or attached), read once per message."""
         return unwrap_message(self.msg)
-
-
-def replies_allowed(inbound: Inbound) -> bool:
-    """At most `limits.auto_replies_per_day` mails to the sender a day: a robot without headers cannot loop."""
-    since = iso(inbound.now - timedelta(days=1))
-    sent = inbound.db.execute(
-        "SELECT count(*) FROM outbox WHERE to_addr = ? AND created_at > ?", (inbound.msg.from_addr, since)
-    ).fetchone()[0]
-    allowed = sent < inbound.config.limits.auto_replies_per_day
-    if not allowed:
-        inbound.reasons.append(f"reply cap reached ({sent} mails to this address in 24 h)")
-    return allowed

@@ -11,7 +11,7 @@ from assistant.forms.answers import read_answers
 from assistant.forms.form import numbered
 from assistant.identity import token_for
 from assistant.outbox import Mail
-from assistant.program.context import Inbound, replies_allowed
+from assistant.program.context import Inbound
 from assistant.program.introductions.answers import classify_answer
 
 
@@ -45,17 +45,16 @@ def handle_note(inbound: Inbound) -> str:
     )
     if paying_forward:
         return _becomes_mentor(inbound, ours["entity"])
-    if replies_allowed(inbound):
-        inbound.outbox.enqueue(
-            Mail(
-                key=f"note-ack:{msg.from_addr}:{inbound.now.date().isoformat()}",
-                template="note_received",
-                to=[(msg.from_name, msg.from_addr)],
-                context={"name": msg.from_name},
-                in_reply_to=msg.message_id,
-                references=msg.references,
-            )
+    inbound.outbox.enqueue(  # once a day by its key, and within the per-address cap like all the rest
+        Mail(
+            key=f"note-ack:{msg.from_addr}:{inbound.now.date().isoformat()}",
+            template="note_received",
+            to=[(msg.from_name, msg.from_addr)],
+            context={"name": msg.from_name},
+            in_reply_to=msg.message_id,
+            references=msg.references,
         )
+    )
     record_event(
         inbound.db, iso(inbound.now), "note_for_coordinator", f"message:{msg.message_id}", about=ours["entity"]
     )

@@ -99,6 +99,7 @@ def _ask(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], take
             context=_context(ask, taken, config),
             reply_token=token,
             entity=f"intro_ask:{ask['id']}",
+            program_mail=True,  # the next mentor asked, even when a mentor's "no" set it off: never capped
         )
     )
     record_event(db, iso(now), "intro_asked", f"introduction:{ask['introduction_id']}", mentor=ask["mentor_email"])
@@ -141,6 +142,7 @@ def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int
             to=[(c.name, c.email) for c in config.coordinators if c.email == intro["coordinator"]]
             or [(c.name, c.email) for c in config.coordinators],
             context={"mentee_name": intro["mentee_name"], "mentee_email": intro["mentee_email"], "asks": asks},
+            program_mail=True,
         )
     )
 
@@ -208,6 +210,7 @@ def _introduce(
             },
             reply_token=mentee_token,
             entity=f"pairing:{pairing_id}",
+            program_mail=True,  # a mentor's yes sets it off, but it is the program's mail: never capped
         )
     )
 
