@@ -17,9 +17,10 @@ from sqlite_utils import Database
 from assistant.clock import Clock, iso
 from assistant.config import Config, load_config
 from assistant.coordinator.digest import send_digest_if_due
-from assistant.db import open_db
+from assistant.db import compact, open_db
 from assistant.engine.schema import Rule, load_rules
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
+from assistant.inbound import expunge
 from assistant.inbound.checkpoints import MailboxCheckpoint
 from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
@@ -89,8 +90,13 @@ class App:
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
-        report.outcomes.update(process_pending(self.db, self.config, self.forms, self.outbox, self.clock))
+        outcomes = process_pending(self.db, self.config, self.forms, self.outbox, self.clock)
+        report.outcomes.update(outcomes)
         set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
+        if expunge.pending(self.db):  # an erasure's mail leaves the folders we own
+            expunge.expunge_pending(self.db, self.inbox, self.outbound)
+        if outcomes["erased"]:  # and its rows leave the file's bytes: once per poll, however many erasures
+            compact(self.db)
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())

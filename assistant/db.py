@@ -33,6 +33,7 @@ TABLES = (
     "confirmations",
     "period_figures",
     "pairs_met",
+    "expunge",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -352,6 +353,20 @@ _PERIOD_FIGURES = (
 )
 
 
+@migrations(name="0006_expunge")
+def _expunge(db: Database) -> None:
+    # Mail an erasure left in the folders the assistant owns: the transports remove it at the next poll, and the
+    # row goes once they have tried (inbound/expunge.py). Message-IDs only: nothing to read in them.
+    db.execute(
+        """CREATE TABLE expunge (
+            message_id TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('inbox', 'sent')),  -- the inbox's folders, or the sent folder
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (message_id, place)
+        ) WITHOUT ROWID"""
+    )
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
@@ -369,6 +384,9 @@ def open_db(path: Path | str) -> Database:
         # NORMAL in WAL survives any crash of the process; only a power cut can lose the newest commits. That is
         # safe for everything recomputable from the ledger; the two commits the promises rest on use `durably`.
         db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked: an erased person's words must not stay
+        # readable in free pages of the file (README, "Erasure"; its cost is in benchmarks/checkin_replies.py).
+        db.execute("PRAGMA secure_delete=ON")
         migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
@@ -386,6 +404,14 @@ def durably(db: Database) -> Iterator[None]:
         yield
     finally:
         db.execute("PRAGMA synchronous=NORMAL")
+
+
+def compact(db: Database) -> None:
+    """After an erasure: fold the WAL into the file and empty it, rebuild the file (VACUUM) so no page keeps an old
+    copy of a row, and empty the WAL VACUUM wrote. Takes a moment on a big database; run once per erasure batch."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: Any) -> None:
