@@ -16,14 +16,17 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.inbound import pipeline
 from assistant.mail.replies import reply
 from assistant.transport.maildir import deliver
 from tests.conftest import ROOT
+from tests.servers import MailProgram, MailUser, dovecot, imap_user, mail_env  # noqa: F401  (fixtures)
 
 HER = ("Ottilie Wróblewska", "ottilie.wroblewska@quarrington.example")
 DANA = ("Dana Okafor", "dana.okafor@example.org")
 HER_WORDS = ("xylograph", "Bartholomew", "sidelining", "marimba")
 NEEDLES = (HER[1], HER[0], "Ottilie", "Wróblewska", *HER_WORDS)
+pytest_plugins = ["tests.servers"]
 
 
 def _cli(config: Path, *args: str) -> int:
@@ -47,22 +50,26 @@ def _forms(needle: str) -> tuple[list[bytes], list[bytes]]:
 
 
 def _traces(folder: Path) -> list[str]:
+    return _traces_of(folder, NEEDLES)
+
+
+def _traces_of(folder: Path, needles: tuple[str, ...]) -> list[str]:
     """Every needle found in every file under `folder`, as 'file: needle (form)'."""
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         data = path.read_bytes()
         lowered, flat = data.lower(), data.replace(b"=\r\n", b"").replace(b"=\n", b"").replace(b"\r", b"")
         flat = flat.replace(b"\n", b"")
-        for needle in NEEDLES:
+        for needle in needles:
             plain, encoded = _forms(needle)
             hits = [form for form in plain if form in lowered or form in flat.lower()]
             hits += [form for form in encoded if form in flat]
             found += [f"{path.relative_to(folder)}: {needle} ({form!r})" for form in hits]
-        found += [f"{path.relative_to(folder)}: {needle} (decoded)" for needle in _in_decoded_mail(path, data)]
+        found += [f"{path.relative_to(folder)}: {n} (decoded)" for n in _in_decoded_mail(path, data, needles)]
     return found
 
 
-def _in_decoded_mail(path: Path, data: bytes) -> list[str]:
+def _in_decoded_mail(path: Path, data: bytes, needles: tuple[str, ...]) -> list[str]:
     """A Maildir file read as mail: every header and text part decoded."""
     if path.parent.name not in ("new", "cur", "tmp"):
         return []
@@ -70,7 +77,7 @@ def _in_decoded_mail(path: Path, data: bytes) -> list[str]:
     texts = [f"{k}: {v}" for k, v in msg.items()]
     texts += [str(p.get_content()) for p in msg.walk() if p.get_content_maintype() == "text" and not p.is_multipart()]
     text = "\n".join(texts).lower()
-    return [needle for needle in NEEDLES if needle.lower() in text]
+    return [needle for needle in needles if needle.lower() in text]
 
 
 def _fresh(sender: tuple[str, str], body: str, subject: str) -> bytes:
@@ -168,3 +175,50 @@ def test_after_delete_me_no_file_holds_her_address_name_or_words(her_program: Pa
         assert redacted[0] >= 2
         assert db.execute("SELECT count(*) FROM pairings WHERE status = 'closed'").fetchone()[0] == 1
         assert db.execute("SELECT count(*) FROM expunge").fetchone()[0] == 0
+
+
+MAYA = ("Maya Patel", "maya.patel@example.org")
+MAYA_WORDS = ("Maya", "Patel", "maya.patel@example.org", "zeppelin", "Quillfeather")
+
+
+def test_on_imap_the_messages_it_moved_for_her_are_expunged(
+    tmp_path: Path, imap_user: MailUser, mail_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Her reply and her partner's (which quotes a prompt naming her) were moved to Processed, a message of hers
+    that broke the handler to Quarantine; after `delete me`, every one is expunged from the server, and only mail
+    that never named her is left."""
+    original = pipeline.handle
+
+    def handle(inbound, outcome):  # type: ignore[no-untyped-def]
+        if "poison" in inbound.msg.subject:
+            raise RuntimeError("this message breaks the handler")
+        return original(inbound, outcome)
+
+    monkeypatch.setattr(pipeline, "handle", handle)
+    program = MailProgram(tmp_path, imap_user)
+    program.run("2026-12-01T09:05")
+    imap_user.append(
+        program.reply_to_prompt(MAYA, "1. yes\n2. 2\n3. Our zeppelin pitch deck\n4. 2\n5. Quillfeather ignores me"),
+        program.reply_to_prompt(DANA, "1. yes\n2. 2\n3. Maya's pitch\n4. 4"),
+        _fresh(MAYA, "the zeppelin deck, attached again", "poison"),
+        _fresh(("Someone", "someone@example.net"), "Hello from a stranger", "unrelated"),
+    )
+    for minute in range(3):  # the poison message is tried three times, then quarantined and moved aside
+        program.run(f"2026-12-02T10:0{minute}")
+    assert len(imap_user.uids("Quarantine")) == 1 and len(imap_user.uids("Processed")) == 3
+
+    imap_user.append(_fresh(MAYA, "delete me", "delete me"))
+    program.run("2026-12-02T11:00")
+    confirm = program.db.execute(
+        "SELECT raw FROM outbox WHERE template = 'confirm_command' AND to_addr = ?", [MAYA[1]]
+    ).fetchone()[0]
+    imap_user.append(reply(bytes(confirm), MAYA, "yes"))
+    report = program.run("2026-12-02T11:05")
+    assert report.outcomes["erased"] == 1, report.line()
+
+    assert imap_user.uids("Quarantine") == [] and imap_user.uids("INBOX") == []
+    left = imap_user.bodies("Processed")
+    assert len(left) == 1 and b"Hello from a stranger" in left[0]
+    assert program.count("SELECT count(*) FROM expunge") == 0
+    program.close()
+    assert _traces_of(tmp_path, MAYA_WORDS) == []  # the database, its WAL, the sent folder
