@@ -15,12 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from assistant.app import CycleReport
 from assistant.cli import main
+from assistant.db import one
 from assistant.inbound import pipeline
+from assistant.mail.redact import Phrases, mentions, redact
 from assistant.mail.replies import reply
+from assistant.program.erasure import erase
 from assistant.transport.maildir import deliver
-from tests.conftest import ROOT
-from tests.servers import MailProgram, MailUser, dovecot, imap_user, mail_env  # noqa: F401  (fixtures)
+from tests.conftest import ROOT, Program, at
+from tests.servers import MailProgram, MailUser
 
 HER = ("Ottilie Wróblewska", "ottilie.wroblewska@quarrington.example")
 DANA = ("Dana Okafor", "dana.okafor@example.org")
@@ -222,3 +226,38 @@ def test_on_imap_the_messages_it_moved_for_her_are_expunged(
     assert program.count("SELECT count(*) FROM expunge") == 0
     program.close()
     assert _traces_of(tmp_path, MAYA_WORDS) == []  # the database, its WAL, the sent folder
+
+
+def test_queued_mail_that_names_her_still_goes_out_redacted(program: Program) -> None:
+    """Her partner's prompt, queued when she is erased, is sent without her name; mail to both loses her address."""
+    program.clock.set(at("2026-12-01T09:05"))
+    program.app.tick(CycleReport())  # the prompts are queued, not sent yet
+    maya = one(program.db, "SELECT * FROM participants WHERE email = ?", [MAYA[1]])
+    assert maya is not None
+    erase(program.db, program.config, maya, "2026-12-01T09:06:00Z")
+    program.run("2026-12-01T09:10")
+    [dana_prompt] = [m for m in program.sent() if DANA[1] in str(m["To"])]
+    text = dana_prompt.get_body(("plain",)).get_content()
+    assert "how is your mentoring with a former participant going?" in text
+    assert "Maya" not in dana_prompt.as_string() and not [m for m in program.sent() if MAYA[1] in str(m["To"])]
+
+
+def test_redact_finds_her_in_every_encoding_and_drops_her_address() -> None:
+    message = EmailMessage()
+    message["From"] = "Ada <mentoring@example.org>"
+    message["To"] = "Dana Okafor <dana@example.org>, Zoë Brontë <zoe@example.net>"
+    message["Reply-To"] = "Zoë Brontë <zoe@example.net>"
+    message["Subject"] = "Zoë Brontë asked for help"
+    message.set_content("Zoë wrote:\nmy manager Bartholomew keeps\n  sidelining me\n", cte="base64")
+    html = "<p>Zo&#235; wrote: my manager Bartholomew keeps<br>sidelining me, O&#39;Hara</p>"
+    message.add_alternative(html, subtype="html", cte="base64")
+    phrases = Phrases([("Zoë Brontë", "someone"), ("Zoë", "someone"), ("zoe@example.net", "someone")])
+    phrases = Phrases([*phrases.replacements, ("my manager Bartholomew keeps sidelining me", "[erased]")])
+    raw = message.as_bytes()
+    assert mentions(raw, phrases) and b"Bartholomew" not in raw  # base64: only decoding finds it
+    out = email.message_from_bytes(redact(raw, phrases, ["zoe@example.net"]), policy=email.policy.default)
+    assert str(out["To"]) == "Dana Okafor <dana@example.org>" and out["Reply-To"] is None
+    assert str(out["Subject"]) == "someone asked for help"
+    assert out.get_body(("plain",)).get_content() == "someone wrote:\n[erased]\n"
+    assert "Bartholomew" not in out.get_body(("html",)).get_content()
+    assert not mentions(out.as_bytes(), Phrases([("Bartholomew", "x")]))

@@ -26,11 +26,19 @@ _ESCAPES = {
 }
 _GAP = r"(?:\s|<br\s*/?>|&nbsp;|&#160;)+"  # between two words: wrapped lines, HTML breaks
 _ADDRESS_HEADERS = ("To", "Cc", "Reply-To")
-_ENCODED = (b"base64", b"quoted-printable", b"=?")  # the phrase may hide in bytes only decoding shows
+_ENCODED = (b"base64", b"quoted-printable", b"=?", b"&#")  # the phrase may hide in bytes only decoding shows
 
 
 def _word(word: str) -> str:
-    return "".join(_ESCAPES.get(char, re.escape(char)) for char in word)
+    return "".join(_char(char) for char in word)
+
+
+def _char(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if ord(char) > 127:  # HTML may write a letter as a character reference: &#235; or &#xeb; for ë
+        return f"(?:{re.escape(char)}|&#{ord(char)};|&#x{ord(char):x};)"
+    return re.escape(char)
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
@@ -52,24 +60,38 @@ class Phrases:
     def __post_init__(self) -> None:
         ordered = sorted({p.strip(): r for p, r in self.replacements if p.strip()}.items(), key=lambda i: -len(i[0]))
         self._patterns = [(phrase_pattern(phrase), replacement) for phrase, replacement in ordered]
-        # For a quick look at raw bytes: each phrase's first word, lower case, as UTF-8.
-        self._needles = sorted({phrase.split()[0].lower().encode() for phrase, _ in ordered})
+        self._needles = sorted({_needle(phrase) for phrase, _ in ordered})
 
     def __bool__(self) -> bool:
         return bool(self._patterns)
 
     def search(self, text: str | None) -> bool:
-        return bool(text) and any(pattern.search(text or "") for pattern, _ in self._patterns)
+        if not text or not self.might_be_in_text(text):
+            return False
+        return any(pattern.search(text) for pattern, _ in self._patterns)
 
     def sub(self, text: str) -> str:
         for pattern, replacement in self._patterns:
             text = pattern.sub(replacement, text)
         return text
 
+    def might_be_in_text(self, text: str) -> bool:
+        """A cheap first look (a substring test per phrase): False means no phrase is in the text."""
+        lowered = text.lower()
+        return any(needle in lowered for needle in self._needles)
+
     def might_be_in(self, raw: bytes) -> bool:
-        """A cheap first look at raw mail: False means no phrase can be in it (nothing encoded, no first word)."""
+        """The same look at raw mail: False means no phrase can be in it (no needle, and nothing encoded)."""
         lowered = raw.lower()
-        return any(n in lowered for n in self._needles) or any(mark in lowered for mark in _ENCODED)
+        return any(n.encode() in lowered for n in self._needles) or any(mark in lowered for mark in _ENCODED)
+
+
+def _needle(phrase: str) -> str:
+    """What every way of writing the phrase contains: the longest run of ASCII letters and digits of its first word
+    (kept by JSON's \\u escapes and HTML's character references alike), else the word itself."""
+    word = phrase.split()[0].lower()
+    runs = sorted(re.findall(r"[a-z0-9]+", word), key=len)
+    return runs[-1] if runs and len(runs[-1]) >= 2 else word
 
 
 def _parse(raw: bytes) -> EmailMessage:

@@ -49,8 +49,11 @@ def erase(db: Database, config: Config, person: dict[str, Any], now: str, keep_l
         _ledger(db, phrases, person["email"], keep_ledger_id, now)
         _outbox(db, phrases, person["email"], now)
         _own_rows(db, person, checkins, now)
-        for table, column in _text_columns(db):  # every one: a new column cannot be forgotten here
-            db.execute(f"UPDATE {table} SET {column} = erasure_redact({column}) WHERE erasure_mentions({column})")
+        for table, columns in _text_columns(db):  # every one: a new column cannot be forgotten here
+            # One call per row, not per value: the whole row's text is looked at once (a big events log is long).
+            joined = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+            changes = ", ".join(f"{c} = erasure_redact({c})" for c in columns)
+            db.execute(f"UPDATE {table} SET {changes} WHERE erasure_mentions({joined})")
         _anonymise(db, person, now)
         suppress(db, person["email"], "asked to be erased", now)
 
@@ -116,7 +119,7 @@ def _functions(db: Database, phrases: Phrases, address: str) -> None:
         return isinstance(value, str) and (phrases.search(value) or phrases.search(_decoded_json(value)))
 
     def redact_text(value: Any) -> Any:
-        if not isinstance(value, str):
+        if not found(value):  # another column of the row named her: this one is left exactly as it was
             return value
         if _JSON.match(value):
             try:
@@ -139,8 +142,8 @@ def _decoded_json(value: str) -> str:
         return ""
 
 
-def _text_columns(db: Database) -> list[tuple[str, str]]:
-    """Every text column of every table (sqlite_master: the program's tables, whoever added them)."""
+def _text_columns(db: Database) -> list[tuple[str, list[str]]]:
+    """Every table with its text columns (sqlite_master: the program's tables, whoever added them)."""
     tables = [
         row[0]
         for row in db.execute(
@@ -148,12 +151,14 @@ def _text_columns(db: Database) -> list[tuple[str, str]]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'expunge'"
         )
     ]
-    return [
-        (table, column)
-        for table in tables
-        for _, column, kind, *_ in db.execute(f"PRAGMA table_info({table})").fetchall()
-        if kind.upper() == "TEXT"
-    ]
+    found = []
+    for table in tables:
+        columns = [
+            c for _, c, kind, *_ in db.execute(f"PRAGMA table_info({table})").fetchall() if kind.upper() == "TEXT"
+        ]
+        if columns:
+            found.append((table, columns))
+    return found
 
 
 def _redact_tree(value: Any, phrases: Phrases) -> Any:
