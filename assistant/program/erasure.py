@@ -33,8 +33,9 @@ from assistant.mail.reply_text import new_text
 
 PLACEHOLDER = "a former participant"
 WORDS_PLACEHOLDER = "[erased]"
-_MIN_FRAGMENT = 8  # shorter pieces of her text ("yes", "twice", "4/5") say nothing about her and are everywhere
+_MIN_FRAGMENT = 12  # shorter pieces of her text ("yes", "twice", "4/5") say nothing about her and are everywhere
 _MARKER = re.compile(r"^\s*(?:>\s*)*(?:#?\d{1,2}[.):]\s*|[-*•]\s+|[A-Za-z ]{1,20}:\s+)?")
+_LIKES_PER_STATEMENT = 200
 _SENT = ("sent", "sending", "uncertain")  # rows whose message may sit in the sent folder
 
 _JSON = re.compile(r"^\s*[\[{]")  # a JSON column (reasons, detail, payload): redacted value by value
@@ -50,10 +51,7 @@ def erase(db: Database, config: Config, person: dict[str, Any], now: str, keep_l
         _outbox(db, phrases, person["email"], now)
         _own_rows(db, person, checkins, now)
         for table, columns in _text_columns(db):  # every one: a new column cannot be forgotten here
-            # One call per row, not per value: the whole row's text is looked at once (a big events log is long).
-            joined = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
-            changes = ", ".join(f"{c} = erasure_redact({c})" for c in columns)
-            db.execute(f"UPDATE {table} SET {changes} WHERE erasure_mentions({joined})")
+            _redact_table(db, phrases, table, columns)
         _anonymise(db, person, now)
         suppress(db, person["email"], "asked to be erased", now)
 
@@ -64,7 +62,8 @@ def traces(db: Database, config: Config, person: dict[str, Any]) -> Phrases:
     name, address = person["name"] or "", person["email"]
     replacements = [(f"{name} <{address}>", PLACEHOLDER), (address, PLACEHOLDER), (name, PLACEHOLDER)]
     replacements += [(part, PLACEHOLDER) for part in _own_name_parts(db, config, person)]
-    replacements += [(fragment, WORDS_PLACEHOLDER) for fragment in _fragments(_her_texts(db, person))]
+    fragments = _fragments(_her_texts(db, person))
+    replacements += [(fragment, WORDS_PLACEHOLDER) for fragment in _hers_alone(db, config, person, fragments)]
     return Phrases(replacements)
 
 
@@ -100,14 +99,37 @@ def _her_texts(db: Database, person: dict[str, Any]) -> list[str]:
 
 
 def _fragments(texts: Iterable[str]) -> list[str]:
-    """Her lines, without quote marks, numbers or labels ("3. ", "Help: "), long enough to be hers alone."""
+    """Her lines, without quote marks, numbers or labels ("3. ", "Help: "), of two words or more and long enough
+    to be hers."""
     found = set()
     for text in texts:
         for line in str(text).splitlines():
             piece = _MARKER.sub("", line, count=1).strip()
-            if len(piece) >= _MIN_FRAGMENT:
+            if len(piece) >= _MIN_FRAGMENT and len(piece.split()) >= 2:
                 found.add(piece)
     return sorted(found)
+
+
+def _hers_alone(db: Database, config: Config, person: dict[str, Any], fragments: list[str]) -> list[str]:
+    """Leave out what others wrote too (an answer someone else gave word for word, a profile line) and what our own
+    templates say ("Thank you!"): those words are not hers, and replacing them would garble other people's mail."""
+    if not fragments:
+        return []
+    wanted = json.dumps(sorted({f.lower() for f in fragments}))
+    common = {
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT lower(trim(x)) FROM (SELECT a.raw AS x FROM answers a JOIN checkins c"
+            " ON c.id = a.checkin_id WHERE c.participant_id != :me UNION ALL SELECT goals FROM participants"
+            " WHERE id != :me UNION ALL SELECT skills FROM participants WHERE id != :me)"
+            " WHERE lower(trim(x)) IN (SELECT value FROM json_each(:wanted))",
+            {"me": person["id"], "wanted": wanted},
+        )
+    }
+    templates = " ".join(
+        path.read_text(encoding="utf-8", errors="replace").lower() for path in sorted(config.templates.glob("*.j2"))
+    )
+    return [f for f in fragments if f.lower() not in common and f.lower() not in templates]
 
 
 def _functions(db: Database, phrases: Phrases, address: str) -> None:
@@ -140,6 +162,24 @@ def _decoded_json(value: str) -> str:
         return json.dumps(json.loads(value), ensure_ascii=False)
     except ValueError:
         return ""
+
+
+def _redact_table(db: Database, phrases: Phrases, table: str, columns: list[str]) -> None:
+    """One UPDATE. A row is looked at first in SQL, each column for a needle of each phrase with LIKE (no Python
+    call, no copy: a big events log or answers table is long), then by the phrases themselves, once per row."""
+    joined = " || char(31) || ".join(f"coalesce({c}, '')" for c in columns)
+    changes = ", ".join(f"{c} = erasure_redact({c})" for c in columns)
+    needles = phrases.needles
+    if not needles or not all(n.isascii() for n in needles):  # LIKE folds ASCII only: Python looks at every row
+        db.execute(f"UPDATE {table} SET {changes} WHERE erasure_mentions({joined})")
+        return
+    # A few needles per statement: SQLite limits how deep an expression (a chain of ORs) may be.
+    step = max(1, _LIKES_PER_STATEMENT // len(columns))
+    for start in range(0, len(needles), step):
+        patterns = ["%" + re.sub(r"([%_\\])", r"\\\1", n) + "%" for n in needles[start : start + step]]
+        first_look = " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns for _ in patterns)
+        params = [p for _ in columns for p in patterns]
+        db.execute(f"UPDATE {table} SET {changes} WHERE ({first_look}) AND erasure_mentions({joined})", params)
 
 
 def _text_columns(db: Database) -> list[tuple[str, list[str]]]:
