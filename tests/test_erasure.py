@@ -261,3 +261,18 @@ def test_redact_finds_her_in_every_encoding_and_drops_her_address() -> None:
     assert out.get_body(("plain",)).get_content() == "someone wrote:\n[erased]\n"
     assert "Bartholomew" not in out.get_body(("html",)).get_content()
     assert not mentions(out.as_bytes(), Phrases([("Bartholomew", "x")]))
+
+
+def test_a_long_history_of_her_words_is_erased_in_bounded_statements(program: Program) -> None:
+    """Hundreds of lines of hers: the first look in SQL is split so that no statement grows past SQLite's limits."""
+    goals = "\n".join(f"line {n} of my very own plan number {n * 7}" for n in range(400))
+    program.db.execute("UPDATE participants SET goals = ? WHERE email = ?", [goals, MAYA[1]])
+    program.db.execute(
+        "INSERT INTO events (at, kind, entity, detail) VALUES ('2026-11-30T12:00:00Z', 'note', 'x', ?)",
+        [json.dumps({"said": "line 399 of my very own plan number 2793"})],
+    )
+    maya = one(program.db, "SELECT * FROM participants WHERE email = ?", [MAYA[1]])
+    assert maya is not None
+    erase(program.db, program.config, maya, "2026-11-30T12:05:00Z")
+    (detail,) = program.db.execute("SELECT detail FROM events WHERE entity = 'x'").fetchone()
+    assert json.loads(detail) == {"said": "[erased]"}
