@@ -62,6 +62,7 @@ class App:
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
+        self._expunge_due = True  # erased mail a previous process could not remove yet: looked for at the first poll
 
     @property
     def form(self) -> Form:
@@ -93,8 +94,12 @@ class App:
         outcomes = process_pending(self.db, self.config, self.forms, self.outbox, self.clock)
         report.outcomes.update(outcomes)
         set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
-        if expunge.pending(self.db):  # an erasure's mail leaves the folders we own
-            expunge.expunge_pending(self.db, self.inbox, self.outbound)
+        # An erasure's mail leaves the folders we own. The table is read at the first poll of a process and after
+        # an erasure, not at every poll: a reply costs no statement for it.
+        if self._expunge_due or outcomes["erased"]:
+            if expunge.pending(self.db):
+                expunge.expunge_pending(self.db, self.inbox, self.outbound)
+            self._expunge_due = expunge.pending(self.db)  # the server was away: try again next poll
         if outcomes["erased"]:  # and its rows leave the file's bytes: once per poll, however many erasures
             compact(self.db)
 
