@@ -7,6 +7,8 @@ gathers every problem in them in one list.
 from __future__ import annotations
 
 import contextlib
+import logging
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +35,8 @@ from assistant.render import Renderer, TemplateError
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
 from assistant.yamlfile import YamlError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +66,7 @@ class App:
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
+        self._compact_due = False  # an erasure's rows are still in the file's free pages or the WAL
         self._expunge_due = True  # erased mail a previous process could not remove yet: looked for at the first poll
 
     @property
@@ -100,8 +105,22 @@ class App:
             if expunge.pending(self.db):
                 expunge.expunge_pending(self.db, self.inbox, self.outbound)
             self._expunge_due = expunge.pending(self.db)  # the server was away: try again next poll
-        if outcomes["erased"]:  # and its rows leave the file's bytes: once per poll, however many erasures
-            compact(self.db)
+        self._compact_due = self._compact_due or bool(outcomes["erased"])
+        if self._compact_due:  # and its rows leave the file's bytes: once per poll, however many erasures
+            self._compact()
+
+    def _compact(self) -> None:
+        """Another process reading the file (`browse`) can keep the WAL from being emptied: the next poll tries
+        again, until it is done."""
+        try:
+            done = compact(self.db)
+        except sqlite3.OperationalError as exc:
+            done, why = False, str(exc)
+        else:
+            why = "another connection is reading the database"
+        if not done:
+            log.warning("the database could not be compacted after an erasure (%s); will try again", why)
+        self._compact_due = not done
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())

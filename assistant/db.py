@@ -37,6 +37,7 @@ TABLES = (
 )
 
 migrations = Migrations("mentorship-assistant")
+BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another process's lock
 
 
 def _run_script(db: Database, script: str) -> None:
@@ -377,7 +378,7 @@ def open_db(path: Path | str) -> Database:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: statements outside db.atomic() commit at once; atomic() groups the rest.
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -406,12 +407,20 @@ def durably(db: Database) -> Iterator[None]:
         db.execute("PRAGMA synchronous=NORMAL")
 
 
-def compact(db: Database) -> None:
+def compact(db: Database) -> bool:
     """After an erasure: fold the WAL into the file and empty it, rebuild the file (VACUUM) so no page keeps an old
-    copy of a row, and empty the WAL VACUUM wrote. Takes a moment on a big database; run once per erasure batch."""
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.execute("VACUUM")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy of a row, and empty the WAL VACUUM wrote. Takes a moment on a big database; run once per erasure batch.
+
+    False when another connection's read (`browse`) kept the WAL from being emptied: old copies of rows may still be
+    in it, so the caller tries again later. It waits a second for such a reader, not the usual 30."""
+    db.execute("PRAGMA busy_timeout=1000")
+    try:
+        before = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        db.execute("VACUUM")
+        after = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return not before[0] and not after[0]  # the first column is 1 when the checkpoint could not finish
 
 
 def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: Any) -> None:

@@ -276,3 +276,23 @@ def test_a_long_history_of_her_words_is_erased_in_bounded_statements(program: Pr
     erase(program.db, program.config, maya, "2026-11-30T12:05:00Z")
     (detail,) = program.db.execute("SELECT detail FROM events WHERE entity = 'x'").fetchone()
     assert json.loads(detail) == {"said": "[erased]"}
+
+
+def test_a_reader_holding_the_database_delays_compaction_until_it_lets_go(program: Program) -> None:
+    """`browse` reading while she is erased: the WAL cannot be emptied then, so the next poll compacts again."""
+    program.run("2026-12-01T09:05")
+    program.deliver(reply(program.last_to(MAYA[1], "checkin_prompt"), MAYA, "1. yes\n2. 2\n3. our zeppelin deck"))
+    program.deliver(_fresh(MAYA, "delete me", "delete me"))
+    program.run("2026-12-01T10:00")
+    program.deliver(reply(program.last_to(MAYA[1], "confirm_command"), MAYA, "yes"))
+    reader = sqlite3.connect(program.config.database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM answers").fetchall()
+    assert program.run("2026-12-01T10:05").outcomes["erased"] == 1
+    wal = Path(f"{program.config.database}-wal")
+    assert program.app._compact_due and wal.stat().st_size > 0
+    reader.execute("COMMIT")
+    reader.close()
+    program.run("2026-12-01T10:10")
+    assert not program.app._compact_due and wal.stat().st_size == 0
+    assert not [t for t in _traces_of(program.folder, ("zeppelin", MAYA[1])) if "config" not in t]
