@@ -19,6 +19,7 @@ from assistant.app import CycleReport
 from assistant.cli import main
 from assistant.db import one
 from assistant.inbound import pipeline
+from assistant.inbound.expunge import expunge_pending
 from assistant.mail.redact import Phrases, mentions, redact
 from assistant.mail.replies import reply
 from assistant.program.erasure import erase
@@ -296,3 +297,18 @@ def test_a_reader_holding_the_database_delays_compaction_until_it_lets_go(progra
     program.run("2026-12-01T10:10")
     assert not program.app._compact_due and wal.stat().st_size == 0
     assert not [t for t in _traces_of(program.folder, ("zeppelin", MAYA[1])) if "config" not in t]
+
+
+class _Away:
+    """An inbox whose server is away (tries nothing), beside a sender that keeps no copies (SMTP)."""
+
+    def expunge(self, message_ids: list[str]) -> dict[str, bool]:
+        return {}
+
+
+def test_expunge_rows_wait_for_an_absent_server_and_a_sender_without_folders_keeps_none(program: Program) -> None:
+    program.db.execute(
+        "INSERT INTO expunge (message_id, place, created_at) VALUES ('<a@x>', 'inbox', 'now'), ('<b@x>', 'sent', 'now')"
+    )
+    assert expunge_pending(program.db, _Away(), object()) == 0  # type: ignore[arg-type]
+    assert program.db.execute("SELECT message_id, place FROM expunge").fetchall() == [("<a@x>", "inbox")]
