@@ -7,7 +7,9 @@ gathers every problem in them in one list.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,9 +21,10 @@ from assistant import health
 from assistant.clock import Clock, iso
 from assistant.config import Config, ImapConfig, SmtpConfig, load_config
 from assistant.coordinator.digest import send_digest_if_due
-from assistant.db import open_db
+from assistant.db import compact, open_db
 from assistant.engine.schema import Rule, load_rules
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
+from assistant.inbound import expunge
 from assistant.inbound.checkpoints import MailboxCheckpoint
 from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
@@ -35,6 +38,8 @@ from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
 from assistant.transport.problems import ConnectionProblem
 from assistant.yamlfile import YamlError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,6 +77,8 @@ class App:
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
+        self._compact_due = False  # an erasure's rows are still in the file's free pages or the WAL
+        self._expunge_due = True  # erased mail a previous process could not remove yet: looked for at the first poll
 
     @property
     def form(self) -> Form:
@@ -100,9 +107,32 @@ class App:
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
-        report.outcomes.update(process_pending(self.db, self.config, self.forms, self.outbox, self.clock))
+        outcomes = process_pending(self.db, self.config, self.forms, self.outbox, self.clock)
+        report.outcomes.update(outcomes)
         set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
-        self._finished("poll", report, self.inbox.problem)
+        self._finished("poll", report, self.inbox.problem)  # before a compaction, which leaves the WAL empty
+        # An erasure's mail leaves the folders we own. The table is read at the first poll of a process and after
+        # an erasure, not at every poll: a reply costs no statement for it.
+        if self._expunge_due or outcomes["erased"]:
+            if expunge.pending(self.db):
+                expunge.expunge_pending(self.db, self.inbox, self.outbound)
+            self._expunge_due = expunge.pending(self.db)  # the server was away: try again next poll
+        self._compact_due = self._compact_due or bool(outcomes["erased"])
+        if self._compact_due:  # and its rows leave the file's bytes: once per poll, however many erasures
+            self._compact()
+
+    def _compact(self) -> None:
+        """Another process reading the file (`browse`) can keep the WAL from being emptied: the next poll tries
+        again, until it is done."""
+        try:
+            done = compact(self.db)
+        except sqlite3.OperationalError as exc:
+            done, why = False, str(exc)
+        else:
+            why = "another connection is reading the database"
+        if not done:
+            log.warning("the database could not be compacted after an erasure (%s); will try again", why)
+        self._compact_due = not done
 
     def tick(self, report: CycleReport) -> None:
         counts = tick(self.db, self.config, self.form, self.rules, self.outbox, self.clock.now())

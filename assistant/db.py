@@ -36,9 +36,11 @@ TABLES = (
     "pairs_met",
     "jobs",
     "triggered_mail",
+    "expunge",
 )
 
 migrations = Migrations("mentorship-assistant")
+BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another process's lock
 
 
 def _run_script(db: Database, script: str) -> None:
@@ -393,6 +395,20 @@ _TRIGGERED_MAIL = (
 )
 
 
+@migrations(name="0008_expunge")
+def _expunge(db: Database) -> None:
+    # Mail an erasure left in the folders the assistant owns: the transports remove it at the next poll, and the
+    # row goes once they have tried (inbound/expunge.py). Message-IDs only: nothing to read in them.
+    db.execute(
+        """CREATE TABLE expunge (
+            message_id TEXT NOT NULL,
+            place TEXT NOT NULL CHECK (place IN ('inbox', 'sent')),  -- the inbox's folders, or the sent folder
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (message_id, place)
+        ) WITHOUT ROWID"""
+    )
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
@@ -403,13 +419,16 @@ def open_db(path: Path | str) -> Database:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: statements outside db.atomic() commit at once; atomic() groups the rest.
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         # NORMAL in WAL survives any crash of the process; only a power cut can lose the newest commits. That is
         # safe for everything recomputable from the ledger; the two commits the promises rest on use `durably`.
         db.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked: an erased person's words must not stay
+        # readable in free pages of the file (README, "Erasure"; its cost is in benchmarks/checkin_replies.py).
+        db.execute("PRAGMA secure_delete=ON")
         migrations.apply(db)
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
@@ -444,6 +463,22 @@ def durably(db: Database) -> Iterator[None]:
         yield
     finally:
         db.execute("PRAGMA synchronous=NORMAL")
+
+
+def compact(db: Database) -> bool:
+    """After an erasure: fold the WAL into the file and empty it, rebuild the file (VACUUM) so no page keeps an old
+    copy of a row, and empty the WAL VACUUM wrote. Takes a moment on a big database; run once per erasure batch.
+
+    False when another connection's read (`browse`) kept the WAL from being emptied: old copies of rows may still be
+    in it, so the caller tries again later. It waits a second for such a reader, not the usual 30."""
+    db.execute("PRAGMA busy_timeout=1000")
+    try:
+        before = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        db.execute("VACUUM")
+        after = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return not before[0] and not after[0]  # the first column is 1 when the checkpoint could not finish
 
 
 def record_event(db: Database, at: str, kind: str, entity: str = "", **detail: Any) -> None:

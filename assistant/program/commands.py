@@ -19,7 +19,8 @@ from assistant.db import record_event, update_row
 from assistant.identity import new_confirmation
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
-from assistant.program.privacy import erase, personal_data
+from assistant.program.erasure import erase
+from assistant.program.privacy import personal_data
 
 _POLITE = r"(?:\s+please)?[\s.!]*$"
 _PATTERNS = [
@@ -112,7 +113,8 @@ def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict
         db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
     record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
     if action == "delete me":
-        erase(db, person, now, keep_ledger_id=inbound.ledger_id)  # no mail after this, as the request said
+        # No mail after this, as the request said.
+        erase(db, inbound.config, person, now, keep_ledger_id=inbound.ledger_id)
         inbound.erased = True
         return "erased"
     context = {"until": payload.get("until")}

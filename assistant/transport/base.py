@@ -51,6 +51,17 @@ class Quarantine(Protocol):
         ...
 
 
+@runtime_checkable
+class Expunge(Protocol):
+    """An inbox or a sender that keeps copies of mail in folders of its own (a Maildir's files, the IMAP folders it
+    moved mail to) and can remove some for good, by Message-ID."""
+
+    def expunge(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        """Remove every copy of these messages from the folders it owns. Returns, for each one tried, whether a copy
+        was found; the ones left out were not tried (no connection now) and can be tried again later."""
+        ...
+
+
 @dataclass(frozen=True)
 class Position:
     """Where reading a folder left off: the server's numbering of it (UIDVALIDITY) and the last UID handled."""

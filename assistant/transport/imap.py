@@ -185,11 +185,7 @@ class ImapInbox:
             client.move(uids, target)
             return
         client.copy(uids, target)
-        client.add_flags(uids, [DELETED], silent=True)
-        if self._has("UIDPLUS"):
-            client.uid_expunge(uids)
-        else:  # plain EXPUNGE also removes whatever else is marked \Deleted: the best a server without UIDPLUS allows
-            client.expunge()
+        self._delete(uids)
 
     # ---- the quarantine folder ---------------------------------------------------------------------------------
 
@@ -219,6 +215,40 @@ class ImapInbox:
         except NETWORK_ERRORS as exc:
             self._outage(exc)
         return found
+
+    def expunge(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        """Remove these messages for good from every folder this inbox reads or moved mail to, found by Message-ID:
+        \\Deleted, then UID EXPUNGE of those UIDs alone. Returns whether each one tried was found; an outage leaves
+        the rest untried."""
+        found: dict[str, bool] = {}
+        if not message_ids or not self._ready():
+            return found
+        folders = dict.fromkeys(
+            f for f in (self.config.folder, self.config.processed_folder, self.config.quarantine_folder) if f
+        )
+        try:
+            self.flush()  # pending UIDs belong to the selected folder: move them before selecting another
+            hits = {message_id: False for message_id in message_ids}
+            for folder in folders:
+                with self._selected(folder) as client:
+                    for message_id in message_ids:
+                        uids = client.search(["HEADER", "Message-ID", message_id])
+                        if uids:
+                            self._delete(sorted(uids))
+                            hits[message_id] = True
+            found = hits
+        except NETWORK_ERRORS as exc:
+            self._outage(exc)
+        return found
+
+    def _delete(self, uids: list[int]) -> None:
+        client = self.client
+        assert client is not None
+        client.add_flags(uids, [DELETED], silent=True)
+        if self._has("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:  # plain EXPUNGE also removes whatever else is marked \Deleted: the best a server without UIDPLUS allows
+            client.expunge()
 
     @contextlib.contextmanager
     def _selected(self, folder: str) -> Iterator[IMAPClient]:

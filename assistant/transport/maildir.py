@@ -7,11 +7,17 @@ An MTA can also deliver into the inbox Maildir. Outbound writes one message per 
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
 import mailbox
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from assistant.mail.message import message_id_of
 from assistant.transport.base import Incoming, SendError, Sent
+
+HEADER_BYTES = 100 * 1024  # enough to reach any honest message's Message-ID
 
 
 class MaildirInbox:
@@ -41,6 +47,9 @@ class MaildirInbox:
         with contextlib.suppress(FileNotFoundError):  # already moved: marking is idempotent
             source.rename(self.path / "cur" / f"{key}:2,S")
 
+    def expunge(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        return expunge_files(self.path, message_ids)
+
     def close(self) -> None:
         pass
 
@@ -49,6 +58,7 @@ class MaildirOutbound:
     """Delivers by writing the message into a Maildir's new/ folder."""
 
     def __init__(self, path: Path):
+        self.path = Path(path)
         try:
             self.box = mailbox.Maildir(str(path), create=True)
         except OSError as exc:
@@ -64,8 +74,49 @@ class MaildirOutbound:
             raise SendError(f"cannot write to outbound Maildir: {exc}") from None
         return Sent(accepted=tuple(recipients))
 
+    def expunge(self, message_ids: Sequence[str]) -> dict[str, bool]:
+        return expunge_files(self.path, message_ids)
+
     def close(self) -> None:
         pass
+
+
+def expunge_files(path: Path, message_ids: Sequence[str]) -> dict[str, bool]:
+    """Unlink every file in the Maildir (new/, cur/, tmp/) whose Message-ID is one of these, and sync the folders so
+    the removal outlives a power cut. Each file's headers are read: a Maildir has no index by Message-ID."""
+    wanted = {message_id.strip().lower(): message_id for message_id in message_ids}
+    found = dict.fromkeys(message_ids, False)
+    for folder in (path / "new", path / "cur", path / "tmp"):
+        removed = False
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            message_id = _message_id(entry)
+            if message_id in wanted:
+                with contextlib.suppress(FileNotFoundError):
+                    entry.unlink()
+                found[wanted[message_id]] = removed = True
+        if removed:
+            _sync(folder)
+    return found
+
+
+def _message_id(entry: Path) -> str | None:
+    try:
+        with entry.open("rb") as handle:
+            head = handle.read(HEADER_BYTES)
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    # The name the ledger gave it: a message without a Message-ID is named after its bytes, all of them.
+    raw = head if parsed.get("Message-ID") else entry.read_bytes()
+    return message_id_of(parsed, raw).strip().lower()
+
+
+def _sync(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def deliver(path: Path, raw: bytes) -> str:
