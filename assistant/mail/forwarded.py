@@ -33,9 +33,10 @@ _ORIGINAL_WORDS = (
     r"original message|message d'origine|message original|mensaje original|ursprüngliche nachricht"
     r"|messaggio originale|oorspronkelijk bericht|mensagem original|исходное сообщение"
 )
+# Written so that no two neighbouring parts match the same characters: linear on a line of blanks.
 _SEPARATOR = re.compile(
-    rf"[\s*_]*(?:-{{2,}}|={{2,}}|_{{2,}})?\s*(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*(?:-{{2,}}|={{2,}}|_{{2,}})?"
-    r"[\s*_]*:?\s*$",
+    rf"[\s*_]*(?:(?:-{{2,}}|={{2,}})\s*)?(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})"
+    r"[\s*_]*(?:(?:-{2,}|={2,})[\s*_]*)?(?::\s*)?$",
     re.IGNORECASE,
 )
 _IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
