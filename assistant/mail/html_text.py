@@ -28,8 +28,9 @@ from assistant.mail.deadline import Deadline
 CHUNK_BYTES = 64 * 1024  # the parser is fed this much between two looks at the clock
 CHECK_EVERY = 256  # tree events between two looks at the clock
 # Elements read at most; the text of the rest is not read. Each costs a few microseconds of Python, and a tag flood
-# is four bytes an element; a person's mail has hundreds (Gmail itself clips a message's HTML at 102 KB).
-MAX_ELEMENTS = 100_000
+# is four bytes an element; a person's mail has hundreds, a long Outlook thread a few thousand (Gmail itself clips
+# a message's HTML at 102 KB).
+MAX_ELEMENTS = 50_000
 MAX_QUOTE_DEPTH = 12  # deeper quotes are drawn this deep: the reader only asks whether a line is quoted
 MAX_BLANK_LINES = 2
 
