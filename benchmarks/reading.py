@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.mail.automatic import classify  # noqa: E402
 from assistant.mail.forwarded import unwrap  # noqa: E402
 from assistant.mail.message import parse_message  # noqa: E402
-from assistant.mail.reply_text import extract_reply, reply_text  # noqa: E402
+from assistant.mail.reply_text import _remembered_kinds, extract_reply, reply_text  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 REPLIES = CORPORA / "reply-extraction"
@@ -208,6 +208,7 @@ def read_once(raw: bytes, rounds: int = 3) -> tuple[float, int]:
     """CPU seconds to parse and read one message (its reply text), the best of `rounds`, and its text's length."""
     best, chars = float("inf"), 0
     for _ in range(rounds):
+        _remembered_kinds.cache_clear()  # each round reads the text afresh, as a new message would be
         start = time.thread_time()
         text = parse_message(raw).text
         reply_text(text)
