@@ -69,7 +69,7 @@ NEXT_DAY = datetime.fromisoformat("2026-12-02T09:00:00+00:00")
 STAGES: list[tuple[str, int, list[tuple[str, str]]]] = [
     ("App.poll", 0, [("assistant/app.py", "poll")]),
     ("parse (parse_message)", 1, [("assistant/mail/message.py", "parse_message")]),
-    ("HTML to text (html2text)", 2, [("assistant/mail/message.py", "html_to_text")]),
+    ("HTML to text (lxml)", 2, [("assistant/mail/message.py", "html_to_text")]),
     ("classify (the chain)", 1, [("assistant/inbound/chain.py", "classify")]),
     ("robot checks", 2, [("assistant/mail/automatic.py", "robot_reason")]),
     ("handle", 1, [("assistant/inbound/pipeline.py", "handle")]),

@@ -7,8 +7,11 @@ Prints:
   automatic          recall on bounces / auto-replies / feedback reports, bounce-vs-auto-reply accuracy,
                      humans taken for robots (automatic corpus humans and every reply-extraction case)
   throughput         messages/second for the whole read path (parse, classify, reply text, forward unwrap)
+  worst cases        CPU seconds to read (parse, HTML to text, reply text) HTML-only mail of hostile shapes at
+                     100 KB, 1 MB and 2 MB (best of 3 rounds: CPU time, because the machine is shared), the text's
+                     size, and how time grows from 100 KB to 2 MB (20x is linear, less is a cap at work)
 
-Usage: python benchmarks/reading.py
+Usage: python benchmarks/reading.py [--worst-case-only]
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.mail.automatic import classify  # noqa: E402
 from assistant.mail.forwarded import unwrap  # noqa: E402
 from assistant.mail.message import parse_message  # noqa: E402
-from assistant.mail.reply_text import extract_reply  # noqa: E402
+from assistant.mail.reply_text import _remembered_kinds, extract_reply, reply_text  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 REPLIES = CORPORA / "reply-extraction"
@@ -169,7 +172,66 @@ def throughput(raws: list[bytes], rounds: int = 3) -> None:
     print(f"  reply text + forward unwrap: {count / elapsed:,.0f} messages/s ({1000 * elapsed / count:.2f} ms each)")
 
 
+# Hostile HTML shapes (RELIABILITY.md case 27): each a unit repeated to the size wanted.
+WORST_CASES: dict[str, str] = {
+    "unclosed gmail_attr": '<div class="gmail_attr"',
+    "nested gmail_attr": '<div class="gmail_quote"><div class="gmail_attr">On Mon, Ada <a@b.org> wrote:<br>',
+    "moz-cite-prefix": '<div class="moz-cite-prefix">On 1/2/26 Ada wrote:</div><blockquote type="cite">1. Met?',
+    "outlook markers": '<div id="divRplyFwdMsg"><hr id="stopSpelling"><b>From:</b> Ada<br>',
+    "nested blockquotes": "<blockquote>q<div>",
+    "deep unclosed inline": "<span><b><i><font>x",
+    "attribute without >": '<a href="mailto:x@y.org" title=z ',
+    "< flood": "<",
+    "<br> flood": "<br>",
+    "closed tag flood": "<b>x</b>",
+    "paragraph flood": "<p>a",
+    "list flood": "<ol><li>1<li>2",
+    "long attribute value": "",  # one tag whose value is the whole size
+    "reported mix": '<div class="gmail_attr"><div class="moz-cite-prefix">x</div><<<<< <p class="a',
+}
+WORST_SIZES = (100_000, 1_000_000, 2_000_000)
+
+
+def worst_case_html(shape: str, size: int) -> str:
+    unit = WORST_CASES[shape]
+    if not unit:
+        return '<div title="' + "a" * (size - 22) + '">answer</div>'
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def worst_case_mail(html: str) -> bytes:
+    head = "From: Maya <maya@example.org>\nSubject: Re: check-in\nContent-Type: text/html; charset=utf-8\n"
+    return (head + "Content-Transfer-Encoding: 8bit\n\n" + html).encode()
+
+
+def read_once(raw: bytes, rounds: int = 3) -> tuple[float, int]:
+    """CPU seconds to parse and read one message (its reply text), the best of `rounds`, and its text's length."""
+    best, chars = float("inf"), 0
+    for _ in range(rounds):
+        _remembered_kinds.cache_clear()  # each round reads the text afresh, as a new message would be
+        start = time.thread_time()
+        text = parse_message(raw).text
+        reply_text(text)
+        best, chars = min(best, time.thread_time() - start), len(text)
+    return best, chars
+
+
+def worst_cases() -> None:
+    print("\nworst cases: HTML-only mail, CPU seconds to parse and read, best of 3 (text chars in brackets)")
+    print(f"  {'shape':<22}" + "".join(f"{size // 1000:>18,} KB" for size in WORST_SIZES) + f"{'2 MB / 100 KB':>16}")
+    for shape in WORST_CASES:
+        cells, seconds = [], []
+        for size in WORST_SIZES:
+            elapsed, chars = read_once(worst_case_mail(worst_case_html(shape, size)))
+            seconds.append(elapsed)
+            cells.append(f"{elapsed:>8.3f} s ({chars:>8,})")
+        print(f"  {shape:<22}" + "".join(f"{cell:>21}" for cell in cells) + f"{seconds[-1] / seconds[0]:>15.1f}x")
+
+
 def main() -> None:
+    if "--worst-case-only" in sys.argv:
+        worst_cases()
+        return
     if not CORPORA.exists():
         sys.exit(f"shared corpora not found at {CORPORA}")
     score = _score_module()
@@ -179,6 +241,7 @@ def main() -> None:
     hostile = json.loads((CORPORA / "hostile" / "manifest.json").read_text())["messages"]
     hostile_raws = [(CORPORA / "hostile" / m["path"]).read_bytes() for m in hostile]
     throughput(reply_raws + forward_raws + automatic_raws + hostile_raws)
+    worst_cases()
 
 
 if __name__ == "__main__":

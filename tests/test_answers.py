@@ -131,7 +131,7 @@ def values(reading: Reading) -> dict[str, str]:
             id="greeting-and-signature-ignored",
         ),
         pytest.param(
-            # What html2text makes of an HTML reply: paragraphs apart, the quote as "> " lines.
+            # What the HTML converter makes of an HTML reply: paragraphs apart, the quote as "> " lines.
             "1. Yes\n\n2. 2\n\n3. My CV\n\n4. 4\n\n" + GMAIL_HEADER + "\n\n> Hi Maya,\n>\n"
             "> 1. Did you meet this month? (yes/no)\n>\n> 2. How many times?\n>\n> Thank you!\n",
             ALL,

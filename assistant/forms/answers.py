@@ -116,7 +116,8 @@ _SIGN_OFF = re.compile(
 )
 _GREETING = re.compile(r"[ \t]*(?:hi|hello|hey|dear|hiya|good (?:morning|afternoon|evening))\b.{0,40}$", re.I)
 # A person's name alone on the last line ("Maya", "- Maya Cohen"), left after the last answer.
-_NAME = re.compile(r"[ \t]*[-\u2013\u2014]?[ \t]*[A-Z][\w'\u2019-]{0,20}(?: [A-Z][\w'\u2019-]{0,20}){0,2}[ \t]*$")
+# Blanks on either side of the dash are matched once (`[ \t]*-?[ \t]*` was quadratic on a line of tabs).
+_NAME = re.compile(r"[ \t]*(?:[-\u2013\u2014][ \t]*)?[A-Z][\w'\u2019-]{0,20}(?: [A-Z][\w'\u2019-]{0,20}){0,2}[ \t]*$")
 
 
 @lru_cache(maxsize=64)
@@ -454,8 +455,9 @@ def _plain_scale(body: str, question: Question) -> list[_Found]:
     return [_Found(question.key, match.group()) for match in pattern.finditer(body)]
 
 
+# At most 8 blanks after the punctuation: `\s*` there made a long run of blank lines quadratic.
 _WHAT_WE_DID = re.compile(
-    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s*)(we\s+(?:worked on|talked about|discussed|focused on|went through|"
+    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s{0,8})(we\s+(?:worked on|talked about|discussed|focused on|went through|"
     r"went over|covered|looked at|spoke about|chatted about)\b[^.!?\n]*)",
     re.IGNORECASE,
 )

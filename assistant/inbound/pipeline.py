@@ -2,6 +2,8 @@
 
 The attempt is counted (and committed) before the work starts, so a message that crashes the process, not just
 the handler, still reaches `limits.max_attempts` and is quarantined with its reason instead of blocking the queue.
+A message that runs over its reading budget (`TooSlow`, raised during the work) is quarantined as `too_slow` at
+once: reading it again would only cost the same again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from assistant.clock import Clock, iso
 from assistant.config import Config
 from assistant.forms.form import Forms
 from assistant.inbound.outcomes import Outcome, classify
-from assistant.mail.message import parse_message
+from assistant.mail.deadline import Deadline, TooSlow
+from assistant.mail.message import TIME_BUDGET, parse_message
 from assistant.outbox import Outbox
 from assistant.program.context import Inbound
 from assistant.program.lookup import look_up
@@ -52,10 +55,12 @@ def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, cloc
         return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
     try:
         with db.atomic():
-            msg = parse_message(raw)
+            msg = parse_message(raw, reading_deadline())
             inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look_up(msg, db, config))
             outcome = handle(inbound, classify(inbound))
             _done(db, config, inbound, outcome, raw)
+    except TooSlow as exc:  # not an error to retry: the same bytes would take as long again
+        return _quarantine(db, ledger_id, f"too_slow: {exc}", clock, outcome="too_slow")
     except Exception as exc:  # one boundary per message: nothing a mail contains may stop the loop
         log.exception("message %s failed (attempt %s)", ledger_id, attempts)
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -65,6 +70,11 @@ def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, cloc
         return "error"
     log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(inbound.reasons))
     return outcome
+
+
+def reading_deadline() -> Deadline:
+    """The budget of reading one message (a function, so that a test can hand it a clock of its own)."""
+    return Deadline.after(TIME_BUDGET)
 
 
 def handle(inbound: Inbound, outcome: Outcome) -> str:
@@ -91,10 +101,10 @@ def _done(db: Database, config: Config, inbound: Inbound, outcome: str, raw: byt
     )
 
 
-def _quarantine(db: Database, ledger_id: int, reason: str, clock: Clock) -> str:
+def _quarantine(db: Database, ledger_id: int, reason: str, clock: Clock, outcome: str = "quarantined") -> str:
     db.execute(
-        "UPDATE messages SET status = 'quarantined', outcome = 'quarantined', error = ?, processed_at = ? WHERE id = ?",
-        (reason, iso(clock.now()), ledger_id),
+        "UPDATE messages SET status = 'quarantined', outcome = ?, error = ?, processed_at = ? WHERE id = ?",
+        (outcome, reason, iso(clock.now()), ledger_id),
     )
     log.warning("message %s quarantined: %s", ledger_id, reason)
-    return "quarantined"
+    return outcome

@@ -33,14 +33,15 @@ _ORIGINAL_WORDS = (
     r"original message|message d'origine|message original|mensaje original|ursprüngliche nachricht"
     r"|messaggio originale|oorspronkelijk bericht|mensagem original|исходное сообщение"
 )
+# No two neighbouring parts match the same characters, and blanks are never given back (`*+`): linear on blanks.
 _SEPARATOR = re.compile(
-    rf"[\s*_]*(?:-{{2,}}|={{2,}}|_{{2,}})?\s*(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*(?:-{{2,}}|={{2,}}|_{{2,}})?"
-    r"[\s*_]*:?\s*$",
+    rf"[\s*_]*+(?:(?:-{{2,}}+|={{2,}}+)\s*+)?(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})"
+    r"[\s*_]*+(?:(?:-{2,}|={2,})[\s*_]*+)?(?::\s*)?$",
     re.IGNORECASE,
 )
 _IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
 _HEAD_LINES = 60  # a forwarded header block (blank lines between fields included) is read within this many lines
-_RULE = re.compile(r"\s*(?:-{4,}|_{4,}|={4,})\s*$")
+_RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,})\s*$")
 
 _FIELDS = {
     "from": r"from|von|de|van|da|fra|från|od|от кого|от|mittente|remitente|lähettäjä|feladó|expéditeur",
@@ -52,7 +53,7 @@ _FIELDS = {
     "reply-to": r"reply-to|antwort an|répondre à",
 }
 _HEADER_LINE = re.compile(
-    r"[\s*]*(" + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items()) + r")[\s*]*[:：]\s?(.*)$",
+    r"[\s*]*+(" + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items()) + r")[\s*]*+[:：]\s?(.*)$",
     re.IGNORECASE,
 )
 # Yahoo writes the original's headers on one line: "On Monday, …, John Doe <john@…> wrote:" is not used for
@@ -60,7 +61,7 @@ _HEADER_LINE = re.compile(
 _INLINE_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
 _INLINE_FIELDS = re.compile(rf"(?:{_INLINE_NAMES})\s*:")
 _INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_INLINE_NAMES})\s*:)")
-_SEPARATOR_PREFIX = re.compile(rf"\s*-{{3,}}\s*(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*-{{3,}}\s*", re.IGNORECASE)
+_SEPARATOR_PREFIX = re.compile(rf"\s*+-{{3,}}+\s*+(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*+-{{3,}}\s*", re.IGNORECASE)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*:\s*)+", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|odp|rif|res|ynt|回复|答复)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
 _ANY_PREFIX = re.compile(

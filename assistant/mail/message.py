@@ -2,7 +2,11 @@
 
 Parsing uses the compat32 policy: it never raises on odd input and is not quadratic on pathological headers
 (RELIABILITY.md), and headers are decoded here, once. HTML-only mail is converted to text with blockquotes
-kept as "> " lines, so quoted questions look the same whatever client wrote the reply.
+kept as "> " lines (`html_text`), so quoted questions look the same whatever client wrote the reply.
+
+Reading one message is bounded (RELIABILITY.md case 27): the text is cut at TEXT_CHARS, the HTML converted at most
+HTML_CHARS and its text at most TEXT_PER_HTML_CHAR times as long; the time budget is checked while the HTML is
+parsed and walked, and a message over it raises `TooSlow` (the pipeline quarantines it as `too_slow`).
 """
 
 from __future__ import annotations
@@ -13,12 +17,12 @@ import email.policy
 import email.utils
 import hashlib
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 
-import html2text
+from assistant.mail import html_text
+from assistant.mail.deadline import Deadline
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -28,8 +32,10 @@ RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 # Budgets (RELIABILITY.md, "Bad input never stops the loop"): what one message may cost the reader.
 HEADER_BYTES = 100 * 1024  # Postfix's header limit; a longer header block is cut here before parsing
 TEXT_CHARS = 2_000_000  # no person writes more; text beyond this is not read
-HTML_CHARS = 2_000_000  # HTML converted to text at most (html2text is linear but not fast)
-TIME_BUDGET = 2.0  # seconds: past this, the rest of the message is read the cheapest way
+HTML_CHARS = 2_000_000  # HTML converted to text at most
+TEXT_PER_HTML_CHAR = 2  # HTML's text is at most this multiple of the HTML (plus TEXT_SLACK): no shape multiplies
+TEXT_SLACK = 1000
+TIME_BUDGET = 2.0  # seconds one message may take to read; past this it raises TooSlow
 MAX_PARTS = 200  # MIME parts looked at
 
 
@@ -66,9 +72,10 @@ class ParsedMessage:
         return self.in_reply_to + tuple(reversed(self.references))
 
 
-def parse_message(raw: bytes, budget: float = TIME_BUDGET) -> ParsedMessage:
-    """Parse within bounds: headers cut at HEADER_BYTES, text at TEXT_CHARS, and a time budget in seconds."""
-    deadline = time.monotonic() + budget
+def parse_message(raw: bytes, budget: float | Deadline = TIME_BUDGET) -> ParsedMessage:
+    """Parse within bounds: headers cut at HEADER_BYTES, text at TEXT_CHARS, and a time budget (seconds, or a
+    Deadline with its own clock). Raises TooSlow when the budget runs out while the body is read."""
+    deadline = budget if isinstance(budget, Deadline) else Deadline.after(budget)
     msg = email.message_from_bytes(_bound_headers(raw), policy=email.policy.compat32)
     from_name, from_addr = strict_address(msg.get("From", ""))
     text, was_html = body_text(msg, deadline)
@@ -131,7 +138,7 @@ def strict_address(header: object) -> tuple[str, str]:
     return decode_header(name), address.lower()
 
 
-def body_text(msg: Message, deadline: float | None = None) -> tuple[str, bool]:
+def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool]:
     """The text a person reads: the first text/plain part, else the first text/html part as text.
 
     A part that declares multipart/* but lost its boundary stays a leaf: its bytes are read as plain text when
@@ -157,62 +164,18 @@ def body_text(msg: Message, deadline: float | None = None) -> tuple[str, bool]:
         elif subtype == "html" and html is None:
             html = _decoded(part)
     if plain is not None and plain.strip():
-        return _normalise(plain), False
+        return _normalise(plain[:TEXT_CHARS]), False
     if html is not None:
-        if deadline is not None and time.monotonic() > deadline:
-            return _normalise(re.sub(r"<[^>]{0,2000}>", " ", html[:HTML_CHARS])), True  # out of time: tags out
-        return _normalise(html_to_text(html[:HTML_CHARS])), True
+        return _normalise(html_to_text(html[:HTML_CHARS], deadline)), True
     if broken and broken.strip():
-        return _normalise(broken), False
-    return _normalise(plain or ""), False
+        return _normalise(broken[:TEXT_CHARS]), False
+    return _normalise((plain or "")[:TEXT_CHARS]), False
 
 
-def html_to_text(html: str) -> str:
-    """HTML as a person sees it, with every client's quoted history rendered as "> " lines.
-
-    `<blockquote>` (Apple's type=cite, Gmail's gmail_quote, Thunderbird's) is a quote already; Gmail's
-    attribution line (gmail_attr) is quoted with it; Outlook quotes without a blockquote, so everything from its
-    divRplyFwdMsg / #appendonsend / hr#stopSpelling marker on is wrapped in one.
-    """
-    converter = html2text.HTML2Text()
-    converter.body_width = 0  # never re-wrap: line structure carries numbered answers
-    converter.ignore_images = True
-    converter.ignore_links = True
-    converter.ignore_emphasis = True
-    converter.ignore_tables = True
-    return _unescape_markdown(converter.handle(_mark_quotes(html)))
-
-
-# Outlook (desktop, web, new), Hotmail and Windows Mail start the quoted original here, without a blockquote.
-_QUOTE_FROM_HERE = re.compile(
-    r"""<(?:div|hr|span)\b[^>]{0,500}?\bid\s*=\s*["']?(?:divRplyFwdMsg|appendonsend|stopSpelling|x_divRplyFwdMsg)\b"""
-    r"""|<div\b[^>]{0,500}?\bclass\s*=\s*["']?(?:yahoo_quoted|OutlookMessageHeader|moz-forward-container)\b""",
-    re.IGNORECASE,
-)
-_GMAIL_ATTR = re.compile(r"""<div\b[^>]{0,500}?\bclass\s*=\s*["']?[^"'>]*\bgmail_attr\b[^>]*>""", re.IGNORECASE)
-_THUNDERBIRD_CITE = re.compile(r"""<div\b[^>]{0,500}?\bclass\s*=\s*["']?moz-cite-prefix\b[^>]*>""", re.IGNORECASE)
-
-
-def _mark_quotes(html: str) -> str:
-    html = _GMAIL_ATTR.sub(lambda m: "<blockquote>" + m.group(0), html)
-    html = re.sub(r"(<div\b[^>]{0,500}?gmail_attr[^>]*>.*?</div>)", r"\1</blockquote>", html, flags=re.I | re.S)
-    html = _THUNDERBIRD_CITE.sub(lambda m: "<blockquote>" + m.group(0), html)
-    html = re.sub(r"(<div\b[^>]{0,500}?moz-cite-prefix[^>]*>.*?</div>)", r"\1</blockquote>", html, flags=re.I | re.S)
-    found = _QUOTE_FROM_HERE.search(html)
-    if found:
-        end = html.lower().rfind("</body>")
-        end = end if end > found.start() else len(html)
-        html = html[: found.start()] + "<blockquote>" + html[found.start() : end] + "</blockquote>" + html[end:]
-    return html
-
-
-_MD_DOT = re.compile(r"^((?:[ \t]*>)*[ \t]*\d+)\\\.", re.M)
-_MD_SIGN = re.compile(r"^((?:[ \t]*>)*[ \t]*)\\([-+])", re.M)
-
-
-def _unescape_markdown(text: str) -> str:
-    """html2text writes Markdown and escapes `1.` as `1\\.`; a person typed `1.`, so give it back."""
-    return _MD_SIGN.sub(r"\1\2", _MD_DOT.sub(r"\1.", text)).replace("\\\\", "\\")
+def html_to_text(html: str, deadline: Deadline | None = None) -> str:
+    """HTML as a person sees it, with every client's quoted history rendered as "> " lines (see `html_text`), at
+    most TEXT_PER_HTML_CHAR times as long as the HTML; raises TooSlow when `deadline` passes during the work."""
+    return html_text.html_to_text(html, TEXT_PER_HTML_CHAR * len(html) + TEXT_SLACK, deadline)
 
 
 def _decoded(part: Message) -> str:

@@ -35,18 +35,18 @@ _WROTE_RE = re.compile(rf"(?:^|[\s\"'>)])(?:{_WROTE})(?=$|[\s:(\-])", re.IGNOREC
 _WROTE_END = re.compile(rf"(?:{_WROTE})$", re.IGNORECASE)
 # Words an attribution starts with ("On …", "Le …", "Am …"): a wrapped attribution is only looked for after one.
 _ATTRIBUTION_OPENER = re.compile(
-    r"\s*(?:On|Le|Am|El|Op|Il|In data|Den|Em|W dniu|Dnia|Dne|På|Sun|Mon|Tue|Wed|Thu|Fri|Sat|\w{2,3}\.? \d"
+    r"\s*+(?:On|Le|Am|El|Op|Il|In data|Den|Em|W dniu|Dnia|Dne|På|Sun|Mon|Tue|Wed|Thu|Fri|Sat|\w{2,3}\.? \d"
     r"|\d|\*|[А-Яа-я]{2,3}[,.]|-{2,})",
     re.IGNORECASE,
 )
 # The end of an attribution that Gmail wrapped onto a line starting with ">": "> wrote:", ">:".
-_WRAPPED_TAIL = re.compile(rf"\s*(?:(?:{_WROTE})\s*)?[:：]\s*$|\s*(?:{_WROTE})\s*[:：]?\s*$", re.IGNORECASE)
-_STRONG_OPENER = re.compile(r"\s*(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data)\s|\s*\d{4}-\d\d-\d\d")
+_WRAPPED_TAIL = re.compile(rf"\s*+(?:(?:{_WROTE})\s*+)?[:：]\s*$|\s*+(?:{_WROTE})\s*+(?:[:：]\s*)?$", re.IGNORECASE)
+_STRONG_OPENER = re.compile(r"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data)\s|\s*+\d{4}-\d\d-\d\d")
 _HAS_DATE = re.compile(r"\d{1,2}:\d\d|\d{1,4}[-./]\d{1,2}[-./]\d{2,4}|\b(?:19|20)\d\d\b|\d{1,2}\s*[年月]")
 _HAS_ADDRESS = re.compile(r"@[\w-]+\.|<mailto:|\[mailto:")
 # Gmail's old attribution starts with an ISO date: "2016-03-03 17:21 GMT+01:00 Some One <a@b>:".
 _ISO_DATED = re.compile(
-    r"\s*\d{4}[-/]\d{1,2}[-/]\d{1,2},?\s+(?:\d{1,2}:\d\d(?::\d\d)?\s+(?:GMT[+-]\d\d:?\d\d\s+)?[^\W\d]|.*[@<])"
+    r"\s*+\d{4}[-/]\d{1,2}[-/]\d{1,2},?\s+(?:\d{1,2}:\d\d(?::\d\d)?\s+(?:GMT[+-]\d\d:?\d\d\s+)?[^\W\d]|.*[@<])"
 )
 _ENDS_LIKE_HEADER = re.compile(r"(?::|\s-{2,})\s*$")
 
@@ -59,19 +59,22 @@ _SEPARATOR_WORDS = (
     r"|wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada"
     r"|原始邮件|原始郵件|転送メッセージ"
 )
+# No two neighbouring parts match the same characters (as `[\s*_]*` then `\s*` did: a line of 400 blanks cost
+# 0.1 s here, and a message is thousands of lines), and blanks are never given back (`*+`, possessive): the words
+# that follow start with none of them, and giving them back one by one retried every word at every place.
 _ORIGINAL_MESSAGE = re.compile(
-    rf"[\s*_]*(?:-{{2,}}|={{2,}}|_{{2,}})?\s*(?:{_SEPARATOR_WORDS})\s*(?:-{{2,}}|={{2,}}|_{{2,}})?[\s*_]*:?\s*$",
+    rf"[\s*_]*+(?:(?:-{{2,}}+|={{2,}}+)\s*+)?(?:{_SEPARATOR_WORDS})[\s*_]*+(?:(?:-{{2,}}|={{2,}})[\s*_]*+)?(?::\s*)?$",
     re.IGNORECASE,
 )
 _BEGIN_FORWARDED = re.compile(
-    r"\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
-    r"|inizio messaggio inoltrato|comienzo del mensaje reenviado|begin doorgestuurd bericht)\s*:\s*$",
+    r"\s*+(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
+    r"|inizio messaggio inoltrato|comienzo del mensaje reenviado|begin doorgestuurd bericht)\s*+:\s*$",
     re.IGNORECASE,
 )
 # Lines that only draw a rule: cut there when mail headers or an attribution follow.
-_RULE = re.compile(r"\s*(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
+_RULE = re.compile(r"\s*+(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
 # Underscores alone (Outlook's separator, a mailing list's footer rule) end the new text whatever follows.
-_UNDERSCORES = re.compile(r"\s*_{5,}\s*$")
+_UNDERSCORES = re.compile(r"\s*+_{5,}\s*$")
 
 # Mail header names as quoting clients write them, several languages; html2text may render them bold.
 _FROM_NAMES = (
@@ -84,12 +87,12 @@ _OTHER_NAMES = (
     r"|sendt|til|emne|dato|отправлено|кому|тема|дата|копия|wysłano|wysłane|do|temat|lähetetty|vastaanottaja|aihe"
     r"|päivämäärä|elküldve|címzett|tárgy|dátum|发送时间|发送日期|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|宛先|件名"
 )
-_FROM = re.compile(rf"[\s*]*(?:{_FROM_NAMES})[\s*]*[:：]", re.IGNORECASE)
-_OTHER_HEADER = re.compile(rf"[\s*]*(?:{_OTHER_NAMES})[\s*]*[:：]", re.IGNORECASE)
+_FROM = re.compile(rf"[\s*]*+(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+_OTHER_HEADER = re.compile(rf"[\s*]*+(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
 
 # A mobile or desktop client's automatic line: "Sent from my iPhone", "Get Outlook for iOS", "Envoyé de mon …".
 _FOOTER = re.compile(
-    r"\s*[(<]*\s*(?:sent (?:from|with|via|using)|envoyé (?:de|depuis|à partir de|avec)|gesendet (?:von|mit)"
+    r"\s*+(?:[(<]++\s*+)?(?:sent (?:from|with|via|using)|envoyé (?:de|depuis|à partir de|avec)|gesendet (?:von|mit)"
     r"|von meinem|enviado (?:desde|de|do)|verstuurd (?:vanaf|met|van)|verzonden (?:vanaf|met|van)|inviato da"
     r"|skickat från|sendt fra|lähetetty|wysłane z|отправлено (?:с|из)|get outlook for|obtenir outlook pour"
     r"|outlook für|holen sie sich outlook|從我的|发自我的|iphoneから送信|diese nachricht wurde von)",

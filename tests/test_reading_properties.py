@@ -1,0 +1,279 @@
+"""Properties of the readers, checked on inputs hypothesis makes up (derandomised, so every run tries the same ones):
+the HTML converter keeps every word in order and quotes exactly what was quoted, and stays bounded on any markup
+soup; the reply reader never raises, never invents a line, and finds a top-posted answer above any quoted history.
+Plus the plain-text shapes whose line regexes were quadratic (RELIABILITY.md case 27)."""
+
+from __future__ import annotations
+
+import re
+import string
+from email.message import EmailMessage
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.forms.answers import read_answers
+from assistant.forms.form import load_form
+from assistant.mail.deadline import Deadline
+from assistant.mail.html_text import CHUNK_BYTES, MAX_BLANK_LINES, MAX_QUOTE_DEPTH
+from assistant.mail.message import TEXT_PER_HTML_CHAR, TEXT_SLACK, html_to_text, parse_message
+from assistant.mail.reply_text import extract_reply, normalise_lines
+from tests.budget import cpu_budget
+from tests.conftest import ROOT
+
+PROPERTIES = settings(derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FORM = load_form(ROOT / "templates" / "forms" / "monthly.yaml")
+
+# --------------------------------------------------------------------------- HTML: a tree of known words
+
+BLOCKS = ("div", "p", "blockquote", "ul", "ol", "table", "pre", "h2")
+INLINES = ("span", "b", "i", "a", "font")
+
+
+def _name(n: int) -> str:
+    """A word of letters only, different for every n: digits and markers in the text never look like one."""
+    letters = ""
+    n += 26
+    while n:
+        n, rest = divmod(n, 26)
+        letters = string.ascii_lowercase[rest] + letters
+    return letters
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> tuple[str, list[tuple[str, bool]]]:
+    """HTML and its words in document order, each with whether a blockquote holds it."""
+    words: list[tuple[str, bool]] = []
+
+    def text(quoted: bool) -> str:
+        count = draw(st.integers(0, 3))
+        new = [_name(len(words) + n) for n in range(count)]
+        words.extend((word, quoted) for word in new)
+        return " " + " ".join(new) + " " if new else draw(st.sampled_from(["", " ", "\n"]))
+
+    def inline(depth: int, quoted: bool) -> str:
+        if depth > 2 or draw(st.booleans()):
+            return text(quoted) if draw(st.integers(0, 4)) else "<br>"
+        tag = draw(st.sampled_from(INLINES))
+        return f"<{tag}>" + "".join(inline(depth + 1, quoted) for _ in range(draw(st.integers(0, 3)))) + f"</{tag}>"
+
+    def block(depth: int, quoted: bool) -> str:
+        if depth > 5 or draw(st.integers(0, 3)) == 0:
+            return inline(0, quoted)
+        tag = draw(st.sampled_from(BLOCKS))
+        if tag in ("p", "h2", "pre"):
+            inner = "".join(inline(1, quoted) for _ in range(draw(st.integers(1, 3))))
+        elif tag in ("ul", "ol"):
+            items = draw(st.integers(1, 3))
+            inner = "".join("<li>" + block(depth + 1, quoted) + "</li>" for _ in range(items))
+        elif tag == "table":
+            cells = draw(st.integers(1, 3))
+            inner = "<tr>" + "".join("<td>" + block(depth + 1, quoted) + "</td>" for _ in range(cells)) + "</tr>"
+        else:
+            inner_quoted = quoted or tag == "blockquote"
+            inner = "".join(block(depth + 1, inner_quoted) for _ in range(draw(st.integers(1, 3))))
+        return f"<{tag}>{inner}</{tag}>"
+
+    body = "".join(block(0, False) for _ in range(draw(st.integers(1, 4))))
+    return f"<html><body>{body}</body></html>", words
+
+
+@PROPERTIES
+@given(trees())
+def test_html_keeps_every_word_in_order_and_quotes_exactly_the_quoted(tree: tuple[str, list[tuple[str, bool]]]) -> None:
+    html, words = tree
+    text = html_to_text(html)
+    assert re.findall(r"[a-z]+", text) == [word for word, _ in words]
+    quoted_on_line = {}
+    for line in text.splitlines():
+        for word in re.findall(r"[a-z]+", line):
+            quoted_on_line[word] = line.startswith(">")
+    assert [quoted_on_line[word] for word, _ in words] == [quoted for _, quoted in words], text
+
+
+# --------------------------------------------------------------------------- HTML: any markup soup
+
+SOUP = st.lists(
+    st.sampled_from(
+        [
+            "<div>",
+            "</div>",
+            "<blockquote>",
+            "</blockquote>",
+            "<br>",
+            "<p>",
+            "<li>",
+            "<ol>",
+            "<ul>",
+            "<pre>",
+            "<table><tr><td>",
+            "<hr>",
+            "<",
+            ">",
+            "</",
+            '"',
+            "'",
+            "=",
+            " ",
+            "\n",
+            "\t",
+            "x",
+            "yes",
+            "1.",
+            "&amp;",
+            "&",
+            "&#0;",
+            "\x00",
+            "<!--",
+            "-->",
+            "<script>",
+            "</script>",
+            "<style>",
+            '<div class="gmail_attr">',
+            '<div class="moz-cite-prefix">',
+            '<div id="divRplyFwdMsg">',
+            '<hr id="stopSpelling">',
+            "<div class=",
+            ' title="',
+            "<?xml version='1.0' encoding='latin-1'?>",
+            '<meta charset="utf-16">',
+            "é",
+            "😀",
+            "\u202e",
+        ]
+    ),
+    max_size=300,
+).map("".join)
+
+
+@PROPERTIES
+@given(SOUP)
+def test_any_markup_is_read_bounded(html: str) -> None:
+    deadline = Deadline.after(10**9, clock=lambda: 0.0)
+    text = html_to_text(html, deadline)
+    assert len(text) <= TEXT_PER_HTML_CHAR * len(html) + TEXT_SLACK
+    lines = text.splitlines()
+    assert all(len(line) - len(line.lstrip("> ")) <= 2 * MAX_QUOTE_DEPTH for line in lines)
+    runs = [len(run) for run in re.findall(r"(?:^>*\n)+", text + "\n", re.M)]
+    assert max(runs, default=0) <= MAX_BLANK_LINES + 1
+    # Work: one check per parsed chunk, one per 256 tree events, and an element takes three bytes at least.
+    assert deadline.checks <= len(html.encode()) // CHUNK_BYTES + 1 + len(html) // 384 + 8
+
+
+@PROPERTIES
+@given(SOUP)
+def test_any_markup_in_a_message_is_read(html: str) -> None:
+    message = EmailMessage()
+    message["From"] = "maya@example.org"
+    message.set_content(html, subtype="html")
+    parsed = parse_message(message.as_bytes())
+    assert parsed.was_html and len(parsed.text) <= TEXT_PER_HTML_CHAR * len(html) + TEXT_SLACK
+
+
+# --------------------------------------------------------------------------- the reply reader
+
+LINE_PARTS = [
+    "yes",
+    "no",
+    "1. yes",
+    "2) twice",
+    "#4 4",
+    "Met: yes",
+    "> ",
+    ">> ",
+    "> 1. Did you meet?",
+    "On Mon, 2 Nov 2026",
+    "at 09:00, Ada <ada@example.org> wrote:",
+    "wrote:",
+    "-- ",
+    "--",
+    "Sent from my iPhone",
+    "From: Ada",
+    "Sent: Monday",
+    "To: Maya",
+    "Subject: check-in",
+    "-----Original Message-----",
+    "________________",
+    "* * *",
+    "    ",
+    "\t",
+    "=",
+    "Le lun. 2 nov. 2026 à 09:00, Ada a écrit :",
+    "Begin forwarded message:",
+    "Thanks!",
+    "Maya",
+    "😀",
+    "\u200b",
+    "",
+]
+BODIES = st.lists(st.lists(st.sampled_from(LINE_PARTS), max_size=4).map(" ".join), max_size=40).map("\n".join)
+
+
+def _plain(body: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Maya <maya@example.org>"
+    message["Subject"] = "Re: check-in"
+    message.set_content(body)
+    return message.as_bytes()
+
+
+@PROPERTIES
+@given(BODIES)
+def test_the_reply_reader_never_invents_a_line(body: str) -> None:
+    reply = extract_reply(_plain(body))
+    known = {line.strip() for line in normalise_lines(parse_message(_plain(body)).text)}
+    assert {line.strip() for line in reply.splitlines()} <= known
+    assert len(reply) <= len(body) + 1
+
+
+@PROPERTIES
+@given(st.binary(max_size=2000))
+def test_the_reply_reader_never_raises_on_bytes(raw: bytes) -> None:
+    assert isinstance(extract_reply(raw), str)
+
+
+ANSWER_WORDS = ["yes", "no", "twice", "three", "times", "we", "met", "my", "cv", "promotion", "case", "4/5", "5"]
+ANSWERS = st.lists(
+    st.tuples(
+        st.sampled_from(["", "1. ", "2. ", "3) ", "4. "]), st.lists(st.sampled_from(ANSWER_WORDS), min_size=1)
+    ).map(lambda parts: parts[0] + " ".join(parts[1])),
+    min_size=1,
+    max_size=6,
+).map("\n".join)
+QUOTED = st.lists(st.sampled_from(LINE_PARTS), max_size=20).map(lambda lines: "\n".join("> " + x for x in lines))
+
+
+@PROPERTIES
+@given(ANSWERS, QUOTED, st.sampled_from(["gmail", "apple", "outlook"]))
+def test_a_top_posted_answer_is_found_above_any_history(answer: str, quoted: str, client: str) -> None:
+    history = {
+        "gmail": f"On Mon, 2 Nov 2026 at 09:00, Ada <ada@example.org> wrote:\n\n{quoted}",
+        "apple": f"On 2 Nov 2026, at 09:00, Ada <ada@example.org> wrote:\n\n{quoted}",
+        "outlook": f"________________________________\nFrom: Ada <ada@example.org>\nSent: Monday\nTo: Maya\n"
+        f"Subject: check-in\n\n{quoted.replace('> ', '')}",
+    }[client]
+    assert extract_reply(_plain(f"{answer}\n\n{history}\n")) == answer
+
+
+# --------------------------------------------------------------------------- plain-text shapes, a megabyte each
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(" " * 398 + "x", id="blanks-then-a-word"),
+        pytest.param("\t" * 398 + "x", id="tabs-then-a-word"),
+        pytest.param("_" * 398 + "x", id="underscores-then-a-word"),
+        pytest.param(" " * 150 + "x", id="blanks-under-the-footer-limit"),
+        pytest.param("-- " * 130 + "x", id="dashes"),
+        pytest.param("* " * 199 + "x", id="stars"),
+        pytest.param("\t" * 5000 + "Maya", id="a-long-signature-line"),
+    ],
+)
+def test_a_megabyte_of_hostile_lines_is_read_quickly(line: str) -> None:
+    body = "1. yes\n" + "\n".join([line] * (1_000_000 // len(line)))
+    with cpu_budget(10):  # minutes before: the separator and footer regexes were quadratic on runs of blanks
+        reply = extract_reply(_plain(body))
+        read_answers(reply, FORM)
+        read_answers(body + "\n\n" + "\n" * 100_000 + "we worked on it", FORM)
