@@ -11,8 +11,10 @@ import logging
 import os
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -29,10 +31,12 @@ from assistant.inbound.checkpoints import MailboxCheckpoint
 from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
+from assistant.outbox.broken import guarded
 from assistant.program.checkins.cycle import run_cycle
 from assistant.program.followup import apply, plan
 from assistant.program.introductions import asks as introductions
 from assistant.program.privacy import purge_raw
+from assistant.program.samples import samples_for
 from assistant.render import Renderer, TemplateError
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
@@ -179,11 +183,17 @@ class App:
 
 def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
     """The scheduled work: this month's check-ins, the rules, introductions, the digest, raw-mail retention."""
-    prompts = run_cycle(db, config, form, outbox, now)
+
+    def step(what: str, work: Callable[[], int]) -> int:  # a broken template stops only the mail needing it
+        return guarded(outbox, config, now, what, work)
+
+    prompts = step("the check-in prompts", lambda: run_cycle(db, config, form, outbox, now))
     intents = plan(db, config, form, rules, now)
-    mails = sum(apply(db, config, form, outbox, intent, now) for intent in intents)
-    mails += introductions.tick(db, config, outbox, now)
-    digests = send_digest_if_due(db, config, outbox, now, rules)
+    mails = sum(
+        step(f"the mail of the rule {i.rule.name}", partial(apply, db, config, form, outbox, i, now)) for i in intents
+    )
+    mails += step("the introductions' mail", lambda: introductions.tick(db, config, outbox, now))
+    digests = step("the weekly digest", lambda: send_digest_if_due(db, config, outbox, now, rules))
     purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
@@ -214,13 +224,26 @@ def check(path: Path | str) -> list[str]:
     renderer = Renderer(config.templates)
     problems += renderer.check() if config.templates.is_dir() else [f"{config.templates}: templates folder not found"]
     problems += form_problems(config.templates / "forms", config.checkins.form)
-    form_keys: tuple[str, ...] = ()
+    form: Form | None = None
     with contextlib.suppress(YamlError):  # already listed by form_problems
-        form_keys = tuple(q.key for q in load_form(config.form_path).questions)
+        form = load_form(config.form_path)
+    rules: list[Rule] | None = None
     try:
-        load_rules(config.rules, renderer.names(), form_keys)
+        rules = load_rules(config.rules, renderer.names(), tuple(q.key for q in form.questions) if form else ())
     except (YamlError, TemplateError) as exc:
         problems.append(str(exc))
     if not config.rules.is_dir():
         problems.append(f"{config.rules}: rules folder not found")
+    if form is not None and rules is not None and not problems:
+        problems += template_problems(renderer, rules, form, config)
     return problems
+
+
+def template_problems(renderer: Renderer, rules: list[Rule], form: Form, config: Config) -> list[str]:
+    """Every template rendered as it will be sent (by the program, by each rule naming it), with a sample of what
+    it is given: a variable it is not given is a file:line problem now, not a failed tick on check-in day."""
+    problems = []
+    for name in renderer.names():
+        for sender, context in samples_for(name, rules, form, config):
+            problems += [f"{problem} (as {sender} sends it)" for problem in renderer.render_problems(name, context)]
+    return list(dict.fromkeys(problems))  # a mistake in a shared partial is said once per way it is reached

@@ -59,7 +59,25 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from None
         except jinja2.UndefinedError as exc:
-            raise TemplateError(f"{self.dir / filename}: {exc.message}") from None
+            raise TemplateError(f"{_where(exc, self.dir / filename)}: {exc.message}") from None
+
+    def render_problems(self, name: str, context: dict[str, Any]) -> list[str]:
+        """Each part of the mail `name` rendered with `context`: what fails, as `file:line: message` (a variable
+        it is not given, an attribute its value lacks, a filter on the wrong kind of value)."""
+        problems = []
+        for env, part in ((self.text_env, "subject"), (self.text_env, "txt"), (self.html_env, "html")):
+            path = self.dir / f"{name}.{part}.j2"
+            if not path.exists():
+                continue  # check() says it is missing
+            try:
+                env.get_template(path.name).render(**context)
+            except jinja2.TemplateSyntaxError:
+                continue  # check() gives its line
+            except jinja2.UndefinedError as exc:
+                problems.append(f"{_where(exc, path)}: {exc.message}")
+            except Exception as exc:
+                problems.append(f"{_where(exc, path)}: {type(exc).__name__}: {exc}")
+        return problems
 
     def names(self) -> list[str]:
         """Every mail template in the folder (by its subject file)."""
@@ -78,6 +96,18 @@ class Renderer:
                 if not (self.dir / f"{name}.{part}.j2").exists():
                     errors.append(f"{self.dir / name}.{part}.j2: missing (every mail needs subject, txt and html)")
         return errors
+
+
+def _where(exc: BaseException, path: Path) -> str:
+    """file:line of the template line that failed: Jinja puts template frames, with their lines, in the traceback
+    (the deepest is the most precise: an included partial, say)."""
+    found, frame = str(path), exc.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{filename}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return found
 
 
 def first_name(name: str) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,8 @@ from assistant.clock import FixedClock, iso
 from assistant.config import load_config
 from assistant.coordinator.importer import import_pairs, import_participants
 from assistant.db import open_db
+from assistant.program.samples import program_samples
+from assistant.render import Renderer
 from assistant.transport.maildir import deliver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,44 @@ rules: {root}/rules
 """
 
 
+COMMON_CONTEXT = {"program_name", "assistant_name", "assistant_address", "coordinator", "coordinators"}
+
+
+@pytest.fixture(autouse=True)
+def _templates_get_no_more_than_their_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`check` renders each template with its sample (assistant/program/template_samples.json): every render in
+    the suite proves the sample lists everything the program really gives, so a template `check` passes cannot
+    fail on a variable the sample lacks."""
+    original = Renderer.render
+
+    def checked(self: Renderer, name: str, context: dict[str, Any]) -> Any:
+        _within_sample(name, context)
+        return original(self, name, context)
+
+    monkeypatch.setattr(Renderer, "render", checked)
+
+
+def _within_sample(name: str, context: dict[str, Any]) -> None:
+    if "rule" in context or not (ROOT / "templates" / f"{name}.subject.j2").exists():
+        return  # a rule's mail: its sample is built by the same code (followup.context); or a test's own template
+    sample = program_samples().get(name)
+    where = "assistant/program/template_samples.json"
+    assert sample is not None, f"the program renders {name}, which has no sample in {where}"
+    extra = set(context) - set(sample) - COMMON_CONTEXT
+    assert not extra, f"{name} was given {sorted(extra)}, which its sample in {where} lacks"
+    for key, value in context.items():
+        given, example = _shape(value), _shape(sample.get(key))
+        if given and example:
+            assert given <= example, f"{name}: {key} has {sorted(given - example)}, which its sample lacks ({where})"
+
+
+def _shape(value: Any) -> set[str]:
+    """The keys a template can reach in a value: a mapping's, or those of a list's first mapping."""
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    return {str(k) for k in value} if isinstance(value, Mapping) else set()
+
+
 def at(text: str) -> datetime:
     """A moment in UTC from 'YYYY-MM-DDTHH:MM'."""
     return datetime.fromisoformat(text + "+00:00")
@@ -56,6 +97,11 @@ class Program:
         import_pairs(db, ROOT / "examples" / "pairs.csv", iso(clock.now()))
         self.app = App(self.config, clock, db)
         self.db = db
+
+    def reload(self) -> None:
+        """A restart: the config, templates, forms and rules read again (the database stays open)."""
+        self.config = load_config(self.config_path)
+        self.app = App(self.config, self.clock, self.db)
 
     def run(self, when: str | None = None):
         if when:

@@ -112,11 +112,15 @@ def _envelope(config: Config, mail: Mail) -> Envelope:
 
 
 def _context(config: Config, mail: Mail) -> dict[str, Any]:
+    return {**common_context(config), **mail.context}
+
+
+def common_context(config: Config) -> dict[str, Any]:
+    """What every mail's template is given, whoever sends it."""
     return {
         "program_name": config.program_name,
         "assistant_name": config.assistant.name,
         "assistant_address": config.assistant.email,
         "coordinator": config.coordinators[0],
         "coordinators": config.coordinators,
-        **mail.context,
     }
