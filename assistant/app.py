@@ -24,7 +24,7 @@ from assistant.clock import Clock, iso
 from assistant.config import Config, ImapConfig, SmtpConfig, load_config
 from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import compact, open_db
-from assistant.engine.schema import Rule, load_rules
+from assistant.engine.schema import Rule, load_rules, read_rules
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
 from assistant.inbound import expunge
 from assistant.inbound.checkpoints import MailboxCheckpoint
@@ -37,7 +37,7 @@ from assistant.program.followup import apply, plan
 from assistant.program.introductions import asks as introductions
 from assistant.program.privacy import purge_raw
 from assistant.program.samples import samples_for
-from assistant.render import Renderer, TemplateError
+from assistant.render import Renderer
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
 from assistant.transport.problems import ConnectionProblem
@@ -227,14 +227,13 @@ def check(path: Path | str) -> list[str]:
     form: Form | None = None
     with contextlib.suppress(YamlError):  # already listed by form_problems
         form = load_form(config.form_path)
-    rules: list[Rule] | None = None
-    try:
-        rules = load_rules(config.rules, renderer.names(), tuple(q.key for q in form.questions) if form else ())
-    except (YamlError, TemplateError) as exc:
-        problems.append(str(exc))
+    rules, rule_problems = read_rules(
+        config.rules, renderer.names(), tuple(q.key for q in form.questions) if form else ()
+    )
+    problems += [str(p) for p in rule_problems]
     if not config.rules.is_dir():
         problems.append(f"{config.rules}: rules folder not found")
-    if form is not None and rules is not None and not problems:
+    if form is not None and not problems:
         problems += template_problems(renderer, rules, form, config)
     return problems
 

@@ -94,3 +94,21 @@ def test_a_template_broken_at_run_time_stops_only_its_mail(program: Program, tmp
     program.reload()
     program.run("2026-12-08T12:00")
     assert program.db.execute("SELECT count(*) FROM outbox WHERE template = 'checkin_reminder'").fetchone()[0] > 0
+
+
+def test_check_and_rules_check_list_every_problem_not_the_first(
+    own_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = own_copy.parent / "rules" / "default.yaml"
+    text = rules.read_text(encoding="utf-8")
+    text = text.replace("template: checkin_reminder,", "template: checkin_remindr,")
+    text = text.replace("template: mentee_nudge,", "template: mentee_nudg,")
+    text = text.replace("match: participant", "match: particpant")
+    rules.write_text(text, encoding="utf-8")
+    code, problems = _check(own_copy, capsys)
+    assert code == 1 and len(problems) == 3, problems
+    assert any("checkin_remindr" in p for p in problems) and any("mentee_nudg" in p for p in problems)
+    assert any("particpant" in p for p in problems) and all(p.startswith(f"{rules}:") for p in problems)
+    assert main(["--config", str(own_copy), "rules", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "3 problem(s) found" in err and err.count("error: ") == 3

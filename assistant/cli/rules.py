@@ -14,7 +14,7 @@ from assistant.config import Config
 from assistant.coordinator.progress import Progress
 from assistant.engine.explain_rule import NotExplainable, explain_rule
 from assistant.engine.ruletests import run_file
-from assistant.engine.schema import load_rules
+from assistant.engine.schema import read_rules
 from assistant.forms.form import load_form
 from assistant.render import Renderer
 from assistant.simulate import calendar, simulate
@@ -81,7 +81,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     if args.rules_command == "check":
         form = load_form(config.form_path)
-        rules = load_rules(config.rules, Renderer(config.templates).names(), tuple(q.key for q in form.questions))
+        keys = tuple(q.key for q in form.questions)
+        rules, problems = read_rules(config.rules, Renderer(config.templates).names(), keys)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} problem(s) found", file=sys.stderr)
+            return 1
         print(f"{len(rules)} rules OK: {', '.join(r.name for r in rules)}")
         return 0
     app = App(config, clock)

@@ -111,15 +111,41 @@ def parse_duration(text: object) -> timedelta | None:
 
 def load_rules(folder: Path, templates: list[str] | None = None, form_keys: tuple[str, ...] = ()) -> list[Rule]:
     """Every rules/*.yaml, validated. `templates` (names) lets a missing template fail here, not at send time;
-    `form_keys` are the check-in questions that `answers.<key>` may name."""
-    rules: list[Rule] = []
-    for path in sorted(Path(folder).glob("*.yaml")):
-        rules.extend(load_file(path, templates, form_keys))
-    _check_names(rules)
+    `form_keys` are the check-in questions that `answers.<key>` may name. The first problem is raised."""
+    rules, problems = read_rules(folder, templates, form_keys)
+    if problems:
+        raise problems[0]
     return rules
 
 
+def read_rules(
+    folder: Path, templates: list[str] | None = None, form_keys: tuple[str, ...] = ()
+) -> tuple[list[Rule], list[YamlError]]:
+    """The rules that are valid, and every problem (a rule at fault is left out; the others are still read), so
+    `check` can list them all at once."""
+    rules: list[Rule] = []
+    problems: list[YamlError] = []
+    for path in sorted(Path(folder).glob("*.yaml")):
+        try:
+            items = _items(path)
+        except YamlError as exc:
+            problems.append(exc)
+            continue
+        for i, item in enumerate(items):
+            try:
+                rules.append(_Parser(path, item, items.line_of(i), templates, form_keys).rule())
+            except YamlError as exc:
+                problems.append(exc)
+    problems += _name_problems(rules)
+    return rules, problems
+
+
 def load_file(path: Path, templates: list[str] | None = None, form_keys: tuple[str, ...] = ()) -> list[Rule]:
+    items = _items(path)
+    return [_Parser(path, item, items.line_of(i), templates, form_keys).rule() for i, item in enumerate(items)]
+
+
+def _items(path: Path) -> Any:
     data = yamlfile.load(path)
     if not isinstance(data, Located):
         raise YamlError(path, None, "a rules file is a mapping with `version: 1` and `rules:`")
@@ -129,17 +155,21 @@ def load_file(path: Path, templates: list[str] | None = None, form_keys: tuple[s
     items = data.get("rules") or []
     if not isinstance(items, list):
         raise YamlError(path, data.line_of("rules"), "`rules` must be a list")
-    return [_Parser(path, item, items.line_of(i), templates, form_keys).rule() for i, item in enumerate(items)]
+    return items
 
 
-def _check_names(rules: list[Rule]) -> None:
+def _name_problems(rules: list[Rule]) -> list[YamlError]:
     names = [r.name for r in rules]
+    problems = []
     for rule in rules:
         if names.count(rule.name) > 1:
-            raise _error(rule.where, f"rule name {rule.name!r} is used twice")
-        for other in rule.inhibited_by:
-            if other not in names:
-                raise _error(rule.where, f"inhibited_by names {other!r}, which is not a rule{_close(other, names)}")
+            problems.append(_error(rule.where, f"rule name {rule.name!r} is used twice"))
+        problems += [
+            _error(rule.where, f"inhibited_by names {other!r}, which is not a rule{_close(other, names)}")
+            for other in rule.inhibited_by
+            if other not in names
+        ]
+    return problems
 
 
 class _Parser:
