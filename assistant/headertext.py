@@ -51,6 +51,14 @@ def one_line(text: str) -> str:
     return " ".join(_printable(text).split())
 
 
+def spaced_line(text: str) -> str:
+    """Every character that is not printable becomes a space, whitespace collapsed, nothing decoded: for splitting
+    a header into addresses, where removing an invisible character could join two words into an address."""
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def clean_name(value: object) -> str:
     """A person's display name, as it may be stored and written into an address header."""
     return header_text(value, NAME_CHARS)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
-from assistant.headertext import as_text, clean_name, one_line
+from assistant.headertext import as_text, clean_name, spaced_line
 from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
 from assistant.mail.reply_text import normalise_lines, split_quote
 
@@ -81,7 +81,7 @@ def unwrap_message(msg: ParsedMessage) -> dict:
     if attached is not None:
         text, _ = body_text(attached)
         # Split into the address first, then decode the name: a decoded "Núñez, Zoë" would read as two addresses.
-        name, address = email.utils.parseaddr(one_line(as_text(attached.get("From", ""))))
+        name, address = email.utils.parseaddr(spaced_line(as_text(attached.get("From", ""))))
         name = clean_name(name)
         return {
             "forwarded": True,

@@ -20,7 +20,7 @@ from email.message import Message
 
 import html2text
 
-from assistant.headertext import INPUT_CHARS, as_text, clean_name, header_text, one_line
+from assistant.headertext import INPUT_CHARS, as_text, clean_name, header_text, spaced_line
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -116,7 +116,7 @@ def strict_address(header: object) -> tuple[str, str]:
     anything is decoded (RFC 2047: an encoded word is never part of an address), so a name whose decoding holds a
     comma or an address changes nothing; the name is then decoded completely and cleaned.
     """
-    value = one_line(as_text(header))
+    value = spaced_line(as_text(header))
     if value.count("@") - sum(q.count("@") for q in _QUOTED_STRING.findall(value)) != 1:
         return "", ""
     pairs = email.utils.getaddresses([value])
@@ -235,7 +235,7 @@ def message_id_of(msg: Message, raw: bytes) -> str:
 
 
 def _recipients(msg: Message) -> list[str]:
-    values = [one_line(as_text(v)) for name in RECIPIENT_HEADERS for v in msg.get_all(name, [])]
+    values = [spaced_line(as_text(v)) for name in RECIPIENT_HEADERS for v in msg.get_all(name, [])]
     return [address.lower() for _, address in email.utils.getaddresses(values) if _ADDRESS.match(address)]
 
 
