@@ -35,6 +35,7 @@ _MAX_LINE = 998  # RFC 5322's hard limit
 # in the local part, as the importer allows it: RFC 6531).
 _ADDRESS = re.compile(r"[^@\s<>()\[\]\",;:\\\x00-\x1f\x7f]+@[A-Za-z0-9.-]+")
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
+_ATOMS = re.compile(r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?")
 
 
 class _Checked:
@@ -151,6 +152,8 @@ def _reads_as(name: str, people: Sequence[tuple[str, str]], folded: str) -> bool
     """The folded header holds these addresses, in order, with these names: read as RFC 5322 and 2047 say
     (compat32's address parser, each name decoded), and the same addresses for Python's own parser. (An
     internationalised local part can only be written as an encoded word, which both read back.)"""
+    if _UNFOLD.sub("", folded) == _plainly(name, people):
+        return True  # atoms and addresses, folded between words: nothing there to read otherwise
     value = _value(folded)
     if "\n" in value:
         return False
@@ -161,3 +164,11 @@ def _reads_as(name: str, people: Sequence[tuple[str, str]], folded: str) -> bool
     if [a.addr_spec for a in modern.addresses] != [addr for _, addr in people]:
         return False
     return not modern.defects or not all(addr.isascii() for _, addr in people)
+
+
+def _plainly(name: str, people: Sequence[tuple[str, str]]) -> str | None:
+    """The header as it must read when every name is atoms (RFC 5322 atext words) and every address ASCII: the
+    common case, checked by comparing text instead of parsing the header twice more."""
+    if not all(_ATOMS.fullmatch(person) and addr.isascii() for person, addr in people):
+        return None
+    return f"{name}: " + ", ".join(f"{person} <{addr}>" if person else addr for person, addr in people) + "\n"
