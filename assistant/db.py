@@ -354,7 +354,8 @@ _PERIOD_FIGURES = (
 )
 
 
-@migrations(name="0006_clean_names")
+# Numbered 0009: main has added 0006_jobs, 0007_triggered_mail and 0008_expunge meanwhile; this one comes after.
+@migrations(name="0009_clean_names")
 def _clean_names(db: Database) -> None:
     """Names stored before every name was decoded completely and cleaned (a sheet's name that was itself an encoded
     word, a From decoded only once) are cleaned as every new one is; so are the ledger's From and Subject lines."""

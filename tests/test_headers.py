@@ -272,7 +272,7 @@ def test_the_migration_cleans_names_already_stored(tmp_path: Path) -> None:
         "INSERT INTO messages (message_id, from_addr, subject, received_at) VALUES ('<m@x>', ?, ?, ?)",
         (encoded("Eve <eve@example.net>", 2), "Re: " + encoded(EVIL, 2), at),
     )
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0006_clean_names'")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_clean_names'")
     migrations.apply(db)
     names = [row[0] for row in db.execute("SELECT name FROM participants ORDER BY email")]
     assert names == ["Eve Bcc: evil@attacker.example", "Maya Patel", "Zoë Ñúñez"]
