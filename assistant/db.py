@@ -17,6 +17,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Database, Migrations
 
+from assistant.headertext import clean_name, header_text
+
 TABLES = (
     "participants",
     "pairings",
@@ -407,6 +409,23 @@ def _expunge(db: Database) -> None:
             PRIMARY KEY (message_id, place)
         ) WITHOUT ROWID"""
     )
+
+
+@migrations(name="0009_clean_names")
+def _clean_names(db: Database) -> None:
+    """Names stored before every name was decoded completely and cleaned (a sheet's name that was itself an encoded
+    word, a From decoded only once) are cleaned as every new one is; so are the ledger's From and Subject lines."""
+    for person_id, name in db.execute("SELECT id, name FROM participants").fetchall():
+        if name != clean_name(name):
+            db.execute("UPDATE participants SET name = ? WHERE id = ?", (clean_name(name), person_id))
+    found = db.execute(
+        "SELECT id, from_addr, subject FROM messages WHERE instr(from_addr, '=?') OR instr(subject, '=?')"
+    ).fetchall()
+    for message_id, sender, subject in found:
+        db.execute(
+            "UPDATE messages SET from_addr = ?, subject = ? WHERE id = ?",
+            (header_text(sender, 500), header_text(subject, 500), message_id),
+        )
 
 
 class DatabaseError(Exception):

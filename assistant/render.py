@@ -13,6 +13,8 @@ from typing import Any
 
 import jinja2
 
+from assistant.headertext import header_text
+
 PARTS = ("subject", "txt", "html")
 
 
@@ -46,7 +48,7 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         subject = self._render(self.text_env, f"{name}.subject.j2", context)
         return Rendered(
-            subject=" ".join(subject.split()),  # one line, never a CR/LF in a header
+            subject=header_text(subject),  # one clean line: never a CR/LF or an encoded word in a header
             text=_tidy(self._render(self.text_env, f"{name}.txt.j2", context)) + "\n",
             html=self._render(self.html_env, f"{name}.html.j2", context),
         )

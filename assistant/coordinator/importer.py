@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from assistant.clock import iso, parse_moment
 from assistant.coordinator.progress import Progress
 from assistant.db import insert_row, one, update_row
+from assistant.headertext import clean_name
 from assistant.mail.message import strict_address
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
@@ -141,7 +142,7 @@ def _choice(value: str, choices: tuple[str, ...], column: str, default: str) -> 
 def _participant(db: Database, row: dict[str, str], now: str) -> str:
     record: dict[str, Any] = {
         "email": _email(row.get("email", ""), "email"),
-        "name": row.get("name", ""),
+        "name": clean_name(row.get("name", "")),  # a sheet's name may itself be an encoded word, or hold a newline
         "role": _choice(row.get("role", ""), ROLES, "role", "mentee"),
         "status": _choice(row.get("status", ""), PARTICIPANT_STATUSES, "status", "active"),
         "skills": row.get("skills", ""),

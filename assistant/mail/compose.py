@@ -1,16 +1,17 @@
 """A rendered template → a MIME message with every header a well-behaved automatic sender needs.
 
-Headers are built by the email package (never by string concatenation): `formataddr` and `Header` encode names
-and subjects. Display names and subjects are cleaned of control characters first, so text from an inbound mail
-can never add a header (CVE-2024-6923).
+Headers are clean by construction. Every header that carries text (the names in From, To, Cc and Reply-To, the
+subject, the program's name) is a header object of `email.headerregistry`, built from cleaned text and checked to
+read back as meant (`assistant/mail/headers.py`). The headers that carry no text are ours and are set as they are
+written: the date from `email.utils`, fixed values, and Message-IDs that must match a strict pattern (a reply's
+In-Reply-To and References come from inbound mail; an id that does not match is dropped). Those are not handed
+to headerregistry because its unstructured folding would turn a long Message-ID into an encoded word, which
+breaks threading; they are folded as compat32 folds them.
 
-The message is the email package's classic (compat32) MIME tree, and its bytes are the ones the email package's
-generator writes for it. Two costs are taken out, because a cycle composes thousands: the text parts are built
-with their three headers and quoted-printable payload directly (MIMEText re-parses its Content-Type on the way),
-and `as_bytes` writes the tree itself, folding a header with the email package only when the header needs
-folding or encoding (most fit on one line as they are, where the package would still build a Header object for
-each); each multipart's boundary is chosen here, once, instead of compiling a regular expression per message.
-tests/test_compose.py checks the bytes against the email package's generator and the old MIME-class composer.
+The message's bytes are the email package's generator's under `POLICY` (tests/test_compose.py checks them
+against it), written here without the generator: it re-dispatches and re-buffers every part. The text parts are
+built with their three headers and quoted-printable payload directly (MIMEText re-parses its Content-Type on the
+way), and each multipart's boundary is chosen here, once, and its Content-Type folded as compat32 folds it.
 """
 
 from __future__ import annotations
@@ -21,30 +22,25 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy as email_policy
 from email import quoprimime
-from email.charset import QP, Charset
-from email.header import Header
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
-from email.mime.multipart import MIMEMultipart
 from email.policy import Policy
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import TypeVar
 
+from assistant.headertext import header_text
 from assistant.mail.automatic import LOOP_HEADER
+from assistant.mail.headers import POLICY, address_header, text_header
 from assistant.render import Rendered
 
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # readable in any mail client's "show source", unlike base64
-_UTF8_QP.header_encoding = QP
-
-_COMPAT32 = email_policy.compat32
-_MAX_LINE = 78  # RFC 5322's recommended line length, the one compat32 folds at
+_MAX_LINE = 78  # RFC 5322's recommended line length
 _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # as the email package's generator makes them
+_BOUNDARY = re.compile(r'boundary="([^"]+)"')
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_Multipart = TypeVar("_Multipart", bound=MIMEMultipart)
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no spaces, no nested <>: nothing to inject
+_OUR_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")  # ours, for List-Unsubscribe
 
 
 @dataclass(frozen=True)
@@ -61,8 +57,12 @@ class Envelope:
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
 
 
-class ComposedMessage(MIMEMultipart):
-    """The message `compose` returns: a classic MIME tree whose `as_bytes` is written without the generator."""
+class ComposedMessage(Message):
+    """The message `compose` returns: header objects from headerregistry for every header that carries text, a
+    classic MIME tree below, and `as_bytes` written without the generator (the same bytes)."""
+
+    def __init__(self) -> None:
+        super().__init__(policy=POLICY)
 
     def as_bytes(self, unixfrom: bool = False, policy: Policy | None = None) -> bytes:
         if not unixfrom and policy is None:
@@ -85,25 +85,53 @@ def compose(
     `images` are (Content-ID without <>, PNG bytes): the HTML part becomes multipart/related with each image
     inline, for `<img src="cid:ID">`."""
     msg = _body(rendered, attachments, images)
-    msg["From"] = _address(envelope.from_name, envelope.from_addr)
-    msg["To"] = ", ".join(_address(name, addr) for name, addr in envelope.to)
+    msg["From"] = address_header("From", ((envelope.from_name, envelope.from_addr),))
+    msg["To"] = address_header("To", _pairs(envelope.to))
     if envelope.cc:
-        msg["Cc"] = ", ".join(_address(name, addr) for name, addr in envelope.cc)
+        msg["Cc"] = address_header("Cc", _pairs(envelope.cc))
     if envelope.reply_to:
-        msg["Reply-To"] = _address(*envelope.reply_to)
-    msg["Subject"] = _text_header(rendered.subject)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
-    if envelope.in_reply_to:
-        msg["In-Reply-To"] = envelope.in_reply_to
-        msg["References"] = " ".join([*envelope.references, envelope.in_reply_to][-20:])
+        msg["Reply-To"] = address_header("Reply-To", _pairs([envelope.reply_to]))
+    msg["Subject"] = text_header("Subject", rendered.subject)
+    _set_words(msg, "Date", format_datetime(date))
+    _set_words(msg, "Message-ID", _our_message_id(message_id))
+    _thread(msg, envelope)
     # RFC 3834: we are automatic; ask Exchange and friends not to answer us with out-of-office mail.
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    msg[LOOP_HEADER] = _text_header(program)
-    if envelope.unsubscribe:
-        msg["List-Unsubscribe"] = f"<mailto:{envelope.unsubscribe}?subject=stop>"  # with the token: acts at once
+    _set_words(msg, "Auto-Submitted", "auto-generated")
+    _set_words(msg, "X-Auto-Response-Suppress", "OOF, AutoReply")
+    msg[LOOP_HEADER] = text_header(LOOP_HEADER, program)
+    if envelope.unsubscribe:  # with the token: acts at once
+        _set_words(msg, "List-Unsubscribe", f"<mailto:{_our_address(envelope.unsubscribe)}?subject=stop>")
     return msg
+
+
+def _set_words(msg: Message, name: str, value: str) -> None:
+    """A header that carries no text (a date, ids, fixed words), folded as compat32 folds it."""
+    msg.set_raw(name, _fold_words(len(name) + 2, value.split(" ")))
+
+
+def _pairs(people: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, addr) for name, addr in people)
+
+
+def _thread(msg: Message, envelope: Envelope) -> None:
+    """In-Reply-To and References: the ids of inbound mail that match a strict pattern, folded as RFC 5322 says."""
+    if not envelope.in_reply_to or not _MESSAGE_ID.fullmatch(envelope.in_reply_to):
+        return
+    ids = [i for i in envelope.references if _MESSAGE_ID.fullmatch(i)]
+    _set_words(msg, "In-Reply-To", envelope.in_reply_to)
+    _set_words(msg, "References", " ".join([*ids, envelope.in_reply_to][-20:]))
+
+
+def _our_message_id(message_id: str) -> str:
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise ValueError(f"not a Message-ID we would write: {message_id!r}")
+    return message_id
+
+
+def _our_address(addr: str) -> str:
+    if not _OUR_ADDRESS.fullmatch(addr):
+        raise ValueError(f"not an address we would write in List-Unsubscribe: {addr!r}")
+    return addr
 
 
 def _body(
@@ -117,17 +145,18 @@ def _body(
             image["Content-ID"] = f"<{cid}>"
             image.add_header("Content-Disposition", "inline", filename=f"{cid}.png")
             inline.append(image)
-        html = _multipart(MIMEMultipart, "related", inline)
+        html = _multipart(Message(), "related", inline)
     alternative = [_text_part(rendered.text, "plain"), html]
     if not attachments:
-        return _multipart(ComposedMessage, "alternative", alternative)
-    parts: list[Message] = [_multipart(MIMEMultipart, "alternative", alternative)]
+        return _multipart(ComposedMessage(), "alternative", alternative)
+    parts: list[Message] = [_multipart(Message(), "alternative", alternative)]
     for filename, mime, data in attachments:
-        part = MIMEApplication(data, mime.partition("/")[2] or "octet-stream")
+        # Under POLICY its headers are headerregistry's too: the filename is text (RFC 2231 when it is not ASCII).
+        part = MIMEApplication(data, mime.partition("/")[2] or "octet-stream", policy=POLICY)
         part.replace_header("Content-Type", mime)
-        part.add_header("Content-Disposition", "attachment", filename=clean(filename))
+        part.add_header("Content-Disposition", "attachment", filename=header_text(filename))
         parts.append(part)
-    return _multipart(ComposedMessage, "mixed", parts)
+    return _multipart(ComposedMessage(), "mixed", parts)
 
 
 def _text_part(text: str, subtype: str) -> Message:
@@ -141,10 +170,16 @@ def _text_part(text: str, subtype: str) -> Message:
     return part
 
 
-def _multipart(kind: type[_Multipart], subtype: str, parts: list[Message]) -> _Multipart:
-    """MIMEMultipart with its boundary chosen now (the generator would choose it with a regex per message)."""
-    msg = kind(subtype, _subparts=parts)
-    msg.replace_header("Content-Type", f'multipart/{subtype}; boundary="{_boundary(parts)}"')  # as set_boundary
+_Part = TypeVar("_Part", bound=Message)
+
+
+def _multipart(msg: _Part, subtype: str, parts: list[Message]) -> _Part:
+    """What MIMEMultipart builds, with its boundary chosen now and its Content-Type folded as compat32 folds it."""
+    boundary = f'boundary="{_boundary(parts)}"'
+    msg.set_raw("Content-Type", _fold_words(len("Content-Type: "), [f"multipart/{subtype};", boundary]))
+    msg.set_raw("MIME-Version", "1.0")
+    for part in parts:
+        msg.attach(part)
     return msg
 
 
@@ -165,7 +200,8 @@ def _boundary(parts: list[Message]) -> str:
 
 
 def _written(msg: Message) -> str | None:
-    """The bytes (as ASCII text) the generator writes for this tree, or None for a tree we do not write ourselves."""
+    """The bytes (as ASCII text) the generator writes for this tree under POLICY, or None for a tree we do not
+    write ourselves."""
     out: list[str] = []
     return "".join(out) if _write(msg, out) else None
 
@@ -173,44 +209,41 @@ def _written(msg: Message) -> str | None:
 def _write(msg: Message, out: list[str]) -> bool:
     payload = msg.get_payload()
     multipart = isinstance(payload, list)
-    if multipart != (msg.get_content_maintype() == "multipart") or msg.get_content_maintype() == "message":
+    content_type = _raw_content_type(msg)
+    if multipart != content_type.startswith("multipart/") or content_type.startswith("message/"):
         return False
-    for name, value in msg.raw_items():  # what the generator writes: the values as stored
-        line = _header_line(name, value)
-        if line is None:
+    for name, value in msg.raw_items():  # what the generator writes: each value folded by the policy
+        try:
+            out.append(POLICY.fold_binary(name, value).decode("ascii"))
+        except UnicodeError:
             return False
-        out.append(line)
     out.append("\n")
     if not multipart:
         if not isinstance(payload, str) or not payload.isascii():
             return False
         out.append(_NEWLINES.sub("\n", payload) if "\r" in payload else payload)
         return True
-    boundary = msg.get_boundary()
+    boundary = _BOUNDARY.search(content_type)
     if not boundary or msg.preamble is not None or msg.epilogue is not None:
         return False
     for n, part in enumerate(payload):
-        out.append(f"--{boundary}\n" if n == 0 else f"\n--{boundary}\n")
+        out.append(f"--{boundary.group(1)}\n" if n == 0 else f"\n--{boundary.group(1)}\n")
         if not _write(part, out):
             return False
-    out.append(f"\n--{boundary}--\n")
+    out.append(f"\n--{boundary.group(1)}--\n")
     return True
 
 
-def _header_line(name: str, value: str | Header) -> str | None:
-    """`Name: value` and its line end, folded exactly as compat32 folds it (RFC 5322: lines of 78 at most)."""
-    if isinstance(value, str) and _single_spaced_ascii(value):
-        return f"{name}: {_fold_words(len(name) + 2, value.split(' '))}\n"
-    folded = _COMPAT32.fold_binary(name, value)  # encoded words, odd spacing: the email package itself
-    return folded.decode("ascii") if folded.isascii() else None
-
-
-def _single_spaced_ascii(value: str) -> bool:
-    return bool(value) and value.isascii() and value.isprintable() and value == value.strip() and "  " not in value
+def _raw_content_type(msg: Message) -> str:
+    """The Content-Type as stored, lower-cased (reading it through a policy would parse it again each time)."""
+    for name, value in msg.raw_items():
+        if name.lower() == "content-type":
+            return str(value).lower()
+    return "text/plain"
 
 
 def _fold_words(header_length: int, words: list[str]) -> str:
-    """email.header's folding of single-spaced ASCII words (compat32, 78 characters), without its objects.
+    """Single-spaced ASCII words folded as compat32 folds them (78 characters).
 
     A line that grows past 78 characters is broken before the word after its last ";", else its last ",", else
     before its last word; a first word that does not fit after the header name goes to the next line; a word
@@ -242,19 +275,3 @@ def _cut(line: list[str]) -> int:
             if line[i - 1].endswith(mark):
                 return i
     return len(line) - 1
-
-
-def clean(text: str) -> str:
-    """One line of printable text: what may go into a header."""
-    if text.isprintable():
-        return " ".join(text.split())
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
-def _text_header(text: str) -> str | Header:
-    text = clean(text)
-    return text if text.isascii() else Header(text, _UTF8_QP)
-
-
-def _address(name: str, address: str) -> str:
-    return formataddr((clean(name), address), charset=_UTF8_QP)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
+from assistant.headertext import as_text, clean_name, spaced_line
 from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
 from assistant.mail.reply_text import normalise_lines, split_quote
 
@@ -80,7 +81,9 @@ def unwrap_message(msg: ParsedMessage) -> dict:
     attached = _attached_message(msg.headers)
     if attached is not None:
         text, _ = body_text(attached)
-        name, address = email.utils.parseaddr(decode_header(attached.get("From", "")))
+        # Split into the address first, then decode the name: a decoded "Núñez, Zoë" would read as two addresses.
+        name, address = email.utils.parseaddr(spaced_line(as_text(attached.get("From", ""))))
+        name = clean_name(name)
         return {
             "forwarded": True,
             "from_name": name or None,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 
+from assistant.headertext import INPUT_CHARS, as_text, clean_name, header_text, spaced_line
 from assistant.mail import html_text
 from assistant.mail.deadline import Deadline
 
@@ -108,34 +109,27 @@ def _bound_headers(raw: bytes) -> bytes:
 
 
 def decode_header(value: object) -> str:
-    """RFC 2047 words decoded, unknown charsets replaced, control characters (CR/LF among them) removed."""
-    if value is None:
-        return ""
-    text = str(value)
-    if "=?" in text:  # without it there is no encoded word, and make_header would give the text back as it is
-        try:
-            text = str(email.header.make_header(email.header.decode_header(text)))
-        except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
-            text = str(value)
-    if not text.isprintable():
-        text = "".join(c if c.isprintable() else " " for c in text)
-    return " ".join(text.split())
+    """RFC 2047 words decoded until none remains, raw 8-bit read as UTF-8, unknown charsets replaced, control
+    characters (CR/LF among them) removed: `assistant.headertext`'s cleaning, which every name goes through."""
+    return header_text(value, INPUT_CHARS)
 
 
 def strict_address(header: object) -> tuple[str, str]:
     """(display name, address) for a header holding exactly one valid address; ("", "") otherwise.
 
     getaddresses() alone accepts `a@x)<b@y>` (CVE-2023-27043); we also demand exactly one '@' outside quoted
-    display names, so such a header never passes for either address.
+    display names, so such a header never passes for either address. The header is split into its address before
+    anything is decoded (RFC 2047: an encoded word is never part of an address), so a name whose decoding holds a
+    comma or an address changes nothing; the name is then decoded completely and cleaned.
     """
-    value = decode_header(header)
+    value = spaced_line(as_text(header))
     if value.count("@") - sum(q.count("@") for q in _QUOTED_STRING.findall(value)) != 1:
         return "", ""
     pairs = email.utils.getaddresses([value])
     if len(pairs) != 1 or not _ADDRESS.match(pairs[0][1]):
         return "", ""
     name, address = pairs[0]
-    return decode_header(name), address.lower()
+    return clean_name(name), address.lower()
 
 
 def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool]:
@@ -203,7 +197,7 @@ def message_id_of(msg: Message, raw: bytes) -> str:
 
 
 def _recipients(msg: Message) -> list[str]:
-    values = [decode_header(v) for name in RECIPIENT_HEADERS for v in msg.get_all(name, [])]
+    values = [spaced_line(as_text(v)) for name in RECIPIENT_HEADERS for v in msg.get_all(name, [])]
     return [address.lower() for _, address in email.utils.getaddresses(values) if _ADDRESS.match(address)]
 
 

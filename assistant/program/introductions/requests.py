@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.clock import iso
 from assistant.db import insert_row, one, update_row
+from assistant.headertext import clean_name
 from assistant.identity import new_confirmation
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
@@ -112,7 +113,7 @@ def _participant(inbound: Inbound, person: dict[str, str], role: str) -> int:
         "participants",
         {
             "email": person["email"],
-            "name": person.get("name", ""),
+            "name": clean_name(person.get("name", "")),  # a request confirmed later was stored as it was read
             "role": role,
             "status": "active",
             "created_at": at,
@@ -174,7 +175,7 @@ def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
         sender = forward.get("from_address") or forward.get("from_raw") or ""
         mentee = _person(inbound, sender, ("mentee", "both"), "the mentee", problems)
         if mentee and not mentee["name"]:
-            mentee["name"] = forward.get("from_name") or ""
+            mentee["name"] = clean_name(forward.get("from_name"))
     names_in_note = [n for n in _ADDRESS.findall(note)]
     mentors = [_person(inbound, a, ("mentor", "both"), "a mentor", problems) for a in names_in_note]
     mentors += _mentors_named(inbound, note, problems) if not mentors else []
@@ -209,7 +210,7 @@ def _person(
     if not address:
         found = _ADDRESS.findall(text)
         if len(found) == 1:
-            name, address = email.utils.parseaddr(text)[0], found[0].lower()
+            name, address = clean_name(email.utils.parseaddr(text)[0]), found[0].lower()
     if address:
         known = one(inbound.db, "SELECT name FROM participants WHERE email = ?", [address])
         return {"name": (known or {}).get("name") or name or "", "email": address}
