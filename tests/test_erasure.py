@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import email.utils
 import json
 import quopri
 import sqlite3
@@ -20,6 +21,7 @@ from assistant.cli import main
 from assistant.db import one
 from assistant.inbound import pipeline
 from assistant.inbound.expunge import expunge_pending
+from assistant.mail.headers import POLICY, address_header, text_header
 from assistant.mail.redact import Phrases, mentions, redact
 from assistant.mail.replies import reply
 from assistant.program.erasure import erase
@@ -262,6 +264,24 @@ def test_redact_finds_her_in_every_encoding_and_drops_her_address() -> None:
     assert out.get_body(("plain",)).get_content() == "someone wrote:\n[erased]\n"
     assert "Bartholomew" not in out.get_body(("html",)).get_content()
     assert not mentions(out.as_bytes(), Phrases([("Bartholomew", "x")]))
+
+
+def test_redacted_headers_still_read_as_written_when_a_long_name_holds_a_comma() -> None:
+    """Python 3.11 folds a long display name without its quotes (gh-80222): "evil@attacker.example, ..." would
+    become a second recipient. Redaction writes the headers it changes as composing does, checked to read back."""
+    partner = ("evil@attacker.example, Featherstonehaugh-Montgomery Alexandra Catherine Elizabeth", "ana@example.org")
+    message = EmailMessage(policy=POLICY)  # as the outbox composes it
+    message["From"] = address_header("From", (("Ada", "mentoring@example.org"),))
+    message["To"] = address_header("To", (partner, ("Ottilie Brontë", "ottilie@example.net")))
+    message["Subject"] = text_header("Subject", f"Ottilie Brontë and {partner[0]}: how is it going, both of you?")
+    message.set_content("Hello\n")
+    phrases = Phrases([("Ottilie Brontë", "a former participant"), ("ottilie@example.net", "a former participant")])
+    redacted = redact(message.as_bytes(), phrases, ["ottilie@example.net"])
+    out = email.message_from_bytes(redacted, policy=email.policy.default)
+    assert [(a.display_name, a.addr_spec) for a in out["To"].addresses] == [partner]
+    assert str(out["Subject"]) == f"a former participant and {partner[0]}: how is it going, both of you?"
+    again = email.message_from_bytes(out.as_bytes(policy=POLICY), policy=email.policy.default)  # a tool re-folding it
+    assert [a.addr_spec for a in again["To"].addresses] == ["ana@example.org"]
 
 
 def test_a_long_history_of_her_words_is_erased_in_bounded_statements(program: Program) -> None:

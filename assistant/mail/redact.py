@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from assistant.mail.headers import POLICY, address_header, text_header
+
 _ESCAPES = {
     "&": "(?:&|&amp;|&#38;)",
     "'": "(?:'|&#39;|&#x27;|&apos;|\u2019)",
@@ -165,12 +167,14 @@ def redact(raw: bytes, phrases: Phrases, drop: Iterable[str] = ()) -> bytes:
         _drop_addresses(msg, name, dropped)
     for name, value in list(msg.items()):
         if name not in _ADDRESS_HEADERS and phrases.search(str(value)):
-            msg.replace_header(name, phrases.sub(str(value)))
+            msg.replace_header(name, text_header(name, phrases.sub(str(value))))
     for part in msg.walk():
         if part.get_content_maintype() == "text" and not part.is_multipart():
             _redact_part(part, phrases)
-    linesep = "\r\n" if b"\r\n" in raw[:2000] else "\n"
-    return msg.as_bytes(policy=msg.policy.clone(linesep=linesep))
+    # Written as our mail is (headers.POLICY): what was not changed goes out as it came, and what was is folded so
+    # that it reads back as meant (Python 3.11's own folding can lose a long name's quotes: a second recipient).
+    policy = POLICY if b"\r\n" not in raw[:2000] else POLICY.clone(linesep="\r\n")
+    return msg.as_bytes(policy=policy)
 
 
 def _drop_addresses(msg: EmailMessage, name: str, dropped: set[str]) -> None:
@@ -182,7 +186,7 @@ def _drop_addresses(msg: EmailMessage, name: str, dropped: set[str]) -> None:
         return
     del msg[name]
     if kept:
-        msg[name] = ", ".join(email.utils.formataddr(pair) for pair in kept)
+        msg[name] = address_header(name, tuple(kept))
 
 
 def _redact_part(part: EmailMessage, phrases: Phrases) -> None:
