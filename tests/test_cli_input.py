@@ -46,15 +46,24 @@ def _people(config: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT email FROM participants ORDER BY email")]
 
 
-@pytest.mark.parametrize("kind", ["participants", "pairs"])
-def test_a_latin1_sheet_is_refused_whole_with_what_to_do(example_config: Path, kind: str) -> None:
+def test_a_latin1_sheet_is_read_and_the_encoding_said_with_its_names(example_config: Path) -> None:
     sheet = example_config.parent / "sheet.csv"
-    sheet.write_bytes(SHEETS[kind].encode("latin-1"))
-    done = _process(example_config, "import", kind, str(sheet))
+    sheet.write_bytes(SHEETS["participants"].encode("latin-1"))
+    done = _process(example_config, "import", "participants", str(sheet))
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert f"note: {sheet}: not UTF-8; read as cp1252 (Zoé, Müller)" in done.stderr  # what it gave, to check
+    assert "--encoding NAME" in done.stderr and "2 added" in done.stdout
+    with sqlite3.connect(example_config.parent / "var" / "program.db") as db:
+        assert db.execute("SELECT name FROM participants WHERE email = 'zoe@example.net'").fetchone() == ("Zoé Müller",)
+
+
+def test_a_sheet_with_a_row_in_error_is_not_imported_at_all(example_config: Path) -> None:
+    sheet = example_config.parent / "sheet.csv"
+    sheet.write_bytes(SHEETS["pairs"].encode("latin-1"))  # rené@example.org is nobody in the program
+    done = _process(example_config, "import", "pairs", str(sheet))
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"{sheet}:3: not UTF-8 text (byte 0xe9)" in done.stderr  # the file, the line, the byte
-    assert 'Save the sheet as "CSV UTF-8"' in done.stderr and "nothing was imported" in done.stderr
-    assert _people(example_config) == []  # not even the good row before it: the whole sheet is wrong
+    assert f"{sheet}:3: mentor_email rené@example.org is not a participant" in done.stderr
+    assert "nothing was imported" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -137,14 +146,12 @@ def test_files_that_cannot_be_used_are_named(example_config: Path, capsys: pytes
     assert code == 1 and "error: " in err and "blocker" in err
 
 
-def test_a_sheet_with_a_huge_field_keeps_the_rows_before_it(
-    example_config: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_sheet_with_a_huge_field_is_refused_whole(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sheet = example_config.parent / "people.csv"
     sheet.write_text(f'email,name\nfirst@example.org,First\nhuge@example.org,"{"a" * 200_000}"\nlast@example.org,L\n')
     code, err = _cli(example_config, capsys, "import", "participants", str(sheet))
-    assert code == 1 and f"{sheet}:3: field larger than field limit" in err and "were not imported" in err
-    assert _people(example_config) == ["first@example.org"]
+    assert code == 1 and f"{sheet}:3: field larger than field limit" in err
+    assert _people(example_config) == []
 
 
 def test_a_start_date_out_of_range_is_a_bad_row(example_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -158,7 +165,7 @@ def test_a_start_date_out_of_range_is_a_bad_row(example_config: Path, capsys: py
     code, err = _cli(example_config, capsys, "import", "pairs", str(sheet))
     assert code == 1 and f"{sheet}:2: started_at '0001-01-01T00:00+14:00' is out of range" in err
     with sqlite3.connect(example_config.parent / "var" / "program.db") as db:
-        assert db.execute("SELECT count(*) FROM pairings").fetchone()[0] == 1  # the good row is kept
+        assert db.execute("SELECT count(*) FROM pairings").fetchone()[0] == 0  # all or nothing: fix it, import again
 
 
 def test_a_reader_that_goes_away_is_not_an_error_to_print(example_config: Path) -> None:
@@ -201,7 +208,7 @@ def test_a_sheets_values_that_cannot_be_right_are_bad_rows(
     assert f"{sheet}:3: timezone 'AAAA" in err
     assert f"{sheet}:4: capacity '²' must be a whole number from 0 to 999" in err
     assert f"{sheet}:5: capacity '99999999999999999999999' must be a whole number" in err
-    assert _people(example_config) == ["e@example.org"]
+    assert _people(example_config) == []  # every problem said at once; nothing of the file applied
 
 
 @pytest.mark.parametrize(

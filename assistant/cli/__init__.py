@@ -112,16 +112,24 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
     )
     imp = command(
         commands, "import", "import participants or pairs from CSV",
-        "Import from CSV (UTF-8, first row the column names). Good rows are kept, bad rows are\n"
-        "reported with their line; importing the same file again changes nothing.\n\n"
+        "Import from CSV, all or nothing: every row is checked first, and a file with any problem (a bad\n"
+        "value, the same address twice, a quote never closed) is reported line by line and not imported at\n"
+        "all. Importing the same file again changes nothing. A sheet never undoes a choice people made by\n"
+        "email: someone who stopped or paused stays so, and an erased address is never brought back.\n\n"
+        "What spreadsheets write is read as it is: UTF-8 (with or without BOM) or UTF-16, or a Windows code\n"
+        "page (identified, and said with the accented names it gave; --encoding settles it); commas,\n"
+        "semicolons or tabs; other columns (Notes, empty trailing ones) are ignored with a note.\n\n"
         "participants columns: email (required), name, role (mentor|mentee|both), status (active|paused|left),\n"
         "                      skills, goals, timezone (e.g. Europe/London), capacity (mentees at once)\n"
         "pairs columns:        mentor_email, mentee_email (required), status (proposed|active|paused|closed),\n"
         "                      started_at (a date)\n\n"
-        "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.",
+        "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.\n"
+        "  mentor-assistant --config config.yaml import participants people.csv --dry-run",
     )  # fmt: skip
     imp.add_argument("kind", choices=["participants", "pairs"], help="what the file holds")
     imp.add_argument("file", type=Path, help="the CSV file")
+    imp.add_argument("--dry-run", action="store_true", help="say what would change, and change nothing")
+    imp.add_argument("--encoding", help="the file's encoding, when it is not UTF-8 (e.g. cp1252, cp1250, mac_roman)")
     operations.add_parsers(commands)
     outbox = command(commands, "outbox", "look at outgoing mail", "Look at the outbox: every mail queued or sent.")
     actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
@@ -224,7 +232,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     clock = _clock(args.now, config.timezone)
     if args.command == "import":
-        return _import(config, clock, args.kind, args.file)
+        return _import(config, clock, args.kind, args.file, args.encoding, args.dry_run)
     if args.command == "rules":
         return cli_rules.run(args, config, clock)
     if args.command in cli_coordinator.COMMANDS:
@@ -300,10 +308,12 @@ def _connect(config: Config) -> list[str]:
     return problems
 
 
-def _import(config: Config, clock: Clock, kind: str, file: Path) -> int:
+def _import(config: Config, clock: Clock, kind: str, file: Path, encoding: str | None, dry_run: bool) -> int:
     db = open_db(config.database)
     do = import_participants if kind == "participants" else import_pairs
-    report = do(db, file, iso(clock.now()))
+    report = do(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     for error in report.errors:
         print(error, file=sys.stderr)
     print(f"{kind}: {report.summary()}")

@@ -1,10 +1,12 @@
-"""Import participants and pairs from CSV. Good rows are kept, bad rows are reported by line; re-importing the
-same file changes nothing (rows are matched by email, pairs by their two emails)."""
+"""Import participants and pairs from CSV, all or nothing: every row is checked first (a bad value, a duplicate
+address, a pair of people not in the program), and only a file with no problem is applied, in one transaction.
+Re-importing the same file changes nothing (people are matched by email, pairs by their two emails), and choices
+people made by email outrank the sheet: an import never makes active again someone who stopped or paused, nor a
+pair with someone who left, and never brings back an address that asked to be erased (it says so instead).
+`dry_run` reports what would change and changes nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,8 +19,10 @@ from sqlite_utils import Database
 
 from assistant.clock import iso, parse_moment
 from assistant.coordinator.progress import Progress
+from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
 from assistant.headertext import clean_name
+from assistant.identity import is_suppressed
 from assistant.mail.message import strict_address
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
@@ -26,15 +30,11 @@ PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
 PAIR_STATUSES = ("proposed", "active", "paused", "closed")
-MAX_FILE_BYTES = 50_000_000  # some 200,000 people; a larger file is a mistake (or /dev/zero), not a program
+CHOSEN = ("paused", "left")  # statuses a person chose (by email: pause, stop) that a sheet saying active keeps
 
 
 class RowError(ValueError):
     pass
-
-
-class FileProblem(ValueError):
-    """The file as a whole cannot be imported: nothing of it is."""
 
 
 @dataclass
@@ -42,87 +42,98 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept: int = 0  # rows whose change the sheet asked for was not made: a person's own choice outranks it
+    skipped: int = 0  # rows not imported: the address asked to be erased
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the encoding read, ignored columns, what was kept and why
+    dry_run: bool = False
 
     def summary(self) -> str:
-        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.errors)} errors"
+        if self.errors:
+            return f"{len(self.errors)} problem(s); nothing was imported"
+        would = "would be " if self.dry_run else ""
+        return (
+            f"{self.added} {would}added, {self.updated} {would}updated, {self.unchanged} unchanged, "
+            f"{self.kept} kept as people chose, {self.skipped} skipped (erased)"
+            + (" (dry run: nothing was changed)" if self.dry_run else "")
+        )
 
 
-def import_participants(db: Database, path: Path, now: str) -> ImportReport:
-    return _import(path, PARTICIPANT_COLUMNS, ("email",), lambda row: _participant(db, row, now))
+@dataclass(frozen=True)
+class Change:
+    """What one row does: `outcome` added|updated|unchanged|kept|skipped, and the write that does it."""
+
+    outcome: str
+    write: Callable[[], None] | None = None
+    note: str = ""
 
 
-def import_pairs(db: Database, path: Path, now: str) -> ImportReport:
-    return _import(path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), lambda row: _pair(db, row, now))
+def import_participants(
+    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+) -> ImportReport:
+    return _import(db, path, PARTICIPANT_COLUMNS, ("email",), encoding, dry_run, lambda r: _participant(db, r, now))
+
+
+def import_pairs(
+    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+) -> ImportReport:
+    return _import(
+        db, path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), encoding, dry_run, lambda r: _pair(db, r, now)
+    )
 
 
 def _import(
-    path: Path, known: tuple[str, ...], required: tuple[str, ...], apply: Callable[[dict], str]
+    db: Database,
+    path: Path,
+    known: tuple[str, ...],
+    required: tuple[str, ...],
+    encoding: str | None,
+    dry_run: bool,
+    change: Callable[[dict[str, str]], Change],
 ) -> ImportReport:
-    report = ImportReport()
+    report = ImportReport(dry_run=dry_run)
     try:
-        reader = csv.DictReader(io.StringIO(_text(path), newline=""))
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-    except FileProblem as exc:
+        sheet = read_sheet(path, known, required, encoding)
+    except SheetProblem as exc:
         report.errors.append(str(exc))
         return report
-    except csv.Error as exc:
-        report.errors.append(f"{path}:1: {exc}")
+    report.notes += sheet.notes
+    changes = _checked(path, sheet.rows, required, change, report)
+    if report.errors or dry_run:
         return report
-    missing = [c for c in required if c not in header]
-    unknown = [h for h in header if h not in known]
-    if missing or unknown:
-        problem = f"missing column(s) {', '.join(missing)}" if missing else f"unknown column(s) {', '.join(unknown)}"
-        report.errors.append(f"{path}:1: {problem}; the columns are: {', '.join(known)}")
-        return report
-    reader.fieldnames = header
-    _rows(path, reader, apply, report)
+    with db.atomic(), Progress(f"importing {path.name}", total=len(changes)) as progress:
+        for item in changes:
+            if item.write is not None:
+                item.write()
+            progress.advance()
     return report
 
 
-def _rows(path: Path, reader: csv.DictReader, apply: Callable[[dict], str], report: ImportReport) -> None:
-    """Each row applied on its own: a bad one is reported with its line and the others are kept."""
-    with Progress(f"importing {path.name}") as progress:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # a field over the csv module's limit, say: the rest cannot be read reliably
-                line = reader.reader.line_num  # DictReader's own count is only updated after a row was read
-                report.errors.append(f"{path}:{line}: {exc}; the rows from here on were not imported")
-                return
-            progress.advance()
-            try:
-                outcome = apply({k: (v or "").strip() for k, v in row.items() if k})
-            except RowError as exc:
-                report.errors.append(f"{path}:{reader.line_num}: {exc}")
-                continue
-            setattr(report, outcome, getattr(report, outcome) + 1)
-
-
-def _text(path: Path) -> str:
-    """The whole file as text, read before anything is imported.
-
-    The encoding is never guessed: a guess that is wrong (Latin-1 and Windows-1252 and Mac Roman all look alike to
-    a detector on a short sheet of names) would store the names garbled and mail them to the people themselves.
-    """
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise FileProblem(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise FileProblem(f"{path}: larger than {MAX_FILE_BYTES // 1_000_000} MB; split it and import the parts")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileProblem(
-            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); nothing was imported. Save the sheet "
-            'as "CSV UTF-8" (Excel, Numbers) or "Text CSV" with the character set Unicode (UTF-8) (LibreOffice), '
-            "and import it again"
-        ) from None
+def _checked(
+    path: Path,
+    rows: list[tuple[int, dict[str, str]]],
+    key_columns: tuple[str, ...],
+    change: Callable[[dict[str, str]], Change],
+    report: ImportReport,
+) -> list[Change]:
+    """Every row judged before any is applied: the changes, and in the report every problem with its line."""
+    changes, seen = [], {}
+    for line, row in rows:
+        key = tuple(strict_address(row.get(c, ""))[1] or row.get(c, "").lower() for c in key_columns)
+        if key in seen:
+            report.errors.append(f"{path}:{line}: {' and '.join(key)} again (first on line {seen[key]}); one row each")
+            continue
+        seen[key] = line
+        try:
+            item = change(row)
+        except RowError as exc:
+            report.errors.append(f"{path}:{line}: {exc}")
+            continue
+        setattr(report, item.outcome, getattr(report, item.outcome) + 1)
+        if item.note:
+            report.notes.append(f"{path}:{line}: {item.note}")
+        changes.append(item)
+    return changes
 
 
 def _email(value: str, column: str) -> str:
@@ -139,7 +150,7 @@ def _choice(value: str, choices: tuple[str, ...], column: str, default: str) -> 
     return value
 
 
-def _participant(db: Database, row: dict[str, str], now: str) -> str:
+def _participant(db: Database, row: dict[str, str], now: str) -> Change:
     record: dict[str, Any] = {
         "email": _email(row.get("email", ""), "email"),
         "name": clean_name(row.get("name", "")),  # a sheet's name may itself be an encoded word, or hold a newline
@@ -150,14 +161,22 @@ def _participant(db: Database, row: dict[str, str], now: str) -> str:
         "timezone": _timezone(row.get("timezone", "")),
         "capacity": _capacity(row.get("capacity", "")),
     }
+    if is_suppressed(db, record["email"]):
+        return Change("skipped", note=f"{record['email']} asked to be erased: not imported, and never mailed")
     existing = one(db, "SELECT * FROM participants WHERE email = ?", [record["email"]])
     if existing is None:
-        insert_row(db, "participants", {**record, "created_at": now, "updated_at": now})
-        return "added"
+        return Change("added", lambda: insert_row(db, "participants", {**record, "created_at": now, "updated_at": now}))
+    note = ""
+    if existing["status"] in CHOSEN and record["status"] == "active":
+        record["status"] = existing["status"]  # her own choice, by email: the sheet does not undo it
+        note = f"{record['email']} stays {existing['status']} (her own choice; a sheet does not undo it)"
     if all(existing[k] == v for k, v in record.items()):
-        return "unchanged"
-    update_row(db, "participants", existing["id"], {**record, "updated_at": now})
-    return "updated"
+        return Change("kept" if note else "unchanged", note=note)
+    return Change(
+        "kept" if note else "updated",
+        lambda: update_row(db, "participants", existing["id"], {**record, "updated_at": now}),
+        note,
+    )
 
 
 def _timezone(value: str) -> str | None:
@@ -188,35 +207,29 @@ def _moment(value: str) -> str | None:
         raise RowError(f"started_at {exc}") from None
 
 
-def _pair(db: Database, row: dict[str, str], now: str) -> str:
-    ids = {}
+def _pair(db: Database, row: dict[str, str], now: str) -> Change:
+    people = {}
     for column in ("mentor_email", "mentee_email"):
         address = _email(row.get(column, ""), column)
-        person = one(db, "SELECT id FROM participants WHERE email = ?", [address])
+        person = one(db, "SELECT id, status FROM participants WHERE email = ?", [address])
         if person is None:
             raise RowError(f"{column} {address} is not a participant; import participants first")
-        ids[column] = person["id"]
-    if ids["mentor_email"] == ids["mentee_email"]:
+        people[column] = person
+    mentor, mentee = people["mentor_email"], people["mentee_email"]
+    if mentor["id"] == mentee["id"]:
         raise RowError("mentor and mentee are the same person")
     status = _choice(row.get("status", ""), PAIR_STATUSES, "status", "active")
     started = _moment(row.get("started_at", "")) or (now if status == "active" else None)
-    existing = one(
-        db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ids["mentor_email"], ids["mentee_email"]]
-    )
+    existing = one(db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [mentor["id"], mentee["id"]])
+    left = [row[c] for c in ("mentor_email", "mentee_email") if people[c]["status"] == "left"]
+    if left and status in ("active", "proposed") and (existing is None or existing["status"] != status):
+        return Change("kept", note=f"not made {status}: {' and '.join(left)} left the program")
     if existing is None:
-        insert_row(
-            db,
-            "pairings",
-            {
-                "mentor_id": ids["mentor_email"],
-                "mentee_id": ids["mentee_email"],
-                "status": status,
-                "started_at": started,
-                "created_at": now,
-            },
-        )
-        return "added"
+        record = {"mentor_id": mentor["id"], "mentee_id": mentee["id"], "status": status, "started_at": started}
+        return Change("added", lambda: insert_row(db, "pairings", {**record, "created_at": now}))
     if existing["status"] == status:
-        return "unchanged"
-    update_row(db, "pairings", existing["id"], {"status": status})
-    return "updated"
+        return Change("unchanged")
+    changes: dict[str, Any] = {"status": status}
+    if status == "closed" and not existing["ended_at"]:
+        changes["ended_at"] = now  # closed by the sheet: it ended now, as far as anyone can tell
+    return Change("updated", lambda: update_row(db, "pairings", existing["id"], changes))
