@@ -428,6 +428,35 @@ def _clean_names(db: Database) -> None:
         )
 
 
+# Mail that needs a person: everything the chain kept rather than guess (held outcomes) and everything it could not
+# handle (quarantined), until a coordinator releases or dismisses it (`mentor-assistant review`). This is the one
+# definition: `status`, `report`, the digest and `browse` all read the `review_queue` view. The text is frozen here, as
+# a migration's must be: a new held outcome means a new migration that recreates the view and its index, both with
+# the same WHERE (SQLite uses a partial index only for a query whose WHERE contains the index's own).
+HELD_OUTCOMES = ("no_sender", "sender_mismatch", "no_context", "unknown_sender", "held", "held_unreadable")
+_NEEDS_REVIEW = (
+    "reviewed_at IS NULL AND (status = 'quarantined' OR outcome IN ('no_sender', 'sender_mismatch', 'no_context',"
+    " 'unknown_sender', 'held', 'held_unreadable'))"
+)
+_REVIEW = (
+    "ALTER TABLE messages ADD COLUMN reviewed_at TEXT",  # when a coordinator decided (UTC)
+    "ALTER TABLE messages ADD COLUMN review TEXT CHECK (review IN ('released', 'dismissed'))",
+    "ALTER TABLE messages ADD COLUMN released_as TEXT",  # the participant it was processed as, once released
+    "ALTER TABLE messages ADD COLUMN review_note TEXT",  # why it was dismissed, in the coordinator's words
+    # The queue is a few rows among every message ever read: a partial index keeps counting it cheap.
+    f"CREATE INDEX messages_review ON messages(received_at, id) WHERE {_NEEDS_REVIEW}",
+    f"""CREATE VIEW review_queue AS
+    SELECT id, message_id, from_addr, subject, received_at, status, outcome, reasons, error, attempts, size
+    FROM messages WHERE {_NEEDS_REVIEW}""",
+)
+
+
+@migrations(name="0010_review")
+def _review(db: Database) -> None:
+    for statement in _REVIEW:
+        db.execute(statement)
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

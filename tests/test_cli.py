@@ -56,7 +56,7 @@ def test_a_month_through_the_cli(example_config: Path, capsys: pytest.CaptureFix
     assert "Re: Your December mentoring check-in" in capsys.readouterr().out
     assert _cli(example_config, "status") == 0
     out = capsys.readouterr().out
-    assert "checkins by status: answered 1, awaiting 7" in out and "quarantine: empty" in out
+    assert "checkins by status: answered 1, awaiting 7" in out and "review: empty" in out
 
 
 def test_a_first_run_on_an_empty_program_says_what_to_do_next(

@@ -118,7 +118,7 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     assert (
         {w["email"] for w in figs["waiting"]} == unmatched == {"amara.diallo@example.org", "ruth.adeyemi@example.org"}
     )
-    assert figs["quarantined"] == [] and figs["bounced"] == [] and figs["introductions"] == []
+    assert figs["review"] == [] and figs["bounced"] == [] and figs["introductions"] == []
     assert figs["needs_you"] == len(figs["silent_pairs"]) + 1  # the quiet pairs and Lena's rating
 
     months = {m["period"]: m for m in figs["months"]}
@@ -172,10 +172,13 @@ def test_quarantined_mail_and_bounced_addresses_need_a_person(demo: tuple[Config
     )
     figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
     assert [b["email"] for b in figs["bounced"]] == ["kim.larsen@example.org"]
-    assert [(m["message_id"], m["error"]) for m in figs["quarantined"]] == [("<bad@x>", "ValueError: cannot parse")]
+    assert [(m["message_id"], m["detail"]) for m in figs["review"]] == [("<bad@x>", "ValueError: cannot parse")]
     assert figs["needs_you"] == len(figs["silent_pairs"]) + len(figs["concerns"]) + 2
-    rendered, _ = preview(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
-    assert "MAIL THAT NEEDS A PERSON (1)" in rendered.text and "Kim Larsen <kim.larsen@example.org>" in rendered.text
+    rendered, html = preview(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
+    text = rendered.text
+    assert "NEEDS YOU: MAIL WAITING FOR A PERSON (1)" in text and "Kim Larsen <kim.larsen@example.org>" in text
+    assert text.index("NEEDS YOU") < text.index("LOW RATINGS") < text.index("QUIET PAIRS")  # listed first
+    assert "Needs you: mail waiting for a person (1)" in html and "the assistant failed to handle it" in html
 
 
 def test_digest_week_follows_the_configured_weekday_and_hour_in_program_time(demo: tuple[Config, App]) -> None:

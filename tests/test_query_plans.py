@@ -39,7 +39,10 @@ WHOLE = {
     "+p.bounced_at IS NULL": "who waits for a match, which mentors have room: each active participant, once",
 }
 # Partial indexes that may be read whole, and why: they hold a small share of their table.
-SMALL = {"answers_help"}  # the help lines ever written: a few in a hundred check-ins
+SMALL = {
+    "answers_help",  # the help lines ever written: a few in a hundred check-ins
+    "messages_review",  # the mail waiting for a person: a few messages, until a coordinator decides
+}
 MIGRATION = "0004_indexes_at_scale"
 
 

@@ -15,6 +15,7 @@ from assistant import __version__
 from assistant.app import App, check
 from assistant.cli import arguments, operations
 from assistant.cli import coordinator as cli_coordinator
+from assistant.cli import review as cli_review
 from assistant.cli import rules as cli_rules
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_running_commands(commands)
     cli_rules.add_parser(commands)
     cli_coordinator.add_parser(commands)
+    cli_review.add_parser(commands)
     _add_export(commands)
     _globals_after_commands(parser)
     return parser
@@ -193,7 +195,8 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command in ("demo", "rules", "report", "digest", "explain", "browse")  # they tell their own story
+    tellers = ("demo", "rules", "report", "digest", "explain", "browse", "review")
+    quiet = args.command in tellers  # they tell their own story
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -243,6 +246,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return operations.status(app, args.json, args.failing_for)
         if args.command == "backup":
             return operations.backup(app, args.file)
+        if args.command == "review":
+            return cli_review.run(app, args)
         if args.command == "outbox":
             return _outbox_list(app, args.status, args.limit)
         if args.command == "export":

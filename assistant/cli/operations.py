@@ -12,6 +12,7 @@ from typing import Any
 from assistant import health
 from assistant.app import App
 from assistant.cli import arguments
+from assistant.coordinator import review
 from assistant.db import backup as backup_db
 from assistant.db import counts
 
@@ -22,7 +23,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         description="What the program holds right now: rows in every table, check-ins by status, inbound mail by\n"
         "outcome (recorded, asked_again, automatic, unknown_sender, ...), the outbox by status (a row stuck in\n"
         "'uncertain' may or may not have been delivered), the inbox's connection state and backlog, how\n"
-        "many messages wait in quarantine for a person, and what each job (poll, tick, drain) last did.\n\n"
+        "many messages wait for a person (held or quarantined: `review list`), and what each job (poll, tick,\n"
+        "drain) last did.\n\n"
         "--json prints the same as one JSON object and exits 1 when polling or sending has failed, or not\n"
         "run, for longer than --failing-for minutes: a container's or monitor's health check.\n"
         "  mentor-assistant --config config.yaml status --json --failing-for 30",
@@ -97,6 +99,7 @@ def _facts(app: App) -> dict[str, Any]:
         ),
         "backlog": db.execute("SELECT count(*) FROM messages WHERE status = 'received'").fetchone()[0],
         "quarantined": db.execute("SELECT count(*) FROM messages WHERE status = 'quarantined'").fetchone()[0],
+        "review": review.counts(db),  # held or quarantined, and not yet released or dismissed
     }
 
 
@@ -120,8 +123,17 @@ def _print(facts: dict[str, Any]) -> None:
         else "mail cap (limits.mails_per_address_per_day): never reached"
     )
     print(f"backlog: {facts['backlog']} message(s) stored, not yet processed")
-    quarantined = facts["quarantined"]
-    print(f"quarantine: {quarantined} message(s) need a person" if quarantined else "quarantine: empty")
+    print(_review_line(facts["review"]))
+
+
+def _review_line(queue: dict[str, int]) -> str:
+    """The review queue: everything held or quarantined that no coordinator has released or dismissed yet."""
+    if not queue["waiting"]:
+        return "review: empty (nothing held or quarantined waits for a person)"
+    return (
+        f"review: {queue['waiting']} message(s) need a person ({queue['held']} held, {queue['quarantined']}"
+        f" quarantined): {review.COMMAND} list"
+    )
 
 
 def _job_line(job: dict[str, Any]) -> str:

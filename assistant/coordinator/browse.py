@@ -108,6 +108,28 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "size": "size in bytes",
             "raw": "the message, truncated to limits.keep_raw_bytes",
             "processed_at": "when it was handled (UTC)",
+            "reviewed_at": "when a coordinator released or dismissed it, if it was kept for a person (UTC)",
+            "review": "released (processed as a participant's own mail) or dismissed",
+            "released_as": "the participant it was processed as, once released",
+            "review_note": "why it was dismissed, in the coordinator's words",
+        },
+    ),
+    "review_queue": (
+        "Mail that waits for a person (a view over messages): held by the assistant rather than guessed at, or "
+        "quarantined, and not yet released or dismissed. `mentor-assistant review` handles it.",
+        {
+            "id": "the message's id (messages.id): `mentor-assistant review show ID`",
+            "message_id": "the Message-ID header",
+            "from_addr": "sender address",
+            "subject": "subject",
+            "received_at": "when it was read (UTC)",
+            "status": "processed (held by the chain) or quarantined (the assistant failed to handle it)",
+            "outcome": "why it was held: sender_mismatch, no_context, unknown_sender, no_sender, held "
+            "(Auto-Submitted), held_unreadable; or quarantined, too_large",
+            "reasons": "JSON list: why it went where it went",
+            "error": "for quarantined mail, the error",
+            "attempts": "how many times processing was tried",
+            "size": "size in bytes",
         },
     ),
     "outbox": (
@@ -277,6 +299,13 @@ ORDER BY c.pairing_id, c.id, a.id
 """
 
 
+NEEDS_REVIEW = """
+SELECT id, datetime(received_at) AS received, from_addr, subject, outcome, status,
+       json_extract(reasons, '$[0]') AS why, error
+FROM review_queue ORDER BY received_at, id
+"""
+
+
 def low_ratings(low: Compare) -> str:
     """Ratings the coordinator-alert rule calls low, newest first."""
     return f"""
@@ -298,6 +327,12 @@ def canned_queries(thresholds: Policy) -> dict[str, tuple[str, str, str]]:
     days = thresholds.drifting / timedelta(days=1)
     low = thresholds.as_dict()["low_rating"]
     return {
+        "needs_review": (
+            "Mail waiting for a person",
+            "Held or quarantined mail nobody has released or dismissed yet, oldest first "
+            "(`mentor-assistant review show ID` shows one).",
+            NEEDS_REVIEW,
+        ),
         "silent_pairs": (
             "Quiet pairs",
             "Active pairs prompted in the latest check-in with no answer yet, or no meeting reported for "

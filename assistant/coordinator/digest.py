@@ -1,5 +1,8 @@
 """The coordinators' weekly digest: what happened, what needs a person, and who is waiting for a match.
 
+What needs a person comes first: the mail the assistant kept rather than guess (the review queue, review.py), then
+low ratings and help requests, quiet pairs, stalled introductions and bounces.
+
 `figures` reads the database and returns plain data (also used by `mentor-assistant report`); `chart_png` draws
 the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the configured
 weekday and hour have come in the program's time zone. The outbox key `digest:<coordinator>:<YYYY-Www>` makes it
@@ -21,6 +24,7 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
+from assistant.coordinator import review
 from assistant.coordinator.policy import Policy, policy
 from assistant.engine.conditions import number
 from assistant.engine.schema import Rule
@@ -89,7 +93,14 @@ def context(figs: dict[str, Any], coordinator: Person, config: Config) -> dict[s
     """Template variables: the figures, who it is for, when it comes, and the chart's Content-ID."""
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[config.digest.weekday]
     schedule = f"every {day} at {config.digest.hour:02d}:00"
-    return {**figs, "coordinator": coordinator, "chart_cid": CHART_CID, "schedule": schedule, "see_all": SEE_ALL}
+    return {
+        **figs,
+        "coordinator": coordinator,
+        "chart_cid": CHART_CID,
+        "schedule": schedule,
+        "see_all": SEE_ALL,
+        "review_command": review.COMMAND,
+    }
 
 
 # --- what ---------------------------------------------------------------------------------------------------------
@@ -123,7 +134,7 @@ def figures(
     concerns, concern_count = _concerns(db, now, zone, thresholds, limit)
     introductions = _introductions(db, now)
     waiting = _waiting(db, now)
-    quarantined = _quarantined(db, zone)
+    kept, kept_count = review.waiting(db, zone, limit)  # mail kept for a person: the digest lists it first
     bounced = _bounced(db, zone)
     lists = {
         "met_pairs": pairs["met"],
@@ -133,12 +144,13 @@ def figures(
         "introductions_under_way": [i for i in introductions if not i["needs_you"]],
         "waiting_mentees": [w for w in waiting if w["role"] != "mentor"],
         "waiting_mentors": [w for w in waiting if w["role"] == "mentor"],
-        "quarantined": quarantined,
+        "review": kept,
         "bounced": bounced,
     }
-    counts = {name: len(items) for name, items in lists.items()} | pairs["counts"] | {"concerns": concern_count}
+    counts = {name: len(items) for name, items in lists.items()} | pairs["counts"]
+    counts |= {"concerns": concern_count, "review": kept_count}
     shown = {name: items if limit is None else items[:limit] for name, items in lists.items()}
-    needs = ("silent_pairs", "concerns", "quarantined", "bounced", "introductions_stalled")
+    needs = ("review", "silent_pairs", "concerns", "bounced", "introductions_stalled")
     return {
         "generated_at": iso(now),
         "date": local.date().isoformat(),
@@ -154,7 +166,7 @@ def figures(
         "introductions": _in_order(introductions, shown["introductions_stalled"] + shown["introductions_under_way"]),
         "waiting": _in_order(waiting, shown["waiting_mentees"] + shown["waiting_mentors"]),
         "suggestions": _suggestions(db, shown["waiting_mentees"]),
-        "quarantined": shown["quarantined"],
+        "review": shown["review"],
         "bounced": shown["bounced"],
         "needs_you": sum(counts[name] for name in needs),
         "months": _months(db, cycle),
@@ -516,21 +528,6 @@ def _suggestions(db: Database, mentees: list[dict[str, Any]]) -> list[dict[str, 
             }
         )
     return result
-
-
-def _quarantined(db: Database, zone: tzinfo) -> list[dict[str, Any]]:
-    rows = db.query(
-        "SELECT message_id, from_addr, subject, received_at, error, attempts FROM messages"
-        " WHERE status = 'quarantined' ORDER BY received_at, id"
-    )
-    return [
-        {
-            **row,
-            "error": (row["error"] or "").strip().splitlines()[0][:160] if (row["error"] or "").strip() else "",
-            "on": _on(row["received_at"], zone),
-        }
-        for row in rows
-    ]
 
 
 def _bounced(db: Database, zone: tzinfo) -> list[dict[str, Any]]:

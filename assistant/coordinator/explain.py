@@ -70,6 +70,7 @@ def explain_message(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str
         lines += ["Error:", *(f"  {line}" for line in row["error"].strip().splitlines()[-6:])]
     if row["status"] == "quarantined":
         lines.append("  It is quarantined: set aside for a person, and nothing was answered.")
+    lines += _review(db, row, zone)
     answers = list(
         db.query(
             "SELECT a.checkin_id, a.question, a.value, a.raw FROM answers a WHERE a.message_id = ? ORDER BY a.id",
@@ -84,6 +85,17 @@ def explain_message(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str
     lines.append("Sent because of it:" if replies else "Sent because of it: nothing")
     lines += _outgoing(replies, zone)
     return lines
+
+
+def _review(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str]:
+    """Whether it waits for a person (by its id in the review queue), or what a coordinator decided."""
+    if row.get("reviewed_at"):
+        as_whom = f" as {row['released_as']}'s" if row.get("released_as") else ""
+        note = f" ({row['review_note']})" if row.get("review_note") else ""
+        return [f"  A coordinator {row['review']} it{as_whom} on {_when(row['reviewed_at'], zone)}{note}."]
+    if db.execute("SELECT 1 FROM review_queue WHERE id = ?", [row["id"]]).fetchone():
+        return [f"  It waits for a person: mentor-assistant review show {row['id']}"]
+    return []
 
 
 def _reasons(text: str | None) -> list[str]:

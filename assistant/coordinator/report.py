@@ -27,6 +27,10 @@ def _name(person: dict[str, Any] | None) -> str:
     return f"{person['name']} <{person['email']}>" if person else ""
 
 
+def _why(item: dict[str, Any]) -> str:
+    return f"{item['why']} ({item['detail'][:60]})" if item["detail"] else item["why"]
+
+
 def render(figs: dict[str, Any]) -> str:
     """The whole report, section by section; an empty section says so in one line."""
     response, counts = figs["response"], figs["counts"]
@@ -47,7 +51,7 @@ def render(figs: dict[str, Any]) -> str:
                 ["low ratings / help requests (14 days)", counts["concerns"]],
                 ["introductions under way", counts["introductions_stalled"] + counts["introductions_under_way"]],
                 ["waiting for a match", counts["waiting_mentees"] + counts["waiting_mentors"]],
-                ["quarantined mail", counts["quarantined"]],
+                ["mail waiting for a person (review)", counts["review"]],
                 ["bounced addresses", counts["bounced"]],
                 ["things that need a person", figs["needs_you"]],
             ],
@@ -59,6 +63,15 @@ def render(figs: dict[str, Any]) -> str:
         out.extend(["", f"{title}:"])
         out.extend(("  " + line for line in table(headers, rows, right)) if rows else ["  none"])
 
+    section(  # first: nothing in these was acted on until a person looks
+        "Mail waiting for a person (mentor-assistant review show ID)",
+        ["id", "received", "from", "subject", "why"],
+        [
+            [m["id"], m["received_at"][:16].replace("T", " "), m["from_addr"], m["subject"][:40], _why(m)]
+            for m in figs["review"]
+        ],
+        right=[0],
+    )
     section(
         "Low ratings and help requests (last 14 days)",
         ["on", "who", "role", "partner", "rating", "help", "alerted"],
@@ -115,11 +128,6 @@ def render(figs: dict[str, Any]) -> str:
             )
         section(f"Suggested mentors for {s['mentee']['name']}", ["#", "mentor", "offers", "free"], rows, right=[3])
         out.extend("  " + line for line in s["intro_lines"])
-    section(
-        "Quarantined mail (needs a person)",
-        ["received", "from", "subject", "reason"],
-        [[m["received_at"][:16], m["from_addr"], m["subject"][:40], m["error"][:60]] for m in figs["quarantined"]],
-    )
     section(
         "Bounced addresses",
         ["since", "who"],

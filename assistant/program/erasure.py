@@ -214,12 +214,17 @@ def _redact_tree(value: Any, phrases: Phrases) -> Any:
 
 def _ledger(db: Database, phrases: Phrases, address: str, keep: int | None, now: str) -> None:
     """Her mail: deleted (the message being handled is scrubbed by the pipeline), with the events about it. Others'
-    mail that names her or quotes her: its raw text dropped. Every such message leaves the inbox folders too."""
-    mine = db.execute("SELECT id, message_id FROM messages WHERE from_addr LIKE ?", [f"%{address}%"]).fetchall()
+    mail that names her or quotes her: its raw text dropped. Every such message leaves the inbox folders too. Mail a
+    coordinator released as hers (`review release`, from another address) is hers."""
+    mine = db.execute(
+        "SELECT id, message_id FROM messages WHERE from_addr LIKE ? OR released_as = ?", [f"%{address}%", address]
+    ).fetchall()
     naming = [
         (row_id, message_id)
         for row_id, message_id, raw in db.execute(
-            "SELECT id, message_id, raw FROM messages WHERE raw IS NOT NULL AND NOT from_addr LIKE ?", [f"%{address}%"]
+            "SELECT id, message_id, raw FROM messages WHERE raw IS NOT NULL AND NOT from_addr LIKE ?"
+            " AND coalesce(released_as, '') != ?",
+            [f"%{address}%", address],
         )
         if mentions(bytes(raw), phrases, [address])
     ]

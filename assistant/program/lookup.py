@@ -86,6 +86,11 @@ def _checkin(db: Database, owner: TokenOwner | None, thread: list[Row]) -> tuple
     return one(db, _CHECKIN, [int(ours["entity"].split(":")[1])]), "In-Reply-To/References"
 
 
+def checkin_row(db: Database, checkin_id: int) -> Row | None:
+    """A check-in as the chain sees it (with its participant, partner and reply token), as looked up for a reply."""
+    return one(db, _CHECKIN, [checkin_id])
+
+
 def _our_mail(thread: list[Row], sender: str) -> Row | None:
     """Our newest mail in the thread, if it went to the sender (a reply to a nudge, a milestone, a survey…)."""
     if not thread:

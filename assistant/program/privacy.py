@@ -49,9 +49,11 @@ def personal_data(db: Database, participant_id: int) -> dict[str, Any]:
 
 def purge_raw(db: Database, older_than: str) -> int:
     """Retention: the raw text of mail handled or sent before `older_than` is dropped; the ledger rows (Message-ID,
-    outcome, reasons) stay, so dedupe and `explain` still work. Quarantined mail waits for a person."""
+    outcome, reasons) stay, so dedupe and `explain` still work. Mail in the review queue (held or quarantined, not
+    yet released or dismissed) keeps its text: a person has yet to read it."""
     inbound = db.execute(
-        "UPDATE messages SET raw = NULL WHERE raw IS NOT NULL AND status = 'processed' AND processed_at < ?",
+        "UPDATE messages SET raw = NULL WHERE raw IS NOT NULL AND status = 'processed' AND processed_at < ?"
+        " AND id NOT IN (SELECT id FROM review_queue)",
         [older_than],
     ).rowcount
     sent = db.execute(
