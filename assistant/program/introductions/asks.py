@@ -147,8 +147,11 @@ def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int
     )
 
 
-def accept(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], now: datetime) -> str:
-    """The mentor said yes: the pairing starts, both are introduced, the other asks are withdrawn."""
+def accept(
+    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], now: datetime, mentor_note: str = ""
+) -> str:
+    """The mentor said yes: the pairing starts, both are introduced, the other asks are withdrawn. `mentor_note`: what
+    came with her yes ("but not until March"), passed on in the introduction."""
     taken = active_mentees(db, ask["mentor_id"])
     if ask["capacity"] is not None and taken >= ask["capacity"]:
         return "at_capacity"
@@ -183,12 +186,12 @@ def accept(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], no
         ask["introduction_id"],
         {"status": "introduced", "pairing_id": pairing_id, "updated_at": at},
     )
-    _introduce(db, config, outbox, ask, pairing_id, now)
+    _introduce(db, config, outbox, ask, pairing_id, now, mentor_note)
     return "introduced"
 
 
 def _introduce(
-    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, now: datetime
+    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, now: datetime, mentor_note: str
 ) -> None:
     coordinator = next((c for c in config.coordinators if c.email == ask["coordinator"]), config.coordinators[0])
     mentee_token = token_for(db, ask["mentee_id"], "participant", None, iso(now))
@@ -206,6 +209,7 @@ def _introduce(
                 "mentee_email": ask["mentee_email"],
                 "mentee_goals": ask["mentee_goals"],
                 "note": ask["note"],
+                "mentor_note": mentor_note,
                 "introducer": coordinator,
             },
             reply_token=mentee_token,
