@@ -119,6 +119,47 @@ def _addresses(message: EmailMessage, header: str) -> set[str]:
     return {address for _, address in email.utils.getaddresses([str(message[header] or "")])}
 
 
+def test_the_introduction_goes_to_both_with_reply_to_both(cli: Cli) -> None:
+    introduction = _introduced(cli)
+    assert _addresses(introduction, "To") == {DANA[1], ZOE[1]}
+    assert _addresses(introduction, "Cc") == {GRACE[1]}
+    assert _addresses(introduction, "Reply-To") == {DANA[1], ZOE[1]}  # the assistant is out of their conversation
+    assert "mentoring" not in str(introduction["Reply-To"])
+    assert "a reply to this email goes to you both" in introduction.get_body(("plain",)).get_content()
+
+
+def test_a_plain_reply_to_the_introduction_reaches_the_other_person(cli: Cli) -> None:
+    introduction = _introduced(cli)
+    raw = _answer(introduction, DANA, "Lovely to meet you! Thursday at 5?")
+    assert _addresses(email.message_from_bytes(raw, policy=email.policy.default), "To") == {DANA[1], ZOE[1]}
+
+
+def test_a_mentors_reply_to_the_assistant_in_the_thread_reaches_the_mentee_and_is_not_held(cli: Cli) -> None:
+    introduction = _introduced(cli)
+    cli.deliver(_to_our_address(introduction, DANA, "Lovely to meet you! Thursday at 5?"))
+    cli.run("2026-11-30T15:00")
+    assert cli.outcomes()[-1] == (DANA[1], "pair_message_passed")
+    [passed] = cli.sent(to=ZOE[1], subject="Re: Introducing")
+    assert passed["To"] and _addresses(passed, "To") == {ZOE[1]} and _addresses(passed, "Cc") == {DANA[1]}
+    assert _addresses(passed, "Reply-To") == {DANA[1], ZOE[1]}
+    assert "Thursday at 5?" in passed.get_body(("plain",)).get_content()
+    assert not [m for m in cli.sent() if GRACE[1] in str(m["To"]) and "Thursday" in str(m.get_body(("plain",)))]
+
+    # Her answer, also to the assistant, goes back to Dana: the thread stays theirs.
+    cli.deliver(_to_our_address(passed, ZOE, "Thursday works, see you then!"))
+    cli.run("2026-11-30T16:00")
+    assert cli.outcomes()[-1] == (ZOE[1], "pair_message_passed")
+    assert [m for m in cli.sent(to=DANA[1]) if "see you then" in m.get_body(("plain",)).get_content()]
+
+
+def test_a_reply_all_that_already_reached_the_other_person_is_not_passed_twice(cli: Cli) -> None:
+    introduction = _introduced(cli)
+    cli.deliver(_to_our_address(introduction, ZOE, "Thank you both!", cc=f"{DANA[0]} <{DANA[1]}>"))
+    cli.run("2026-11-30T15:00")
+    assert cli.outcomes()[-1] == (ZOE[1], "pair_reply_seen")
+    assert not cli.sent(to=DANA[1], subject="Re: Introducing")
+
+
 def _asked_dana_then_priya(cli: Cli, answer: str) -> None:
     cli.deliver(_mail(GRACE, f"intro: Zoe Mensah <{ZOE[1]}> -> {DANA[1]}, {PRIYA[1]}"))
     cli.run("2026-11-30T13:00")

@@ -186,20 +186,20 @@ def accept(
         ask["introduction_id"],
         {"status": "introduced", "pairing_id": pairing_id, "updated_at": at},
     )
-    _introduce(db, config, outbox, ask, pairing_id, now, mentor_note)
+    _introduce(config, outbox, ask, pairing_id, mentor_note)
     return "introduced"
 
 
-def _introduce(
-    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, now: datetime, mentor_note: str
-) -> None:
+def _introduce(config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, mentor_note: str) -> None:
+    """One mail to both, the coordinator in Cc, `Reply-To` both of them: a plain Reply from either reaches the other,
+    and the assistant is out of their conversation (a reply that still reaches it is passed on: handover.py)."""
     coordinator = next((c for c in config.coordinators if c.email == ask["coordinator"]), config.coordinators[0])
-    mentee_token = token_for(db, ask["mentee_id"], "participant", None, iso(now))
+    pair = [(ask["mentor_name"], ask["mentor_email"]), (ask["mentee_name"], ask["mentee_email"])]
     outbox.enqueue(
         Mail(
             key=f"introduction:{pairing_id}:{ask['introduction_id']}",
             template="introduction",
-            to=[(ask["mentor_name"], ask["mentor_email"]), (ask["mentee_name"], ask["mentee_email"])],
+            to=pair,
             cc=[(coordinator.name, coordinator.email)] if config.introductions.cc_coordinator else [],
             context={
                 "mentor_name": ask["mentor_name"],
@@ -212,7 +212,7 @@ def _introduce(
                 "mentor_note": mentor_note,
                 "introducer": coordinator,
             },
-            reply_token=mentee_token,
+            reply_to_people=pair,
             entity=f"pairing:{pairing_id}",
             program_mail=True,  # a mentor's yes sets it off, but it is the program's mail: never capped
         )
