@@ -17,6 +17,7 @@ import pytest
 from assistant.cli import main
 from assistant.mail.replies import reply
 from assistant.program.introductions.consent import read_consent
+from assistant.program.introductions.words import her_words, split_note
 from assistant.transport.maildir import deliver
 from tests.conftest import CONFIG, ROOT
 
@@ -160,6 +161,39 @@ def test_a_reply_all_that_already_reached_the_other_person_is_not_passed_twice(c
     assert not cli.sent(to=DANA[1], subject="Re: Introducing")
 
 
+def test_a_forwarded_request_keeps_her_goals_and_leaves_the_instruction_out(cli: Cli) -> None:
+    cli.deliver(_mail(GRACE, FORWARD, subject="Fwd: Looking for a mentor"))
+    cli.run("2026-11-30T13:00")
+    goals = cli.goals(ZOE[1])
+    assert "junior designer" in goals and "portfolio" in goals
+    assert "Hi Grace" not in goals and "Thanks" not in goals
+    [ask] = cli.sent("Would you mentor", to=SOFIA[1])
+    ask_text = ask.get_body(("plain",)).get_content()
+    assert "put together a portfolio" in ask_text
+    assert "Zoe will never know that you were asked" in ask_text
+    assert "she was asked about you" not in ask_text
+    assert "Could you introduce" not in ask_text
+
+    cli.deliver(_answer(ask, SOFIA, "Yes, I'd be happy to!"))
+    cli.run("2026-11-30T14:00")
+    [introduction] = cli.sent("Introducing")
+    text = " ".join(introduction.get_body(("plain",)).get_content().split())
+    assert "I'm a junior designer and I'd love a mentor who can help me put together a portfolio." in text
+    assert "Why this match, in Grace's words: Zoe is building her first design portfolio." in text
+    assert "Could you introduce" not in text and "introduce her to Sofia" not in text
+
+
+def test_an_instruction_alone_leaves_no_why_this_match(cli: Cli) -> None:
+    cli.deliver(_mail(GRACE, FORWARD.replace(" Zoe is building her first design portfolio.", " Thanks!")))
+    cli.run("2026-11-30T13:00")
+    [ask] = cli.sent("Would you mentor", to=SOFIA[1])
+    assert "note" not in ask.get_body(("plain",)).get_content()
+    cli.deliver(_answer(ask, SOFIA, "Yes!"))
+    cli.run("2026-11-30T14:00")
+    [introduction] = cli.sent("Introducing")
+    assert "Why this match" not in introduction.get_body(("plain",)).get_content()
+
+
 def _asked_dana_then_priya(cli: Cli, answer: str) -> None:
     cli.deliver(_mail(GRACE, f"intro: Zoe Mensah <{ZOE[1]}> -> {DANA[1]}, {PRIYA[1]}"))
     cli.run("2026-11-30T13:00")
@@ -223,3 +257,44 @@ def test_no_sorry_is_a_no(cli: Cli) -> None:
 def test_consent_is_read_by_its_decisive_sentence(text: str, answer: str, note: str) -> None:
     consent = read_consent(text)
     assert (consent.answer, consent.note) == (answer, note)
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (
+            FORWARD.split("<grace@example.org>\n\n", 1)[1],
+            "I'm a junior designer and I'd love a mentor who can help me put together a portfolio.",
+        ),
+        (
+            "Hello! I'm a designer.\nBest part of my job is the craft.\nBest,\nZoe",
+            "I'm a designer. Best part of my job is the craft.",
+        ),
+        ("Dear Ms Hopper:\nI lead a team of four.\nThank you for your time!\nZoe Mensah", "I lead a team of four."),
+        ("Hi Grace I'm a junior designer.", "Hi Grace I'm a junior designer."),  # no comma: nothing is cut
+    ],
+)
+def test_her_words_leave_out_greeting_and_sign_off_only(body: str, words: str) -> None:
+    assert her_words(body, "Zoe Mensah") == words
+
+
+@pytest.mark.parametrize(
+    ("note", "for_pair"),
+    [
+        (
+            "Could you introduce her to Sofia? Zoe is building her first design portfolio.",
+            "Zoe is building her first design portfolio.",
+        ),
+        ("Could you introduce her to Sofia? Thanks!\nGrace", ""),
+        (
+            "Hi Ada,\nPlease introduce Zoe to Dana. They both moved from engineering into product.\nThanks,\nGrace",
+            "They both moved from engineering into product.",
+        ),
+        (
+            "Best match I can think of: both moved into product. Thanks, Grace",
+            "Best match I can think of: both moved into product.",
+        ),
+    ],
+)
+def test_the_note_keeps_only_the_words_meant_for_the_pair(note: str, for_pair: str) -> None:
+    assert split_note(note, "Grace Hopper")[0] == for_pair

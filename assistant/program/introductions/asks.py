@@ -18,6 +18,7 @@ from assistant.config import Config
 from assistant.db import insert_row, one, record_event, update_row
 from assistant.identity import token_for
 from assistant.outbox import Mail, Outbox
+from assistant.program.introductions.words import in_her_words
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,21 @@ def _context(ask: dict[str, Any], taken: int, config: Config) -> dict[str, Any]:
         "name": ask["mentor_name"],
         "mentor_name": ask["mentor_name"],
         "mentee_name": ask["mentee_name"],
-        "mentee_goals": ask["mentee_goals"],
+        **_goals(ask),
         "note": ask["note"],
         "capacity": ask["capacity"],
         "taken": taken,
         "answer_days": config.introductions.answer_days,
     }
+
+
+def _goals(ask: dict[str, Any]) -> dict[str, Any]:
+    """The mentee's goals as the ask and the introduction show them: quoted when in her own words, and left out when
+    they only repeat the coordinator's note (an `intro:` request's note is both)."""
+    goals = (ask["mentee_goals"] or "").strip()
+    if goals == (ask["note"] or "").strip():
+        goals = ""
+    return {"mentee_goals": goals, "goals_in_her_words": in_her_words(goals)}
 
 
 def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int, now: datetime) -> None:
@@ -207,7 +217,7 @@ def _introduce(config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: 
                 "mentor_skills": ask["skills"],
                 "mentee_name": ask["mentee_name"],
                 "mentee_email": ask["mentee_email"],
-                "mentee_goals": ask["mentee_goals"],
+                **_goals(ask),
                 "note": ask["note"],
                 "mentor_note": mentor_note,
                 "introducer": coordinator,
