@@ -18,6 +18,7 @@ from assistant.program.commands import handle_command, is_command
 from assistant.program.confirmations import handle_confirmation, is_confirmation
 from assistant.program.context import Inbound
 from assistant.program.introductions.answers import handle_intro_answer, is_intro_answer
+from assistant.program.introductions.handover import handle_pair_reply, is_pair_reply
 from assistant.program.introductions.requests import handle_intro_request, is_intro_request
 from assistant.program.joining import handle_join, is_join
 from assistant.program.notes import handle_note, is_reply_to_our_note
@@ -53,6 +54,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("intro_answer", is_intro_answer, handle_intro_answer),
     Outcome("checkin_reply", is_checkin_reply, handle_checkin_reply),
     Outcome("join", is_join, handle_join),
+    # Before sender_mismatch: a reply in a pair's introduction thread is passed to the other person, never held (an
+    # introduction sent before the handover carried the mentee's token, under which her mentor replied).
+    Outcome("pair_reply", is_pair_reply, handle_pair_reply),
     # The token belongs to someone else: answering could leak their check-in to whoever forwarded it.
     Outcome("sender_mismatch", checks.sender_mismatch),
     Outcome("intro_request", is_intro_request, handle_intro_request),

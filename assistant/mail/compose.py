@@ -52,6 +52,7 @@ class Envelope:
     to: Sequence[tuple[str, str]]  # (name, address)
     cc: Sequence[tuple[str, str]] = ()
     reply_to: tuple[str, str] | None = None  # (name, address)
+    reply_to_people: Sequence[tuple[str, str]] = ()  # Reply-To several people (when `reply_to` is None)
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
@@ -89,8 +90,9 @@ def compose(
     msg["To"] = address_header("To", _pairs(envelope.to))
     if envelope.cc:
         msg["Cc"] = address_header("Cc", _pairs(envelope.cc))
-    if envelope.reply_to:
-        msg["Reply-To"] = address_header("Reply-To", _pairs([envelope.reply_to]))
+    reply_to = [envelope.reply_to] if envelope.reply_to else envelope.reply_to_people
+    if reply_to:
+        msg["Reply-To"] = address_header("Reply-To", _pairs(reply_to))
     msg["Subject"] = text_header("Subject", rendered.subject)
     _set_words(msg, "Date", format_datetime(date))
     _set_words(msg, "Message-ID", _our_message_id(message_id))

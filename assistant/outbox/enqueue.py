@@ -37,6 +37,8 @@ class Mail:
     references: Sequence[str] = ()
     entity: str = ""  # what it is about ("checkin:12"): a reply to it is matched back through this
     reply_to_person: tuple[str, str] | None = None  # Reply-To a person, not our token address (a note to coordinators)
+    # Reply-To several people, not us (an introduction: both of the pair, so a plain Reply reaches the other).
+    reply_to_people: Sequence[tuple[str, str]] = ()
     images: Sequence[tuple[str, bytes]] = ()  # (Content-ID, PNG) shown inline in the HTML as <img src="cid:ID">
     attachments: Sequence[tuple[str, str, bytes]] = ()  # (filename, MIME type, bytes)
     # Program mail (an ask, an introduction) that a person's authenticated answer sets off: like the tick's, it is
@@ -105,6 +107,7 @@ def _envelope(config: Config, mail: Mail) -> Envelope:
         reply_to=(assistant.name, reply_address(assistant.email, mail.reply_token))
         if mail.reply_token
         else mail.reply_to_person,
+        reply_to_people=mail.reply_to_people,
         in_reply_to=mail.in_reply_to,
         references=mail.references,
         unsubscribe=reply_address(assistant.email, mail.reply_token) if mail.reply_token else assistant.email,

@@ -55,6 +55,7 @@ class Lookup:
     checkin_how: str = ""  # "reply token" or "In-Reply-To/References"
     ask: Row | None = None  # the introduction ask it answers (the mentor's own intro_ask token)
     our_mail: Row | None = None  # our newest mail in its thread, when it was sent to the sender
+    pair: Row | None = None  # the pair whose introduction thread it is in, when the sender is one of the two
     sender: Row | None = None  # the participant whose address is the From address
     coordinator: Person | None = None  # the configured coordinator whose address is the From address
     dmarc_pass: bool = False  # our own server says the From domain passed DMARC

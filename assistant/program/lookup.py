@@ -1,5 +1,6 @@
 """Look up, once per message and before any check runs, what the program knows about it: whose reply token it
-carries, which check-in, ask, confirmation or mail of ours it answers, and who sent it.
+carries, which check-in, ask, confirmation or mail of ours it answers, whose introduction thread it is in, and who
+sent it.
 
 A handful of indexed queries; the checks then decide from the result without touching the database, so no check
 depends on another having run first.
@@ -17,6 +18,7 @@ from assistant.mail.message import ParsedMessage
 from assistant.mail.tokens import token_in
 from assistant.program.context import Lookup, Row, TokenOwner
 from assistant.program.introductions.asks import ask_row
+from assistant.program.introductions.handover import pair_in_thread
 
 MAX_THREAD_IDS = 50  # References can be long; our own mail is among the newest ones
 
@@ -51,6 +53,7 @@ def look_up(msg: ParsedMessage, db: Database, config: Config) -> Lookup:
         checkin_how=how,
         ask=ask_row(db, owner.entity_id) if owner and owner.purpose == "intro_ask" and owner.entity_id else None,
         our_mail=_our_mail(thread, msg.from_addr),
+        pair=pair_in_thread(db, thread, msg.from_addr),
         sender=sender,
         coordinator=next((c for c in config.coordinators if c.email == msg.from_addr), None),
         dmarc_pass=dmarc_pass(msg, config.authserv_id),

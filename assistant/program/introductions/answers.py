@@ -1,11 +1,11 @@
-"""Mentors' answers to being asked: yes, no, "tell me more", or unclear (which gets a polite question).
+"""Mentors' answers to being asked: yes, no, "tell me more", or mixed or unclear (which get a polite question).
 
-Only a clear first line counts as a yes or a no; anything else is asked about, never guessed.
+The answer is read by the sentence that decides it (consent.py): an apology for a slow reply is not a no, and a
+reply that still says both yes and no is asked about, never guessed.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from assistant.clock import iso
@@ -13,22 +13,7 @@ from assistant.db import record_event
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
-
-_YES = re.compile(
-    r"^(?:yes|yep|yeah|sure|of course|absolutely|gladly|happy to|i'?d (?:be )?(?:happy|glad|love) to"
-    r"|i would (?:be )?(?:happy|glad|love) to|count me in|with pleasure|definitely)\b",
-    re.I,
-)
-_NO = re.compile(
-    r"^(?:no\b|nope\b|sorry\b|not (?:now|this time|at the moment|right now)|i can'?t\b|i cannot\b"
-    r"|unfortunately\b|i'?ll (?:have to )?pass\b|i (?:have to|must) (?:decline|pass)|decline\b)",
-    re.I,
-)
-_MORE = re.compile(
-    r"\b(?:tell me more|more (?:info|information|details)|who is (?:she|he|they)|what does .* want)\b"
-    r"|\?\s*$",
-    re.I,
-)
+from assistant.program.introductions.consent import read_consent
 
 
 def is_intro_answer(inbound: Inbound) -> str | None:
@@ -40,17 +25,8 @@ def is_intro_answer(inbound: Inbound) -> str | None:
 
 
 def classify_answer(new: str) -> str:
-    """yes, no, more ("tell me more", or a question) or unclear, from what the person newly wrote: only a clear first
-    line counts."""
-    lines = [line.strip() for line in new.splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    if _NO.match(first):
-        return "no"
-    if _YES.match(first):
-        return "yes"
-    if any(_MORE.search(line) for line in lines[:3]):
-        return "more"
-    return "unclear"
+    """yes, no, more ("tell me more", or a question), mixed or unclear, from what the person newly wrote."""
+    return read_consent(new).answer
 
 
 def handle_intro_answer(inbound: Inbound) -> str:
@@ -59,13 +35,20 @@ def handle_intro_answer(inbound: Inbound) -> str:
     if ask["status"] != "asked":
         inbound.reasons.append(f"the ask is already {ask['status']}")
         return "intro_answer_late"
-    answer = classify_answer(inbound.new_text)
-    inbound.reasons.append(f"read as {answer!r}")
+    consent = read_consent(inbound.new_text)
+    answer = consent.answer
+    inbound.reasons.append(f"read as {answer!r}" + (f" with the note {consent.note!r}" if consent.note else ""))
+    detail = {"note": consent.note} if consent.note else {}
     record_event(
-        db, iso(now), f"intro_answer_{answer}", f"introduction:{ask['introduction_id']}", mentor=ask["mentor_email"]
+        db,
+        iso(now),
+        f"intro_answer_{answer}",
+        f"introduction:{ask['introduction_id']}",
+        mentor=ask["mentor_email"],
+        **detail,
     )
     if answer == "yes":
-        result = introductions.accept(db, config, outbox, ask, now)
+        result = introductions.accept(db, config, outbox, ask, now, consent.note)
         if result == "at_capacity":
             introductions.decline(db, config, outbox, ask, now, "skipped")
         return "introduced" if result == "introduced" else "intro_mentor_at_capacity"
@@ -73,7 +56,7 @@ def handle_intro_answer(inbound: Inbound) -> str:
         introductions.decline(db, config, outbox, ask, now, "declined")
         return "intro_declined"
     _reply_to_mentor(inbound, ask, answer)
-    return "intro_tell_me_more" if answer == "more" else "intro_unclear"
+    return {"more": "intro_tell_me_more", "mixed": "intro_mixed"}.get(answer, "intro_unclear")
 
 
 def _reply_to_mentor(inbound: Inbound, ask: dict[str, Any], answer: str) -> None:

@@ -18,6 +18,7 @@ from assistant.config import Config
 from assistant.db import insert_row, one, record_event, update_row
 from assistant.identity import token_for
 from assistant.outbox import Mail, Outbox
+from assistant.program.introductions.words import in_her_words
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,21 @@ def _context(ask: dict[str, Any], taken: int, config: Config) -> dict[str, Any]:
         "name": ask["mentor_name"],
         "mentor_name": ask["mentor_name"],
         "mentee_name": ask["mentee_name"],
-        "mentee_goals": ask["mentee_goals"],
+        **_goals(ask),
         "note": ask["note"],
         "capacity": ask["capacity"],
         "taken": taken,
         "answer_days": config.introductions.answer_days,
     }
+
+
+def _goals(ask: dict[str, Any]) -> dict[str, Any]:
+    """The mentee's goals as the ask and the introduction show them: quoted when in her own words, and left out when
+    they only repeat the coordinator's note (an `intro:` request's note is both)."""
+    goals = (ask["mentee_goals"] or "").strip()
+    if goals == (ask["note"] or "").strip():
+        goals = ""
+    return {"mentee_goals": goals, "goals_in_her_words": in_her_words(goals)}
 
 
 def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int, now: datetime) -> None:
@@ -147,8 +157,11 @@ def _declined_by_all(db: Database, config: Config, outbox: Outbox, intro_id: int
     )
 
 
-def accept(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], now: datetime) -> str:
-    """The mentor said yes: the pairing starts, both are introduced, the other asks are withdrawn."""
+def accept(
+    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], now: datetime, mentor_note: str = ""
+) -> str:
+    """The mentor said yes: the pairing starts, both are introduced, the other asks are withdrawn. `mentor_note`: what
+    came with her yes ("but not until March"), passed on in the introduction."""
     taken = active_mentees(db, ask["mentor_id"])
     if ask["capacity"] is not None and taken >= ask["capacity"]:
         return "at_capacity"
@@ -183,20 +196,20 @@ def accept(db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], no
         ask["introduction_id"],
         {"status": "introduced", "pairing_id": pairing_id, "updated_at": at},
     )
-    _introduce(db, config, outbox, ask, pairing_id, now)
+    _introduce(config, outbox, ask, pairing_id, mentor_note)
     return "introduced"
 
 
-def _introduce(
-    db: Database, config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, now: datetime
-) -> None:
+def _introduce(config: Config, outbox: Outbox, ask: dict[str, Any], pairing_id: int, mentor_note: str) -> None:
+    """One mail to both, the coordinator in Cc, `Reply-To` both of them: a plain Reply from either reaches the other,
+    and the assistant is out of their conversation (a reply that still reaches it is passed on: handover.py)."""
     coordinator = next((c for c in config.coordinators if c.email == ask["coordinator"]), config.coordinators[0])
-    mentee_token = token_for(db, ask["mentee_id"], "participant", None, iso(now))
+    pair = [(ask["mentor_name"], ask["mentor_email"]), (ask["mentee_name"], ask["mentee_email"])]
     outbox.enqueue(
         Mail(
             key=f"introduction:{pairing_id}:{ask['introduction_id']}",
             template="introduction",
-            to=[(ask["mentor_name"], ask["mentor_email"]), (ask["mentee_name"], ask["mentee_email"])],
+            to=pair,
             cc=[(coordinator.name, coordinator.email)] if config.introductions.cc_coordinator else [],
             context={
                 "mentor_name": ask["mentor_name"],
@@ -204,11 +217,12 @@ def _introduce(
                 "mentor_skills": ask["skills"],
                 "mentee_name": ask["mentee_name"],
                 "mentee_email": ask["mentee_email"],
-                "mentee_goals": ask["mentee_goals"],
+                **_goals(ask),
                 "note": ask["note"],
+                "mentor_note": mentor_note,
                 "introducer": coordinator,
             },
-            reply_token=mentee_token,
+            reply_to_people=pair,
             entity=f"pairing:{pairing_id}",
             program_mail=True,  # a mentor's yes sets it off, but it is the program's mail: never capped
         )

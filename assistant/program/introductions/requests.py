@@ -2,7 +2,9 @@
 
 A request is `intro: mentee -> mentor, mentor2` lines (addresses, optionally with names), or a forwarded mail in
 which someone asks for a mentor (the forwarded sender is the mentee) with the coordinator's note naming the
-mentor. Unknown people are added from the names and addresses in the mail. Anything ambiguous gets a reply
+mentor. Unknown people are added from the names and addresses in the mail; what the request says about the mentee
+(her own forwarded words, else the note) is kept as her goals, and of the coordinator's note only what is meant for
+the pair is passed on ("could you introduce her to Sofia?" is for the assistant). Anything ambiguous gets a reply
 saying exactly what is missing; nothing is guessed. A request acts at once only when our own server says the
 coordinator's domain passed DMARC; otherwise the stored coordinator address is first asked to confirm it.
 """
@@ -22,6 +24,7 @@ from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
+from assistant.program.introductions.words import her_words, split_note
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
 _ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
@@ -78,6 +81,7 @@ def run_request(
     db, now = inbound.db, inbound.now
     coordinator = coordinator or inbound.msg.from_addr
     mentee_id = _participant(inbound, request["mentee"], "mentee")
+    _keep_goals(inbound, mentee_id, request.get("mentee_goals", ""))
     mentor_ids = [_participant(inbound, mentor, "mentor") for mentor in request["mentors"]]
     intro_id = introductions.start(
         db,
@@ -120,6 +124,14 @@ def _participant(inbound: Inbound, person: dict[str, str], role: str) -> int:
             "updated_at": at,
         },
     )
+
+
+def _keep_goals(inbound: Inbound, mentee_id: int, goals: str) -> None:
+    """What the request says she hopes for goes on her profile, unless her profile already says it (her own answer
+    to the profile form, or the roster, is not overwritten)."""
+    row = one(inbound.db, "SELECT goals FROM participants WHERE id = ?", [mentee_id])
+    if goals and row is not None and not row["goals"].strip():
+        update_row(inbound.db, "participants", mentee_id, {"goals": goals, "updated_at": iso(inbound.now)})
 
 
 def _reply_to_coordinator(inbound: Inbound, template: str, request: dict[str, Any], to: str | None = None) -> None:
@@ -169,19 +181,20 @@ def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
     """A forwarded mail: its sender is the mentee; the coordinator's note above it names the mentor."""
     problems: list[str] = []
     forward = inbound.forward
-    mentee = None
+    mentee, goals = None, ""
     if forward["forwarded"]:
         note = new_text(forward.get("message") or "").strip()  # not the forwarded mail's own addresses
         sender = forward.get("from_address") or forward.get("from_raw") or ""
         mentee = _person(inbound, sender, ("mentee", "both"), "the mentee", problems)
         if mentee and not mentee["name"]:
             mentee["name"] = clean_name(forward.get("from_name"))
+        goals = her_words(new_text(forward.get("body") or ""), mentee["name"] if mentee else "")
     names_in_note = [n for n in _ADDRESS.findall(note)]
     mentors = [_person(inbound, a, ("mentor", "both"), "a mentor", problems) for a in names_in_note]
     mentors += _mentors_named(inbound, note, problems) if not mentors else []
     if mentee is None and not problems:
         problems.append("who the mentee is: forward her own email, or write `intro: mentee@… -> mentor@…`")
-    return _result(inbound, mentee, [m for m in mentors if m], note, problems)
+    return _result(inbound, mentee, [m for m in mentors if m], note, problems, goals)
 
 
 def _mentors_named(inbound: Inbound, note: str, problems: list[str]) -> list[dict[str, str]]:
@@ -219,13 +232,27 @@ def _person(
 
 
 def _result(
-    inbound: Inbound, mentee: dict[str, str] | None, mentors: list[dict[str, str]], note: str, problems: list[str]
+    inbound: Inbound,
+    mentee: dict[str, str] | None,
+    mentors: list[dict[str, str]],
+    note: str,
+    problems: list[str],
+    goals: str = "",
 ) -> dict[str, Any]:
+    """The request as it is kept: `note` only the words meant for the pair, `mentee_goals` her own words (a
+    forward), else those."""
     if mentee and not mentors and not problems:
         problems.append("which mentor to ask first (one address, or several in order: the mentee's wish list)")
     if mentee and any(m["email"] == mentee["email"] for m in mentors):
         problems.append("a mentor other than the mentee herself")
-    result: dict[str, Any] = {"mentee": mentee, "mentors": mentors, "note": note[:2000]}
+    coordinator = inbound.look.coordinator
+    for_pair, _ = split_note(note, coordinator.name if coordinator else "")
+    result: dict[str, Any] = {
+        "mentee": mentee,
+        "mentors": mentors,
+        "note": for_pair[:2000],
+        "mentee_goals": (goals or for_pair)[:2000],
+    }
     if problems:
         result["problems"] = problems
         result["suggestions"] = _suggestions(inbound, mentee)
