@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from assistant import __version__, health
 from assistant.app import App, check
 from assistant.cli import arguments
+from assistant.cli import auth as cli_auth
 from assistant.cli import coordinator as cli_coordinator
 from assistant.cli import rules as cli_rules
 from assistant.clock import Clock, iso, parse_moment
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_running_commands(commands)
     cli_rules.add_parser(commands)
     cli_coordinator.add_parser(commands)
+    cli_auth.add_parser(commands)
     _add_export(commands)
     _globals_after_commands(parser)
     return parser
@@ -191,7 +193,15 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    quiet = args.command in ("demo", "rules", "report", "digest", "explain", "browse")  # they tell their own story
+    quiet = args.command in (
+        "demo",
+        "rules",
+        "report",
+        "digest",
+        "explain",
+        "browse",
+        "auth",
+    )  # they tell their own story
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -233,6 +243,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _import(config, clock, args.kind, args.file)
     if args.command == "rules":
         return cli_rules.run(args, config, clock)
+    if args.command == "auth":
+        return cli_auth.run(args, config)
     if args.command in cli_coordinator.COMMANDS:
         return cli_coordinator.run(args, config, clock)
     app = App(config, clock)
