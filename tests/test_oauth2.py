@@ -176,7 +176,7 @@ def test_a_token_file_others_can_read_is_refused_and_check_says_so(
     path.chmod(0o640)
     with pytest.raises(TokenError) as caught:
         read_token_file(path, "mentor-assistant auth google")
-    assert "can be read by others (mode 640)" in caught.value.detail and "chmod 600" in caught.value.advice
+    assert "can be read or changed by others (mode 640)" in caught.value.detail and "chmod 600" in caught.value.advice
     inbox = {
         "type": "imap", "host": "imap.gmail.com", "username": "ada@example.org",
         "oauth2": {"provider": "google", "token_file": "./token.json"},
@@ -421,3 +421,10 @@ def test_two_holders_of_one_token_file_refresh_one_at_a_time(tmp_path: Path, idp
         thread.join(30)
     assert len(results) == 4 and all(idp.is_valid("ada@example.org", token) for token in results)
     assert idp.requests["refresh_token"] == 1  # the first refreshed; the others read its saved token
+
+
+def test_smtp_with_oauth2_needs_a_username(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outbound = {"type": "smtp", "host": "smtp.gmail.com", "oauth2": {"provider": "google", "token_file": "t.json"}}
+    config = write_program(tmp_path, {"type": "maildir", "path": "./inbox"}, outbound)
+    code, _, err = _cli(capsys, "--config", str(config), "check")
+    assert code == 1 and "outbound.oauth2: OAuth2 logs in as a user: set `username` too" in err

@@ -29,6 +29,7 @@ from typing import Any
 
 from assistant.config import OAuth2Config
 
+HTTP_TIMEOUT = 30.0  # seconds for one request to the provider: a hung endpoint must not stall the poll forever
 REFRESH_MARGIN = 300.0  # seconds: refresh a token this close to expiry, so a login never races its end
 MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 MICROSOFT_SCOPES = ("https://outlook.office.com/IMAP.AccessAsUser.All", "https://outlook.office.com/SMTP.Send")
@@ -73,7 +74,7 @@ def read_token_file(path: Path, rerun: str) -> dict[str, Any]:
         ) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise TokenError(
-            f"the token file {path} can be read by others (mode {stat.S_IMODE(mode):03o})",
+            f"the token file {path} can be read or changed by others (mode {stat.S_IMODE(mode):03o})",
             f"It holds a refresh token: make it private with `chmod 600 {path}` (and check who could have read it).",
         )
     try:
@@ -224,7 +225,7 @@ def microsoft_application(config: OAuth2Config) -> tuple[Any, Any]:
     cache = msal.SerializableTokenCache()
     authority = f"{(config.authority or MICROSOFT_AUTHORITY).rstrip('/')}/{config.tenant}"
     app = msal.PublicClientApplication(
-        config.client_id, authority=authority, token_cache=cache, instance_discovery=False
+        config.client_id, authority=authority, token_cache=cache, instance_discovery=False, timeout=HTTP_TIMEOUT
     )
     return cache, app
 
