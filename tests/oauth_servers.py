@@ -183,6 +183,8 @@ def _handler(idp: IdentityProvider) -> type[BaseHTTPRequestHandler]:
             url = urllib.parse.urlsplit(self.path)
             if url.path.endswith("/.well-known/openid-configuration"):
                 tenant = url.path.strip("/").split("/")[0]
+                if tenant == "no-such-tenant":  # as Entra answers for a tenant that does not exist
+                    return self._send(400, {"error": "invalid_tenant", "error_description": "AADSTS90002"})
                 root = f"{idp.base}/{tenant}"
                 return self._send(200, {
                     "issuer": f"{root}/v2.0",

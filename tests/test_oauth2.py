@@ -428,3 +428,13 @@ def test_smtp_with_oauth2_needs_a_username(tmp_path: Path, capsys: pytest.Captur
     config = write_program(tmp_path, {"type": "maildir", "path": "./inbox"}, outbound)
     code, _, err = _cli(capsys, "--config", str(config), "check")
     assert code == 1 and "outbound.oauth2: OAuth2 logs in as a user: set `username` too" in err
+
+
+def test_an_unknown_tenant_is_a_config_problem_named_as_such(tmp_path: Path, idp: IdentityProvider) -> None:
+    path = tmp_path / "token.json"
+    write_token_file(path, {"format": FORMAT, "provider": "microsoft", "client_id": CLIENT_ID, "msal_cache": "{}"})
+    config = OAuth2Config("microsoft", path, CLIENT_ID, tenant="no-such-tenant", authority=idp.base)
+    with pytest.raises(TokenError) as caught:
+        AccessTokens(config, "grace@example.org").token()
+    assert caught.value.lasting and "the sign-in authority refused us" in caught.value.detail
+    assert "`tenant`" in caught.value.advice

@@ -202,6 +202,11 @@ class _Microsoft:
             result = app.acquire_token_silent_with_error(list(MICROSOFT_SCOPES), account=accounts[0])
         except requests.RequestException as exc:
             raise _unreachable(exc) from None
+        except ValueError as exc:  # msal's word for an authority whose OpenID configuration could not be had
+            raise TokenError(
+                f"the sign-in authority refused us ({' '.join(str(exc).split())[:300]})",
+                "Check `tenant` (your tenant's id or domain) and `authority` in the oauth2 block.",
+            ) from None
         if not result or "access_token" not in result:
             result = result or {"error": "no_token", "error_description": "no token for these scopes in the file"}
             raise _refresh_failed(str(result.get("error")), str(result.get("error_description", "")), rerun)
