@@ -438,3 +438,12 @@ def test_an_unknown_tenant_is_a_config_problem_named_as_such(tmp_path: Path, idp
         AccessTokens(config, "grace@example.org").token()
     assert caught.value.lasting and "the sign-in authority refused us" in caught.value.detail
     assert "`tenant`" in caught.value.advice
+
+
+def test_a_token_folder_the_assistant_cannot_write_is_said_plainly(tmp_path: Path, idp: IdentityProvider) -> None:
+    clock, path = Clock(), tmp_path / "secrets" / "token.json"
+    _google_file(idp, path, "ada@example.org", expires_in=60, now=clock.now)
+    missing = OAuth2Config("google", tmp_path / "secrets" / "token.json" / "x.json", token_uri=f"{idp.base}/token")
+    with pytest.raises(TokenError) as caught:  # a file where its folder should be: nothing can be written there
+        AccessTokens(missing, "ada@example.org", clock=clock).token()
+    assert "cannot be kept up to date" in caught.value.detail and "write in" in caught.value.advice

@@ -135,12 +135,19 @@ class AccessTokens:
     def token(self) -> str:
         if self._token and self._expires_at - self.clock() > REFRESH_MARGIN:
             return self._token
-        with _locked(self.config.token_file):
-            data = read_token_file(self.config.token_file, self.rerun)
-            self._check_owner(data)
-            token, expires_at, changed = self._provider.fresh(data, self.username, self.clock(), self.rerun)
-            if changed:
-                write_token_file(self.config.token_file, data)
+        path = self.config.token_file
+        try:
+            with _locked(path):
+                data = read_token_file(path, self.rerun)
+                self._check_owner(data)
+                token, expires_at, changed = self._provider.fresh(data, self.username, self.clock(), self.rerun)
+                if changed:
+                    write_token_file(path, data)
+        except OSError as exc:  # its folder not writable (the lock, the rotated token), or the disk full
+            raise TokenError(
+                f"the token file {path} cannot be kept up to date ({exc.strerror or exc})",
+                f"The assistant must be able to write in {path.parent}: run it as the user who ran `{self.rerun}`.",
+            ) from None
         self._token, self._expires_at = token, expires_at
         return token
 
