@@ -112,7 +112,7 @@ def test_a_google_token_is_refreshed_only_near_expiry_and_the_rotated_refresh_to
 ) -> None:
     clock, path = Clock(), tmp_path / "secrets" / "token.json"
     _google_file(idp, path, "ada@example.org", expires_in=3600, now=clock.now)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     first_refresh_token = _refresh_token(path)
     tokens = AccessTokens(_google(path, idp), "ada@example.org", clock=clock)
     stored = tokens.token()

@@ -88,7 +88,7 @@ def read_token_file(path: Path, rerun: str) -> dict[str, Any]:
 
 def write_token_file(path: Path, data: dict[str, Any]) -> None:
     """Atomically, owner-only from the first byte: a temporary file (0600) beside it, fsynced, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new secrets folder is private too
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp creates it 0600
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -109,9 +109,10 @@ def write_token_file(path: Path, data: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One refresh at a time per file, across processes (the rename replaces the file, so the lock is beside it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def locked(path: Path) -> Iterator[None]:
+    """One writer at a time per token file, across processes: a refresh, or a new sign-in (the rename replaces the
+    file, so the lock is a file beside it, `NAME.lock`)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     handle = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -137,7 +138,7 @@ class AccessTokens:
             return self._token
         path = self.config.token_file
         try:
-            with _locked(path):
+            with locked(path):
                 data = read_token_file(path, self.rerun)
                 self._check_owner(data)
                 token, expires_at, changed = self._provider.fresh(data, self.username, self.clock(), self.rerun)

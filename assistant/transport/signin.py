@@ -20,6 +20,7 @@ from assistant.transport.oauth2 import (
     GOOGLE_SCOPES,
     MICROSOFT_SCOPES,
     TokenError,
+    locked,
     microsoft_application,
     write_token_file,
 )
@@ -40,7 +41,8 @@ def sign_in_microsoft(config: OAuth2Config, username: str, say: Say) -> str:
     claims = result.get("id_token_claims") or {}
     data = {"format": FORMAT, "provider": "microsoft", "client_id": config.client_id, "username": username}
     data["msal_cache"] = cache.serialize()
-    write_token_file(config.token_file, data)
+    with locked(config.token_file):  # not in the middle of a refresh by a running assistant
+        write_token_file(config.token_file, data)
     return str(claims.get("preferred_username") or username)
 
 
@@ -77,7 +79,8 @@ def sign_in_google(
         raise TokenError("Google sent no refresh token", "Run it again (the consent screen must be shown).")
     data: dict[str, Any] = {"format": FORMAT, "provider": "google", "client_id": client_id, "username": username}
     data["google"] = json.loads(credentials.to_json())
-    write_token_file(config.token_file, data)
+    with locked(config.token_file):  # not in the middle of a refresh by a running assistant
+        write_token_file(config.token_file, data)
     return username
 
 
