@@ -40,6 +40,7 @@ from assistant.program.samples import samples_for
 from assistant.render import Renderer
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
+from assistant.transport.oauth2 import TokenError, auth_command, read_token_file
 from assistant.transport.problems import ConnectionProblem
 from assistant.yamlfile import YamlError
 
@@ -201,17 +202,37 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
 def secret_problems(config: Config) -> list[str]:
     """Each password or token variable the config names that is not set here: the first poll would fail on it."""
     wanted: list[tuple[str, str | None, str]] = []
-    if isinstance(config.inbox, ImapConfig):
+    problems = token_file_problems(config)
+    if isinstance(config.inbox, ImapConfig) and not config.inbox.oauth2:
         key = "inbox.oauth2_token_env" if config.inbox.oauth2_token_env else "inbox.password_env"
         wanted.append((key, config.inbox.oauth2_token_env or config.inbox.password_env, "the IMAP password or token"))
-    if isinstance(config.outbound, SmtpConfig) and config.outbound.username:
+    if isinstance(config.outbound, SmtpConfig) and config.outbound.username and not config.outbound.oauth2:
         wanted.append(("outbound.password_env", config.outbound.password_env, "the SMTP password"))
-    return [
+    return problems + [
         f"{config.path}: {key}: the environment variable {variable} is not set; it must hold {what}"
         f" (export {variable}=... where the assistant runs, or name another variable)"
         for key, variable, what in wanted
         if variable and not os.environ.get(variable)
     ]
+
+
+def token_file_problems(config: Config) -> list[str]:
+    """Each OAuth2 token file the config names that the first login could not use: missing, or readable by others."""
+    blocks = {
+        f"{key}.oauth2.token_file": server.oauth2
+        for key, server in (("inbox", config.inbox), ("outbound", config.outbound))
+        if isinstance(server, ImapConfig | SmtpConfig) and server.oauth2
+    }
+    problems, seen = [], set()
+    for key, block in blocks.items():
+        if block.token_file in seen:  # one file shared by IMAP and SMTP: one problem
+            continue
+        seen.add(block.token_file)
+        try:
+            read_token_file(block.token_file, auth_command(block, config.path))
+        except TokenError as exc:
+            problems.append(f"{config.path}: {key}: {exc.detail}. {exc.advice}")
+    return problems
 
 
 def check(path: Path | str) -> list[str]:

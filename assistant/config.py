@@ -1,6 +1,7 @@
 """config.yaml → frozen dataclasses. Every error names the key, the file:line and what would be valid.
 
-Secrets never live in the file: a transport names the environment variable that holds its password.
+Secrets never live in the file: a transport names the environment variable that holds its password, or (OAuth2) the
+owner-only token file that `mentor-assistant auth` writes.
 Relative paths are read from the directory of the config file, so a program folder can move as a whole.
 """
 
@@ -32,6 +33,23 @@ class MaildirConfig:
 
 
 @dataclass(frozen=True)
+class OAuth2Config:
+    """OAuth2 (XOAUTH2) for one server: which provider, which registered app, and the owner-only file that holds
+    the refresh token (written by `mentor-assistant auth`). The only secret the config points at is that file."""
+
+    provider: str  # microsoft | google
+    token_file: Path
+    client_id: str | None = None  # microsoft: required; google: read from the client secrets with the token
+    tenant: str = "organizations"  # microsoft: a tenant id or domain, or organizations
+    authority: str | None = None  # microsoft: the sign-in host, for national clouds (default login.microsoftonline.com)
+    token_uri: str | None = None  # google: the token endpoint (default Google's; another only for a local test server)
+
+
+OAUTH2_PROVIDERS = ("microsoft", "google")
+OAUTH2_KEYS = {"provider", "client_id", "tenant", "authority", "token_uri", "token_file"}
+
+
+@dataclass(frozen=True)
 class ImapConfig:
     """An IMAP mailbox. The password (or an OAuth2 token) comes from the environment variable named here."""
 
@@ -41,6 +59,7 @@ class ImapConfig:
     tls: str  # imaps | starttls | none (loopback only)
     password_env: str | None = None
     oauth2_token_env: str | None = None
+    oauth2: OAuth2Config | None = None
     ca_file: Path | None = None
     folder: str = "INBOX"
     processed_folder: str | None = None  # None: flag processed mail instead of moving it
@@ -59,6 +78,7 @@ class SmtpConfig:
     tls: str  # ssl | starttls | none (loopback only)
     username: str | None = None
     password_env: str | None = None
+    oauth2: OAuth2Config | None = None
     ca_file: Path | None = None
     rate_per_minute: int = 60
     per_recipient_per_day: int = 20
@@ -158,6 +178,7 @@ IMAP_KEYS = {
     "username",
     "password_env",
     "oauth2_token_env",
+    "oauth2",
     "tls",
     "ca_file",
     "folder",
@@ -172,6 +193,7 @@ SMTP_KEYS = {
     "port",
     "username",
     "password_env",
+    "oauth2",
     "tls",
     "ca_file",
     "rate_per_minute",
@@ -295,6 +317,7 @@ def _inbox(reader: _Reader, base: Path) -> InboxConfig:
         tls=tls,
         password_env=_optional(section, "password_env"),
         oauth2_token_env=_optional(section, "oauth2_token_env"),
+        oauth2=_oauth2(section, base, ("password_env", "oauth2_token_env")),
         ca_file=base / section.text("ca_file") if section.data.get("ca_file") else None,
         folder=section.text("folder", "INBOX"),
         processed_folder=_optional(section, "processed_folder"),
@@ -316,10 +339,46 @@ def _outbound(reader: _Reader, base: Path) -> OutboundConfig:
         tls=tls,
         username=_optional(section, "username"),
         password_env=_optional(section, "password_env"),
+        oauth2=_oauth2(section, base, ("password_env",), needs_username=True),
         ca_file=base / section.text("ca_file") if section.data.get("ca_file") else None,
         rate_per_minute=section.integer("rate_per_minute", 60, 1, 100_000),
         per_recipient_per_day=section.integer("per_recipient_per_day", 20, 1, 10_000),
         sent_folder=_optional(section, "sent_folder"),
+    )
+
+
+def _oauth2(
+    section: _Reader, base: Path, instead: tuple[str, ...], needs_username: bool = False
+) -> OAuth2Config | None:
+    """The `oauth2` block of a server, if any: it replaces the password, so naming both is refused."""
+    if section.data.get("oauth2") is None:
+        return None
+    both = [key for key in instead if section.data.get(key) is not None]
+    if both:
+        raise section.fail("oauth2", f"use either `oauth2` or `{both[0]}`, not both")
+    if needs_username and section.data.get("username") is None:
+        raise section.fail("oauth2", "OAuth2 logs in as a user: set `username` too")
+    block = section.section("oauth2", OAUTH2_KEYS)
+    provider = block.text("provider")
+    if provider not in OAUTH2_PROVIDERS:
+        raise block.fail("provider", f"{provider!r} is not valid; valid: {', '.join(OAUTH2_PROVIDERS)}")
+    if provider == "microsoft" and block.data.get("client_id") is None:
+        raise block.fail("client_id", "Microsoft needs the application (client) ID of your Entra app registration")
+    only = {"tenant": "microsoft", "authority": "microsoft", "token_uri": "google"}
+    for key, owner in only.items():
+        if provider != owner and block.data.get(key) is not None:
+            raise block.fail(key, f"only for provider {owner}")
+    for key in ("authority", "token_uri"):
+        address = _optional(block, key)
+        if address is not None and not address.startswith("https://"):
+            raise block.fail(key, f"expected an https:// address, got {address!r}")
+    return OAuth2Config(
+        provider=provider,
+        token_file=base / block.text("token_file"),
+        client_id=_optional(block, "client_id"),
+        tenant=block.text("tenant", "organizations"),
+        authority=_optional(block, "authority"),
+        token_uri=_optional(block, "token_uri"),
     )
 
 

@@ -146,8 +146,24 @@ class Dovecot:
             self.process.wait(5)
 
 
-def start_dovecot(binary: str) -> Dovecot:
+def _passdb(root: Path, oauth2_introspection: str | None) -> tuple[str, str]:
+    """(auth_mechanisms, passdb): the password file, or (for the OAuth2 tests) only tokens, asked about at the
+    test's introspection endpoint (RFC 7662), whose `username` must be the user logging in."""
+    if oauth2_introspection is None:
+        return "plain login", f"driver = passwd-file\n  args = scheme=PLAIN username_format=%u {root}/passwd"
+    (root / "dovecot-oauth2.conf.ext").write_text(
+        f"introspection_mode = post\nintrospection_url = {oauth2_introspection}\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+    )
+    return (
+        "xoauth2 oauthbearer",
+        f"driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {root}/dovecot-oauth2.conf.ext",
+    )
+
+
+def start_dovecot(binary: str, oauth2_introspection: str | None = None) -> Dovecot:
     root = Path(tempfile.mkdtemp(prefix="mentor-dovecot-"))  # not tmp_path: /tmp/pytest-of-root is 0700
+    mechanisms, passdb = _passdb(root, oauth2_introspection)
     root.chmod(0o711)
     cert, key = make_cert(root)
     port, tls_port = free_port(), free_port()
@@ -173,15 +189,14 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 default_login_user = {login}
 default_internal_user = {internal}
 default_internal_group = {group}
 first_valid_uid = 1
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  {passdb}
 }}
 userdb {{
   driver = static

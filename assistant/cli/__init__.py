@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from assistant import __version__
 from assistant.app import App, check
 from assistant.cli import arguments, operations
+from assistant.cli import auth as cli_auth
 from assistant.cli import coordinator as cli_coordinator
 from assistant.cli import review as cli_review
 from assistant.cli import rules as cli_rules
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_rules.add_parser(commands)
     cli_coordinator.add_parser(commands)
     cli_review.add_parser(commands)
+    cli_auth.add_parser(commands)
     _add_export(commands)
     _globals_after_commands(parser)
     return parser
@@ -195,7 +197,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    tellers = ("demo", "rules", "report", "digest", "explain", "browse", "review")
+    tellers = ("demo", "rules", "report", "digest", "explain", "browse", "review", "auth")
     quiet = args.command in tellers  # they tell their own story
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -238,6 +240,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _import(config, clock, args.kind, args.file, args.encoding, args.dry_run)
     if args.command == "rules":
         return cli_rules.run(args, config, clock)
+    if args.command == "auth":
+        return cli_auth.run(args, config)
     if args.command in cli_coordinator.COMMANDS:
         return cli_coordinator.run(args, config, clock)
     app = App(config, clock)

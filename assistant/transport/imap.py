@@ -31,6 +31,7 @@ from imapclient import IMAPClient
 
 from assistant.config import ConfigError, ImapConfig
 from assistant.transport.base import Checkpoint, Incoming, Position
+from assistant.transport.oauth2 import AccessTokens, TokenError, imap_login
 from assistant.transport.problems import ConnectionProblem, diagnose
 
 log = logging.getLogger(__name__)
@@ -80,14 +81,18 @@ class ImapInbox:
         self.sleep, self.monotonic, self.jitter = sleep, monotonic, jitter
         self.name = f"imap://{config.username}@{config.host}:{config.port}/{config.folder}"
         who = f"the IMAP {{}} for {config.username}@{config.host}"
-        if config.oauth2_token_env:
+        self.tokens = AccessTokens(config.oauth2, config.username) if config.oauth2 else None
+        if config.oauth2:
+            self._secret = ("oauth2", "", who.format("OAuth2 token"))
+        elif config.oauth2_token_env:
             self._secret = ("oauth2", config.oauth2_token_env, who.format("OAuth2 access token"))
         elif config.password_env:
             self._secret = ("password", config.password_env, who.format("password"))
         else:
-            raise ConfigError("inbox", None, "an IMAP inbox needs `password_env` (or `oauth2_token_env`)")
+            raise ConfigError("inbox", None, "an IMAP inbox needs `password_env` (or `oauth2`)")
         key = "inbox.oauth2_token_env" if config.oauth2_token_env else "inbox.password_env"
-        secret_from_env(key, self._secret[1], self._secret[2])  # fail at start-up, not at the first poll
+        if not config.oauth2:  # the token file is read at each login: a missing one is a login problem, with advice
+            secret_from_env(key, self._secret[1], self._secret[2])  # fail at start-up, not at the first poll
         self._secret_key = key
         self.client: IMAPClient | None = None
         self.capabilities: set[str] = set()
@@ -326,7 +331,7 @@ class ImapInbox:
             return False
         try:
             self._connect()
-        except NETWORK_ERRORS as exc:
+        except (*NETWORK_ERRORS, TokenError) as exc:
             self._outage(exc)
             return False
         if self._failures:
@@ -337,7 +342,7 @@ class ImapInbox:
 
     def _connect(self) -> None:
         config = self.config
-        secret = secret_from_env(self._secret_key, self._secret[1], self._secret[2])
+        secret = "" if self.tokens else secret_from_env(self._secret_key, self._secret[1], self._secret[2])
         if config.tls == "imaps":
             client = IMAPClient(
                 config.host, config.port, ssl=True, ssl_context=tls_context(config.ca_file), timeout=self.timeout
@@ -347,7 +352,9 @@ class ImapInbox:
         try:
             if config.tls == "starttls":
                 client.starttls(tls_context(config.ca_file))
-            if self._secret[0] == "oauth2":
+            if self.tokens:
+                imap_login(client, config.username, self.tokens)
+            elif self._secret[0] == "oauth2":
                 client.oauth2_login(config.username, secret)
             else:
                 client.login(config.username, secret)
@@ -407,7 +414,7 @@ class ImapInbox:
         self._retry_at = self.monotonic() + delay
         error = f"{type(exc).__name__}: {exc}"[:500]
         config = self.config
-        self.problem = diagnose(exc, "IMAP", config.host, config.port, self._secret[1])
+        self.problem = diagnose(exc, "IMAP", config.host, config.port, self._secret[1], config.oauth2)
         if self._failures == 1 and self.problem.lasting:  # waiting will not mend it: say so as an error
             log.error("%s (retrying with backoff)", self.problem.line())
         elif self._failures == 1:

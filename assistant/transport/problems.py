@@ -3,7 +3,8 @@
 A wrong password, an untrusted certificate and a server that is down look alike to a program (an exception on
 connect) but not to the person running it. `diagnose` sorts them into three kinds:
 
-  auth     the server refused the login: the password (or app password, or token) is wrong or not allowed
+  auth     the server refused the login: the password (or app password, or token) is wrong or not allowed, or
+           no OAuth2 token could be had (the refresh token revoked or expired, the token file missing or not private)
   tls      the secure connection failed: the certificate is not trusted, or the server does not offer TLS
   network  the server could not be reached: wrong host or port, or it is down (worth retrying by itself)
 
@@ -17,6 +18,9 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+
+from assistant.config import OAuth2Config
+from assistant.transport.oauth2 import TokenError, auth_command
 
 AUTH, TLS, NETWORK = "auth", "tls", "network"
 
@@ -41,10 +45,21 @@ class ConnectionProblem:
         return f"{self.service} {self.server}: {what} ({self.detail}). {self.advice}"
 
 
-def diagnose(exc: BaseException, service: str, host: str, port: int, secret_variable: str = "") -> ConnectionProblem:
+def diagnose(
+    exc: BaseException,
+    service: str,
+    host: str,
+    port: int,
+    secret_variable: str = "",
+    oauth2: OAuth2Config | None = None,
+) -> ConnectionProblem:
     """What went wrong connecting to `service` at host:port, as a problem with advice."""
     server, detail = f"{host}:{port}", _detail(exc)
     secret = f" in {secret_variable}" if secret_variable else ""
+    if isinstance(exc, TokenError):  # no token to log in with: the sign-in needs a person, or the provider is away
+        return ConnectionProblem(service, server, AUTH if exc.lasting else NETWORK, exc.detail, exc.advice)
+    if _is_auth(exc) and oauth2 is not None:
+        return ConnectionProblem(service, server, AUTH, detail, _oauth2_advice(service, oauth2))
     if _is_auth(exc):
         advice = (
             f"Check the user name and the password{secret}. Gmail needs an app password (or OAuth2), and Microsoft "
@@ -69,6 +84,22 @@ def diagnose(exc: BaseException, service: str, host: str, port: int, secret_vari
         return ConnectionProblem(service, server, NETWORK, detail, advice)
     advice = "It will be tried again by itself; if it lasts, check `host`, `port` and the network."
     return ConnectionProblem(service, server, NETWORK, detail, advice)
+
+
+def _oauth2_advice(service: str, oauth2: OAuth2Config) -> str:
+    """The provider gave a token but the mail server refused it: the wrong mailbox, or a permission missing."""
+    rerun = auth_command(oauth2)
+    if oauth2.provider == "microsoft":
+        extra = " For SMTP, an administrator must also enable SMTP AUTH for the mailbox." if service == "SMTP" else ""
+        return (
+            "The server refused the OAuth2 token: check `username` is the mailbox the token was issued for, and that "
+            f"the app registration has the delegated permissions IMAP.AccessAsUser.All and SMTP.Send.{extra} Then "
+            f"run `{rerun}` again."
+        )
+    return (
+        "The server refused the OAuth2 token: check `username` is the Google account that signed in, and that IMAP "
+        f"is on in Gmail's settings; then run `{rerun}` again."
+    )
 
 
 def _is_auth(exc: BaseException) -> bool:

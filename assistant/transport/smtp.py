@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from assistant.config import ConfigError, SmtpConfig
 from assistant.transport.base import ConnectError, Refusal, SendError, Sent
 from assistant.transport.imap import secret_from_env, tls_context
+from assistant.transport.oauth2 import AccessTokens, TokenError, smtp_login
 from assistant.transport.problems import ConnectionProblem, diagnose
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ class SmtpOutbound:
     ):
         self.config, self.timeout, self.sleep, self.monotonic = config, timeout, sleep, monotonic
         self.password: str | None = None
-        if config.username:
+        self.tokens = AccessTokens(config.oauth2, config.username) if config.oauth2 and config.username else None
+        if config.username and not self.tokens:
             if not config.password_env:
                 raise ConfigError("outbound", None, "an SMTP `username` needs `password_env` (the password's variable)")
             self.password = secret_from_env(
@@ -123,9 +125,11 @@ class SmtpOutbound:
                 if config.tls == "starttls":
                     smtp.starttls(context=tls_context(config.ca_file))
             smtp.ehlo_or_helo_if_needed()
-            if config.username and self.password is not None:
+            if self.tokens and config.username:
+                smtp_login(smtp, config.username, self.tokens)
+            elif config.username and self.password is not None:
                 smtp.login(config.username, self.password)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, TokenError) as exc:
             if smtp is not None:
                 smtp.close()
             raise ConnectError(self._outage(exc)) from None
@@ -135,7 +139,7 @@ class SmtpOutbound:
         """Remember why, back off (15 s doubling to 15 min), and say it once per outage: as an error when waiting
         will not fix it (a refused login, an untrusted certificate)."""
         config = self.config
-        self.problem = diagnose(exc, "SMTP", config.host, config.port, config.password_env or "")
+        self.problem = diagnose(exc, "SMTP", config.host, config.port, config.password_env or "", config.oauth2)
         self._failures += 1
         self._retry_at = self.monotonic() + min(BACKOFF_MAX, BACKOFF_START * 2 ** (self._failures - 1))
         if self._failures == 1:
