@@ -31,6 +31,7 @@ from assistant.mail.automatic import classify  # noqa: E402
 from assistant.mail.forwarded import unwrap  # noqa: E402
 from assistant.mail.message import parse_message  # noqa: E402
 from assistant.mail.reply_text import _remembered_kinds, extract_reply, reply_text  # noqa: E402
+from tests.hostile_html import SHAPES  # noqa: E402
 
 CORPORA = ROOT.parent / "shared" / "corpora"
 REPLIES = CORPORA / "reply-extraction"
@@ -172,20 +173,10 @@ def throughput(raws: list[bytes], rounds: int = 3) -> None:
     print(f"  reply text + forward unwrap: {count / elapsed:,.0f} messages/s ({1000 * elapsed / count:.2f} ms each)")
 
 
-# Hostile HTML shapes (RELIABILITY.md case 27): each a unit repeated to the size wanted.
+# Hostile HTML shapes (RELIABILITY.md case 27): the tests' shapes, one tag holding the whole size, and the mix of
+# issue 12.
 WORST_CASES: dict[str, str] = {
-    "unclosed gmail_attr": '<div class="gmail_attr"',
-    "nested gmail_attr": '<div class="gmail_quote"><div class="gmail_attr">On Mon, Ada <a@b.org> wrote:<br>',
-    "moz-cite-prefix": '<div class="moz-cite-prefix">On 1/2/26 Ada wrote:</div><blockquote type="cite">1. Met?',
-    "outlook markers": '<div id="divRplyFwdMsg"><hr id="stopSpelling"><b>From:</b> Ada<br>',
-    "nested blockquotes": "<blockquote>q<div>",
-    "deep unclosed inline": "<span><b><i><font>x",
-    "attribute without >": '<a href="mailto:x@y.org" title=z ',
-    "< flood": "<",
-    "<br> flood": "<br>",
-    "closed tag flood": "<b>x</b>",
-    "paragraph flood": "<p>a",
-    "list flood": "<ol><li>1<li>2",
+    **SHAPES,
     "long attribute value": "",  # one tag whose value is the whole size
     "reported mix": '<div class="gmail_attr"><div class="moz-cite-prefix">x</div><<<<< <p class="a',
 }
@@ -193,9 +184,9 @@ WORST_SIZES = (100_000, 1_000_000, 2_000_000)
 
 
 def worst_case_html(shape: str, size: int) -> str:
-    unit = WORST_CASES[shape]
-    if not unit:
+    if shape == "long attribute value":
         return '<div title="' + "a" * (size - 22) + '">answer</div>'
+    unit = WORST_CASES[shape]
     return (unit * (size // len(unit) + 1))[:size]
 
 

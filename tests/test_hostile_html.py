@@ -28,31 +28,11 @@ from assistant.mail.reply_text import extract_reply
 from assistant.transport.maildir import deliver
 from tests.budget import cpu_budget
 from tests.conftest import ROOT, Program
+from tests.hostile_html import SHAPES, shaped
 
 MAYA = ("Maya Patel", "maya.patel@example.org")
 LENA = ("Lena Fischer", "lena.fischer@example.org")
 DANA = ("Dana Okafor", "dana.okafor@example.org")
-
-# Each a unit repeated to the size wanted: the shapes of issue 12 and their kin.
-SHAPES = {
-    "unclosed gmail_attr": '<div class="gmail_attr"',
-    "nested gmail_attr": '<div class="gmail_quote"><div class="gmail_attr">On Mon, Ada <a@b.org> wrote:<br>',
-    "moz-cite-prefix": '<div class="moz-cite-prefix">On 1/2/26 Ada wrote:</div><blockquote type="cite">1. Met?',
-    "outlook markers": '<div id="divRplyFwdMsg"><hr id="stopSpelling"><b>From:</b> Ada<br>',
-    "nested blockquotes": "<blockquote>q<div>",
-    "deep unclosed inline": "<span><b><i><font>x",
-    "attribute without >": '<a href="mailto:x@y.org" title=z ',
-    "< flood": "<",
-    "<br> flood": "<br>",
-    "closed tag flood": "<b>x</b>",
-    "paragraph flood": "<p>a",
-    "list flood": "<ol><li>1<li>2",
-}
-
-
-def shaped(shape: str, size: int) -> str:
-    unit = SHAPES[shape]
-    return (unit * (size // len(unit) + 1))[:size]
 
 
 def reported(size: int = 250_000) -> str:

@@ -18,6 +18,7 @@ from assistant.cli import auth as cli_auth
 from assistant.cli import coordinator as cli_coordinator
 from assistant.cli import review as cli_review
 from assistant.cli import rules as cli_rules
+from assistant.cli.arguments import command
 from assistant.clock import Clock, iso, parse_moment
 from assistant.config import Config, load_config
 from assistant.coordinator.importer import import_pairs, import_participants
@@ -92,11 +93,6 @@ def _globals_after_commands(parser: argparse.ArgumentParser) -> None:
             for sub in action.choices.values():
                 _add_global_options(sub, default=argparse.SUPPRESS)
                 _globals_after_commands(sub)
-
-
-def command(commands: argparse._SubParsersAction, name: str, help: str, description: str) -> argparse.ArgumentParser:
-    """A subcommand whose --help keeps the description's line breaks (they carry examples and column lists)."""
-    return commands.add_parser(name, help=help, description=description, formatter_class=argparse.RawTextHelpFormatter)
 
 
 def _add_program_commands(commands: argparse._SubParsersAction) -> None:

@@ -78,3 +78,8 @@ def new_folder(text: str) -> Path:
     if occupied:
         raise argparse.ArgumentTypeError(f"{text!r} is a file or a folder with files in it; name a new or empty folder")
     return path
+
+
+def command(commands: argparse._SubParsersAction, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help keeps the description's line breaks (they carry examples and column lists)."""
+    return commands.add_parser(name, help=help, description=description, formatter_class=argparse.RawTextHelpFormatter)

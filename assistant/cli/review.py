@@ -32,21 +32,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description=HELP, formatter_class=argparse.RawTextHelpFormatter,
     )  # fmt: skip
     actions = parser.add_subparsers(dest="review_command", metavar="ACTION", required=True)
-    listing = _action(
+    listing = arguments.command(
         actions, "list", "list the mail that waits for a person",
         "List the mail that waits for a person, oldest first: its id, when it came (program time), who sent\n"
         "it, the subject, and why it was kept. The same list heads the weekly digest and `report`.\n"
         "--all also lists the messages already released or dismissed, with what was decided and when.",
     )  # fmt: skip
     listing.add_argument("--all", action="store_true", help="also the messages already released or dismissed")
-    show = _action(
+    show = arguments.command(
         actions, "show", "show one message: why it was kept, its headers and its text",
         "Show one message by its id (from `review list` or the digest): why it was kept, its headers (From,\n"
         "To, Date, Subject, Message-ID …) and its text, decoded (HTML as text) and cut at 4,000 characters.\n"
         "Example: mentor-assistant --config config.yaml review show 12",
     )  # fmt: skip
     show.add_argument("id", type=arguments.rows, metavar="ID", help="the message's id")
-    release = _action(
+    release = arguments.command(
         actions, "release", "process a kept message as a participant's own mail",
         "Process a kept message as if the participant had sent it from her stored address: a check-in reply's\n"
         "answers are recorded, a command is handled (and confirmed at her stored address when it would be), and\n"
@@ -57,7 +57,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     release.add_argument("id", type=arguments.rows, metavar="ID", help="the message's id")
     release.add_argument("--as", dest="as_address", required=True, metavar="EMAIL", help="a participant's address")
-    dismiss = _action(
+    dismiss = arguments.command(
         actions, "dismiss", "take a kept message out of the queue without acting on it",
         "Take a message out of the review queue without acting on it: spam, a duplicate, something handled by\n"
         "hand. It stays in the ledger with the decision, when, and the reason given (`review list --all`).\n"
@@ -65,10 +65,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     dismiss.add_argument("id", type=arguments.rows, metavar="ID", help="the message's id")
     dismiss.add_argument("--reason", default="", help="why, in a few words (kept with the message)")
-
-
-def _action(actions: argparse._SubParsersAction, name: str, help: str, description: str) -> argparse.ArgumentParser:
-    return actions.add_parser(name, help=help, description=description, formatter_class=argparse.RawTextHelpFormatter)
 
 
 def run(app: App, args: argparse.Namespace) -> int:

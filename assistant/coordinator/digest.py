@@ -29,6 +29,7 @@ from assistant.coordinator.policy import Policy, policy
 from assistant.engine.conditions import number
 from assistant.engine.schema import Rule
 from assistant.outbox import Mail, Outbox
+from assistant.outbox.enqueue import common_context
 from assistant.program.matching import Pool, has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
@@ -646,12 +647,9 @@ def preview(
 
     figs = figures(db, config, now, cycle, rules=rules, limit=LIMIT)
     png = chart_png(figs["months"])
-    base = {
-        "program_name": config.program_name,
-        "assistant_name": config.assistant.name,
-        "assistant_address": config.assistant.email,
-        "coordinators": config.coordinators,
-    }
-    rendered = Renderer(config.templates).render(TEMPLATE, {**base, **context(figs, config.coordinators[0], config)})
+    coordinator = config.coordinators[0]
+    rendered = Renderer(config.templates).render(
+        TEMPLATE, {**common_context(config), **context(figs, coordinator, config)}
+    )
     uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     return rendered, rendered.html.replace(f"cid:{CHART_CID}", uri)
