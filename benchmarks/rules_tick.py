@@ -14,8 +14,8 @@ Each round runs in a fresh process on a fresh copy of the settled program, and m
   plan     the rules' plan (candidates in SQL, facts, evaluation, pacing), nothing written
   tick     the whole tick as `run` does it: check-in cycle, rules carried out, introductions, the digest queued
            (figures, chart, one mail), retention. Its parts are timed too. The first tick of a process also imports
-           matplotlib and compiles the templates; `warm` is the same tick again in that process, the digest due once
-           more, as in a service that has sent a digest before.
+           Pillow (for the chart) and compiles the templates; `warm` is the same tick again in that process, the
+           digest due once more, as in a service that has sent a digest before.
   cycle    the check-in cycle alone on a tick of its catch-up week (the week after the cycle day), every prompt
            already sent: what each tick of that week pays on top
   peak     the process's peak resident set size (getrusage ru_maxrss) at the end of the round, interpreter and
@@ -341,7 +341,7 @@ def _timed(parts: dict[str, float], name: str, fn: Callable[..., Any]) -> Callab
 
 
 def round_tick(folder: Path) -> dict[str, Any]:
-    """Plan; the whole tick, with its parts timed (the first in this process: matplotlib is imported and the
+    """Plan; the whole tick, with its parts timed (the first in this process: Pillow is imported and the
     templates compiled on the way); the same tick again with the digest due once more, as in a service that has
     drawn a digest before; the peak RSS of this process."""
     import assistant.app as app_module

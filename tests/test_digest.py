@@ -425,3 +425,30 @@ def test_suggestions_for_many_mentees_are_those_of_scoring_every_mentor() -> Non
                       "skills": rng.choice(["", "design", "hiring, law"]), "industry": rng.choice(fields)}  # fmt: skip
             before = {r[0] for r in db.execute("SELECT mentor_id FROM pairings WHERE mentee_id = ?", [mentee_id])}
             assert suggest(db, mentee, pool) == _suggest_by_scoring_everyone(mentee, mentors, before)
+
+
+# --- the chart ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "months",
+    [
+        [],
+        [{"label": "Dec", "sent": 0, "answered": 0, "pairs_met": 0}],
+        [
+            {"label": "Nov", "sent": 40, "answered": 31, "pairs_met": 15},
+            {"label": "Dec", "sent": 38, "answered": 2, "pairs_met": 0},
+        ],
+        [{"label": f"M{i}", "sent": 1_200_000, "answered": 999_999, "pairs_met": 7} for i in range(12)],
+    ],
+)
+def test_the_chart_is_a_png_of_fixed_size_whatever_the_figures(months: list[dict[str, int | str]]) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from assistant.coordinator.chart import HEIGHT, WIDTH
+
+    image = Image.open(BytesIO(chart_png(months)))
+    assert image.format == "PNG" and image.size == (WIDTH, HEIGHT)
+    assert len(image.convert("RGB").getcolors(maxcolors=WIDTH * HEIGHT) or []) > 4  # legend, bars, text: not blank

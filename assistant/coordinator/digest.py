@@ -3,10 +3,10 @@
 What needs a person comes first: the mail the assistant kept rather than guess (the review queue, review.py), then
 low ratings and help requests, quiet pairs, stalled introductions and bounces.
 
-`figures` reads the database and returns plain data (also used by `mentor-assistant report`); `chart_png` draws
-the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the configured
-weekday and hour have come in the program's time zone. The outbox key `digest:<coordinator>:<YYYY-Www>` makes it
-at most once, however often the tick runs.
+`figures` reads the database and returns plain data (also used by `mentor-assistant report`); `chart_png`
+(chart.py) draws the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the
+configured weekday and hour have come in the program's time zone. The outbox key `digest:<coordinator>:<YYYY-Www>`
+makes it at most once, however often the tick runs.
 
 It stays small for a large program: the figures are counted in SQL, and each list in the mail shows its first
 `LIMIT` rows and how many more there are (`report` shows them all). Its thresholds, a low rating and a drifting
@@ -15,7 +15,6 @@ pair, are those of the rules (see policy.py).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
@@ -25,6 +24,7 @@ from sqlite_utils import Database
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
 from assistant.coordinator import review
+from assistant.coordinator.chart import chart_png
 from assistant.coordinator.policy import Policy, policy
 from assistant.engine.conditions import number
 from assistant.engine.schema import Rule
@@ -590,50 +590,6 @@ def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
         }
         for p in periods
     ]
-
-
-# --- the chart ----------------------------------------------------------------------------------------------------
-
-INK, MUTED, SENT, ANSWERED, MET = "#222222", "#666666", "#d9dde3", "#3b6ea5", "#e07b39"
-
-
-def chart_png(months: list[dict[str, Any]]) -> bytes:
-    """A small bar chart (PNG, 2x for sharp screens, shown 528 px wide): check-ins sent and answered, and pairs
-    that met, per month."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    labels = [m["label"] for m in months]
-    x = range(len(months))
-    width = 0.27
-    fig, ax = plt.subplots(figsize=(5.28, 2.2), dpi=200)
-    try:
-        series = (("check-ins sent", "sent", SENT, -width), ("answered", "answered", ANSWERED, 0.0))
-        for label, key, colour, shift in series:
-            ax.bar([i + shift for i in x], [m[key] for m in months], width, label=label, color=colour)
-        ax.bar([i + width for i in x], [m["pairs_met"] for m in months], width, label="pairs that met", color=MET)
-        for bars in ax.containers:
-            values = [f"{v:g}" if v else "" for v in bars.datavalues]
-            ax.bar_label(bars, labels=values, fontsize=8, color=MUTED, padding=1)
-        ax.set_xticks(list(x), labels)
-        top = max([1, *(m["sent"] for m in months)])
-        ax.set_ylim(0, top * 1.15)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        ax.spines["bottom"].set_color(SENT)
-        ax.tick_params(colors=MUTED, labelsize=9, length=0)
-        ax.grid(axis="y", color="#eeeeee", linewidth=0.8)
-        ax.set_axisbelow(True)
-        ax.legend(loc="lower left", ncols=3, frameon=False, fontsize=9, labelcolor=INK, bbox_to_anchor=(0, 1.0))
-        fig.tight_layout(pad=0.4)
-        out = io.BytesIO()
-        fig.savefig(out, format="png", metadata={"Software": None})
-        return out.getvalue()
-    finally:
-        plt.close(fig)
 
 
 def preview(

@@ -114,8 +114,8 @@ class Pool:
     """Mentors with room, prepared once for many mentees (the digest and `report` suggest for every waiting mentee).
 
     Mentors are kept in the order that breaks every tie (most room, then the name, then the id), with, for each stem,
-    which of them offer it; a mentee's goals are then scored against all of them at once, in vectors (numpy, which
-    matplotlib brings), rather than mentor by mentor in Python.
+    which of them offer it; a mentee's goals are then scored against all of them at once, in vectors (numpy),
+    rather than mentor by mentor in Python.
     """
 
     def __init__(self, mentors: list[Mentor]):
