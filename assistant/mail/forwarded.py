@@ -17,23 +17,14 @@ from email.message import Message
 
 from assistant.headertext import as_text, clean_name, spaced_line
 from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
+from assistant.mail.phrases import alternation, label_alternation
 from assistant.mail.reply_text import normalise_lines, split_quote
 
 # The words of a separator line above a forwarded original ("---------- Forwarded message ---------",
-# "Begin forwarded message:", "-----Original Message-----", "----- Message transmis -----", …).
-_FORWARD_WORDS = (
-    r"forwarded message|message transféré|message transmis|mensaje reenviado|weitergeleitete nachricht"
-    r"|messaggio inoltrato|doorgestuurd bericht|videresendt (?:meddelelse|besked|melding)|vidarebefordrat meddelande"
-    r"|välitetty viesti|mensagem encaminhada|пересланное сообщение|пересылаемое сообщение|wiadomość przekazana dalej"
-    r"|přeposlaná zpráva|begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
-    r"|début du message transféré|inicio del mensaje reenviado|comienzo del mensaje reenviado"
-    r"|inizio messaggio inoltrato|forwarded message follows|転送されたメッセージ|转发的邮件"
-)
+# "Begin forwarded message:", "----- Message transmis -----", …), in every language of the phrase tables.
+_FORWARD_WORDS = alternation("forwarded_message")
 # Outlook writes the same "Original Message" line (or only a rule) above a reply's quoted history and a forward.
-_ORIGINAL_WORDS = (
-    r"original message|message d'origine|message original|mensaje original|ursprüngliche nachricht"
-    r"|messaggio originale|oorspronkelijk bericht|mensagem original|исходное сообщение"
-)
+_ORIGINAL_WORDS = alternation("original_message")
 # No two neighbouring parts match the same characters, and blanks are never given back (`*+`): linear on blanks.
 _SEPARATOR = re.compile(
     rf"[\s*_]*+(?:(?:-{{2,}}+|={{2,}}+)\s*+)?(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})"
@@ -44,24 +35,33 @@ _IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
 _HEAD_LINES = 60  # a forwarded header block (blank lines between fields included) is read within this many lines
 _RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,})\s*$")
 
+# The header fields of a forwarded original, each in every language of the phrase tables.
 _FIELDS = {
-    "from": r"from|von|de|van|da|fra|från|od|от кого|от|mittente|remitente|lähettäjä|feladó|expéditeur",
-    "date": r"date|sent|datum|gesendet|envoyé|envoyé le|enviado|enviada|fecha|data|inviato|verzonden|skickat|sendt"
-    r"|отправлено|дата|wysłano|lähetetty|date d'envoi",
-    "subject": r"subject|betreff|objet|sujet|asunto|oggetto|onderwerp|assunto|emne|ämne|тема|temat|aihe|tárgy",
-    "to": r"to|an|à|a|para|aan|til|till|кому|do|per|destinataire|empfänger|destinatario",
-    "cc": r"cc|kopie \(cc\)|kopie|copie|copie à|cópia|copia|kopi|копия|cc ?",
+    "from": alternation("header_from"),
+    "date": alternation("header_sent", "header_date") + r"|date d'envoi",
+    "subject": alternation("header_subject"),
+    "to": alternation("header_to"),
+    "cc": alternation("header_cc"),
     "reply-to": r"reply-to|antwort an|répondre à",
 }
+# Right-to-left text may carry direction marks before a label.
 _HEADER_LINE = re.compile(
-    r"[\s*]*+(" + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items()) + r")[\s*]*+[:：]\s?(.*)$",
+    r"[\s*\u200e\u200f\u202a-\u202e]*+("
+    + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items())
+    + r")[\s*]*+[:：]\s?(.*)$",
     re.IGNORECASE,
 )
 # Yahoo writes the original's headers on one line: "On Monday, …, John Doe <john@…> wrote:" is not used for
 # forwards, but "----- Forwarded Message ----- From: X <x@y> To: … Sent: … Subject: …" is.
-_INLINE_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
+# Labels are matched with their capitals here ("Von:", "Datum:"), because on one line a label follows the text of
+# the field before it; a label of one letter ("A:") is too easily a word of that text.
+_INLINE_NAMES = label_alternation(
+    "header_from", "header_sent", "header_date", "header_to", "header_cc", "header_subject", shortest=2
+)
+# Glued to the value before it ("…>To:") only the labels whose capital cannot end a word of that value.
+_GLUED_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Datum|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
 _INLINE_FIELDS = re.compile(rf"(?:{_INLINE_NAMES})\s*:")
-_INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_INLINE_NAMES})\s*:)")
+_INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_GLUED_NAMES})\s*:)")
 _SEPARATOR_PREFIX = re.compile(rf"\s*+-{{3,}}+\s*+(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*+-{{3,}}\s*", re.IGNORECASE)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*:\s*)+", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|odp|rif|res|ynt|回复|答复)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)

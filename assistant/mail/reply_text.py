@@ -17,6 +17,8 @@ import functools
 import itertools
 import re
 
+from assistant.mail.phrases import alternation
+
 # Lines longer than this are never a header, footer or attribution: checking them would only cost time.
 _MAX_MARKER_LINE = 400
 # An attribution wrapped by the client spans at most this many lines (Apple: "On …,\nat 10:18,\nX <a@b> wrote:").
@@ -25,23 +27,25 @@ _MAX_ATTRIBUTION_CHARS = 500
 
 _QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
 
-# Words that say "this person wrote", in the languages mail clients are localised to.
-_WROTE = (
-    r"wrote|writes|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|schreef|ha scritto|scrive|skrev|kirjoitti"
-    r"|napisał(?:\(a\))?|napisała|napsal(?:\(a\))?|írta|написал(?:\(а\))?|написала|пишет|написав|yazdı|έγραψε"
-    r"|een bericht geschreven|geschreven|写道|寫道|のメッセージ|님이 작성"
+# Words that say "this person wrote", in every language of the phrase tables (assistant/mail/phrases/).
+_WROTE = alternation("wrote")
+# Scripts written without spaces (Chinese, Japanese, Korean) put the verb right after the name: "Klara님이 작성:".
+_WROTE_CJK = "|".join(w for w in _WROTE.split("|") if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", w))
+_WROTE_RE = re.compile(
+    rf"(?:(?:^|[\s\"'>)])(?:{_WROTE})|(?:{_WROTE_CJK}))(?=$|[\s:：(\-])",
+    re.IGNORECASE,
 )
-_WROTE_RE = re.compile(rf"(?:^|[\s\"'>)])(?:{_WROTE})(?=$|[\s:(\-])", re.IGNORECASE)
 _WROTE_END = re.compile(rf"(?:{_WROTE})$", re.IGNORECASE)
+_OPENERS = alternation("attribution_openers")
 # Words an attribution starts with ("On …", "Le …", "Am …"): a wrapped attribution is only looked for after one.
 _ATTRIBUTION_OPENER = re.compile(
     r"\s*+(?:On|Le|Am|El|Op|Il|In data|Den|Em|W dniu|Dnia|Dne|På|Sun|Mon|Tue|Wed|Thu|Fri|Sat|\w{2,3}\.? \d"
-    r"|\d|\*|[А-Яа-я]{2,3}[,.]|-{2,})",
+    rf"|\d|\*|[А-Яа-я]{{2,3}}[,.]|-{{2,}}|(?:{_OPENERS})\s)",
     re.IGNORECASE,
 )
 # The end of an attribution that Gmail wrapped onto a line starting with ">": "> wrote:", ">:".
 _WRAPPED_TAIL = re.compile(rf"\s*+(?:(?:{_WROTE})\s*+)?[:：]\s*$|\s*+(?:{_WROTE})\s*+(?:[:：]\s*)?$", re.IGNORECASE)
-_STRONG_OPENER = re.compile(r"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data)\s|\s*+\d{4}-\d\d-\d\d")
+_STRONG_OPENER = re.compile(rf"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data|{_OPENERS})\s|\s*+\d{{4}}-\d\d-\d\d")
 _HAS_DATE = re.compile(r"\d{1,2}:\d\d|\d{1,4}[-./]\d{1,2}[-./]\d{2,4}|\b(?:19|20)\d\d\b|\d{1,2}\s*[年月]")
 _HAS_ADDRESS = re.compile(r"@[\w-]+\.|<mailto:|\[mailto:")
 # Gmail's old attribution starts with an ISO date: "2016-03-03 17:21 GMT+01:00 Some One <a@b>:".
@@ -50,15 +54,7 @@ _ISO_DATED = re.compile(
 )
 _ENDS_LIKE_HEADER = re.compile(r"(?::|\s-{2,})\s*$")
 
-_SEPARATOR_WORDS = (
-    r"original message|forwarded message|message transféré|message d'origine|message original|mensaje original"
-    r"|mensaje reenviado|ursprüngliche nachricht|weitergeleitete nachricht|messaggio originale|messaggio inoltrato"
-    r"|oorspronkelijk bericht|doorgestuurd bericht|oprindelig (?:meddelelse|besked)|videresendt (?:meddelelse|besked)"
-    r"|opprinnelig melding|videresendt melding|ursprungligt meddelande|vidarebefordrat meddelande"
-    r"|alkuperäinen viesti|välitetty viesti|исходное сообщение|пересылаемое сообщение|пересланное сообщение"
-    r"|wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada"
-    r"|原始邮件|原始郵件|転送メッセージ"
-)
+_SEPARATOR_WORDS = alternation("original_message", "forwarded_message")
 # No two neighbouring parts match the same characters (as `[\s*_]*` then `\s*` did: a line of 400 blanks cost
 # 0.1 s here, and a message is thousands of lines), and blanks are never given back (`*+`, possessive): the words
 # that follow start with none of them, and giving them back one by one retried every word at every place.
@@ -76,28 +72,19 @@ _RULE = re.compile(r"\s*+(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
 # Underscores alone (Outlook's separator, a mailing list's footer rule) end the new text whatever follows.
 _UNDERSCORES = re.compile(r"\s*+_{5,}\s*$")
 
-# Mail header names as quoting clients write them, several languages; html2text may render them bold.
-_FROM_NAMES = (
-    r"from|von|de|van|da|från|fra|od|от|от кого|mittente|remitente|lähettäjä|feladó|afsender|avsändare|nadawca"
-    r"|发件人|寄件者|差出人|보낸 사람|message du"
-)
-_OTHER_NAMES = (
-    r"sent|date|to|subject|cc|bcc|reply-to|gesendet|datum|an|betreff|envoyé|envoyé le|à|a|objet|sujet|copie à|cc ?"
-    r"|verzonden|aan|onderwerp|inviato|oggetto|enviado|enviada|para|asunto|fecha|assunto|data|skickat|till|ämne"
-    r"|sendt|til|emne|dato|отправлено|кому|тема|дата|копия|wysłano|wysłane|do|temat|lähetetty|vastaanottaja|aihe"
-    r"|päivämäärä|elküldve|címzett|tárgy|dátum|发送时间|发送日期|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|宛先|件名"
-)
-_FROM = re.compile(rf"[\s*]*+(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
-_OTHER_HEADER = re.compile(rf"[\s*]*+(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+# Mail header names as quoting clients write them, in every language of the phrase tables; html2text may render
+# them bold, and right-to-left text may carry direction marks before them.
+_FROM_NAMES = alternation("header_from")
+_OTHER_NAMES = alternation("header_sent", "header_date", "header_to", "header_cc", "header_subject") + r"|reply-to"
+_LEAD = r"[\s*\u200e\u200f\u202a-\u202e]*+"
+_FROM = re.compile(rf"{_LEAD}(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+_OTHER_HEADER = re.compile(rf"{_LEAD}(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
 
 # A mobile or desktop client's automatic line: "Sent from my iPhone", "Get Outlook for iOS", "Envoyé de mon …".
-_FOOTER = re.compile(
-    r"\s*+(?:[(<]++\s*+)?(?:sent (?:from|with|via|using)|envoyé (?:de|depuis|à partir de|avec)|gesendet (?:von|mit)"
-    r"|von meinem|enviado (?:desde|de|do)|verstuurd (?:vanaf|met|van)|verzonden (?:vanaf|met|van)|inviato da"
-    r"|skickat från|sendt fra|lähetetty|wysłane z|отправлено (?:с|из)|get outlook for|obtenir outlook pour"
-    r"|outlook für|holen sie sich outlook|從我的|发自我的|iphoneから送信|diese nachricht wurde von)",
-    re.IGNORECASE,
-)
+_FOOTER_WORDS, _FOOTER_ENDINGS = alternation("footers"), alternation("footer_endings")
+_FOOTER = re.compile(rf"{_LEAD}(?:[(<]++\s*+)?(?:{_FOOTER_WORDS})", re.IGNORECASE)
+# Footers that name the device first: "Az iPhone-omról küldve", "iPhone'umdan gönderildi", "내 iPhone에서 보냄".
+_FOOTER_ENDING = re.compile(rf"(?:{_FOOTER_ENDINGS})[.!]?$", re.IGNORECASE)
 # "Sent from my desk, is much easier …" is a sentence, not a footer: footers carry no clause after a comma.
 _FOOTER_DEVICE = re.compile(
     r"iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|pixel|huawei|outlook|mail|yahoo|aol"
@@ -131,8 +118,11 @@ def is_signature_start(line: str) -> bool:
 
 def is_footer(line: str) -> bool:
     """A mail client's automatic line such as "Sent from my iPhone" or "Get Outlook for Android"."""
-    if len(line) >= 160 or not _FOOTER.match(line):
+    if len(line) >= 160:
         return False
+    if not _FOOTER.match(line):
+        # A footer that names the device first is short and names one: "Samsung Galaxy okostelefonról küldve".
+        return len(line) < 80 and bool(_FOOTER_ENDING.search(line.strip())) and bool(_FOOTER_DEVICE.search(line))
     words = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|https?://\S+", " ", line)
     head, comma, _ = words.partition(",")
     if not comma:
