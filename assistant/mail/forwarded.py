@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
-from assistant.headertext import as_text, clean_name, spaced_line
+from assistant.headertext import as_text, clean_name, decode_words, spaced_line
 from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
 from assistant.mail.phrases import alternation, label_alternation
 from assistant.mail.reply_text import normalise_lines, split_quote
@@ -34,6 +34,7 @@ _SEPARATOR = re.compile(
 _IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
 _HEAD_LINES = 60  # a forwarded header block (blank lines between fields included) is read within this many lines
 _RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,})\s*$")
+_NOTE_RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,}|\*(?: \*){2,}|[—─]{4,})\s*$")
 
 # The header fields of a forwarded original, each in every language of the phrase tables.
 _FIELDS = {
@@ -78,7 +79,20 @@ def unwrap(raw: bytes) -> dict:
 
 def unwrap_message(msg: ParsedMessage) -> dict:
     """unwrap() for a message already parsed."""
+    return _unwrap_message(msg, _ATTACHED_DEPTH)
+
+
+# A message/rfc822 attachment may itself carry a forward (attached or inline): unwrapped this many levels down.
+_ATTACHED_DEPTH = 3
+
+
+def _unwrap_message(msg: ParsedMessage, depth: int) -> dict:
     attached = _attached_message(msg.headers)
+    if attached is not None and depth > 0:
+        inner = _unwrap_message(parse_message(attached.as_bytes()), depth - 1)
+        if inner.get("forwarded") and _FORWARD_SUBJECT.match(decode_header(attached.get("Subject", ""))):
+            # The attached mail is itself a forward: its original is what was asked about; the note is ours.
+            return {**inner, "message": msg.text.strip() or inner.get("message")}
     if attached is not None:
         text, _ = body_text(attached)
         # Split into the address first, then decode the name: a decoded "Núñez, Zoë" would read as two addresses.
@@ -142,8 +156,13 @@ def unwrap_text(text: str, outer_subject: str = "") -> dict:
             continue  # e.g. "Original message" as a line of the note: look further down
         if not _IS_FORWARD_WORDS.search(separator) and _is_reply_history(headers, outer_subject):
             break
-        body_lines = [_strip_depth(line, depth) for line in lines[start + body_at :]]
+        rest = lines[start + body_at :]
+        below = _below_quoted(rest, depth)
+        body_lines = [_strip_depth(line, depth) for line in rest[: len(rest) - len(below)]]
         body = _unquote_all("\n".join(body_lines).strip("\n")).strip()
+        note = _note(lines[:index])
+        if below and not note:
+            note = "\n".join(below).strip() or None  # the forwarder wrote under the quoted original
         from_raw = headers.get("from", "")
         name, address = _parse_from(from_raw)
         return {
@@ -155,15 +174,26 @@ def unwrap_text(text: str, outer_subject: str = "") -> dict:
             "subject": headers.get("subject") or None,
             "date": headers.get("date") or None,
             "body": body or None,
-            "message": _note(lines[:index]),
+            "message": note,
         }
     return {"forwarded": False}
 
 
+def _below_quoted(lines: list[str], depth: int) -> list[str]:
+    """A quoted original (depth > 0) followed by unquoted lines: those lines, written below the forward."""
+    if depth <= 0:
+        return []
+    for n, line in enumerate(lines):
+        if line.strip() and split_quote(line)[0] < depth:
+            tail = lines[n:]
+            return tail if not any(split_quote(t)[0] >= depth for t in tail) else []
+    return []
+
+
 def _note(lines: list[str]) -> str | None:
     """The forwarder's note: the text above the forward, without the empty quote lines that lead into it."""
-    while lines and not split_quote(lines[-1])[1].strip():
-        lines = lines[:-1]
+    while lines and (not split_quote(lines[-1])[1].strip() or _NOTE_RULE.match(lines[-1])):
+        lines = lines[:-1]  # an empty quote line, or the rule an HTML <hr> became ("* * *")
     return "\n".join(lines).strip() or None
 
 
@@ -287,7 +317,7 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
         else:
             break
         i += 1
-    return {k: _clean(v) for k, v in headers.items()}, i
+    return {k: _clean(decode_words(v) if "=?" in v else v) for k, v in headers.items()}, i
 
 
 def _more_fields_after_blank(lines: list[str], i: int, headers: dict[str, str]) -> bool:

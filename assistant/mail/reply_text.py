@@ -91,6 +91,19 @@ _FOOTER_DEVICE = re.compile(
     r"|proton|windows|mailbox|airmail|typeapp|spark|k-9|smartphone|handy|tablet|cell|device",
     re.IGNORECASE,
 )
+# Direction marks and embeddings around right-to-left text ("\u202bבתאריך … מאת …:\u202c").
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+# A legal notice a mail server or an Outlook template adds: its first words start a paragraph.
+_DISCLAIMER_WORDS, _SIGN_OFF_WORDS = alternation("disclaimers"), alternation("sign_offs")
+_DISCLAIMER = re.compile(rf"{_LEAD}(?:{_DISCLAIMER_WORDS})", re.IGNORECASE)
+_DISCLAIMER_CHARS = 60  # a paragraph this short that starts so is a person's sentence, kept
+# A closing line on its own: "Best regards,", "Mit freundlichen Grüßen", "С уважением".
+_SIGN_OFF = re.compile(rf"{_LEAD}(?:{_SIGN_OFF_WORDS})[ \t]*+[,.!]?$", re.IGNORECASE)
+# What the lines of a signature block carry: a phone number, a web or mail address, "title | company", an IBAN.
+_CONTACT = re.compile(
+    r"(?:^|\s)\+?\(?\d[\d ().\-/]{6,}\d|www\.|https?://|@[\w-]+\.|\||\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3}"
+)
+_SIGNATURE_LINES = 10  # a block after the sign-off longer than this is not a signature
 # Gmail's invisible tracking mark, zero-width characters: not text a person wrote.
 _INVISIBLE = dict.fromkeys(map(ord, "\u1427\u200b\u200c\u200d\u2060\ufeff"), None)
 
@@ -134,7 +147,7 @@ def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     """Does this (joined) text read as "On <date>, <person> wrote:"?"""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
         return False
-    text = text.strip().strip("*").strip()
+    text = text.translate(_BIDI).strip().strip("*").strip()
     if not text:
         return False
     tail = text.rstrip(" -:：").rstrip()
@@ -142,7 +155,8 @@ def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     if wrote:
         ends_ok = _ENDS_LIKE_HEADER.search(text) or _WROTE_END.search(tail)
         if not ends_ok:
-            return False
+            # "Am 20.06.24 um 16:20 schrieb Klara Weber" (Thunderbird, no colon): sure only above a quote.
+            return quote_follows and len(text) < 200 and bool(_STRONG_OPENER.match(text) and _HAS_DATE.search(text))
         if _HAS_ADDRESS.search(text) or _HAS_DATE.search(text) or quote_follows:
             return True
         return bool(re.match(r"(?:On|Le|Am|El|Op|Il|Em|Den)\s", text)) and len(text) < 200
@@ -210,6 +224,8 @@ def _joined_attribution(lines: list[str], i: int) -> int:
             if blanks > 1:
                 return 0
             continue
+        if blanks and _is_attribution_text(line, _quote_follows(lines, j)):
+            return 0  # "4/5", a blank line, then a whole attribution: the answer is not part of it
         if _STRONG_OPENER.match(line) and _is_attribution_text(line, _quote_follows(lines, j)):
             return 0  # the attribution starts on that line, not here
         depth, content = split_quote(line)
@@ -300,6 +316,16 @@ def _classify(lines: list[str]) -> list[int]:
                 i = _skip_headers(lines, i + 1)  # a bare forward: what is forwarded is what the person sends
                 continue
             break  # Outlook quotes without ">", so everything below is the earlier message
+        if _is_disclaimer(lines, i):
+            i = _paragraph_end(lines, i)  # dropped, and what follows is read on: a notice may stand at the top
+            continue
+        if seen_new and _SIGN_OFF.match(line):
+            contact = _contact_block(lines, i + 1)
+            if contact:
+                names, end = contact
+                kinds[i:names] = [_NEW] * (names - i)  # the sign-off and the name are the person's: kept
+                i = end
+                continue
         if _is_wrapped_quote(lines, i):
             kinds[i] = _QUOTED
         else:
@@ -307,6 +333,41 @@ def _classify(lines: list[str]) -> list[int]:
             seen_new = True
         i += 1
     return kinds
+
+
+def _paragraph_end(lines: list[str], i: int) -> int:
+    while i < len(lines) and lines[i].strip():
+        i += 1
+    return i
+
+
+def _is_disclaimer(lines: list[str], i: int) -> bool:
+    """A confidentiality notice: a paragraph of some length that starts with a disclaimer's words."""
+    if (i and lines[i - 1].strip()) or not _DISCLAIMER.match(lines[i]):
+        return False
+    return sum(len(line) for line in lines[i : min(_paragraph_end(lines, i), i + 40)]) >= _DISCLAIMER_CHARS
+
+
+def _contact_block(lines: list[str], i: int) -> tuple[int, int] | None:
+    """After a sign-off at lines[i - 1]: (end of the name lines, end of the block) when what follows, up to the
+    earlier message or the end, is a name and then a signature block carrying contact data; else None (kept)."""
+    block: list[int] = []
+    end = i
+    while end < len(lines):
+        line = lines[end]
+        if line.strip():
+            if split_quote(line)[0] or is_footer(line) or is_signature_start(line) or history_start(lines, end)[0]:
+                break
+            if len(block) >= _SIGNATURE_LINES or len(line) > 80 or re.search(r"[.?!:]$", line.strip()):
+                return None  # prose, or too long to be a signature: keep it all
+            block.append(end)
+        end += 1
+    names = [n for n in block[:2] if not re.search(r"\d|@|www\.|\|", lines[n])][:1]
+    rest = block[len(names) :]
+    # One line under the name ("070-0000000") is kept: only a block of them is surely a signature.
+    if not names or len(rest) < 2 or not any(_CONTACT.search(lines[n]) for n in rest):
+        return None
+    return names[-1] + 1, end
 
 
 def _kinds(lines: list[str]) -> tuple[int, ...]:

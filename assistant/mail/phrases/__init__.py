@@ -74,18 +74,22 @@ def _load() -> tuple[Phrases, ...]:
 
 
 def phrases(field: str) -> list[str]:
-    """Every language's phrases for one field, lower-cased, without duplicates, longest first (so that the
-    alternation tries "envoyé le" before "envoyé")."""
+    """Every language's phrases for one field, without duplicates (ignoring case), longest first (so that the
+    alternation tries "envoyé le" before "envoyé"). The table's own capitals are kept: the readers ignore case, and
+    lower-casing "İletilen" would give a dotted i that no longer matches it."""
     if field not in _TUPLE_FIELDS:
         raise KeyError(field)
-    seen = {p.strip().lower() for table in _TABLES for p in getattr(table, field) if p.strip()}
-    return sorted(seen, key=lambda p: (-len(p), p))
+    seen: dict[str, str] = {}
+    for table in _TABLES:
+        for phrase in getattr(table, field):
+            seen.setdefault(phrase.strip().casefold(), phrase.strip())
+    return sorted((p for p in seen.values() if p), key=lambda p: (-len(p), p))
 
 
 def alternation(*field_names: str) -> str:
     """A regular-expression alternation of the phrases of these fields: each escaped, a space standing for any run
     of blanks (one `[ \\t\\xa0]++`, never given back, so a run of blanks cannot make it backtrack)."""
-    words = sorted({p for name in field_names for p in phrases(name)}, key=lambda p: (-len(p), p))
+    words = sorted({p for name in field_names for p in phrases(name)}, key=lambda p: (-len(p), p))  # longest first
     return "|".join(_pattern(word) for word in words)
 
 
