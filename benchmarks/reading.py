@@ -4,6 +4,8 @@ Prints:
   reply extraction   exact match (best of expected and accepted variants, the corpus's EM*) per client and per
                      language, ours beside email-reply-parser (a benchmark-only extra; skipped when not installed)
   forwarded          share of forwarded cases with every asserted field right, per client
+  own fixtures       the same two measures on our own fixtures (tests/fixtures/replies, tests/fixtures/forwards:
+                     every client, 30 languages, top- and bottom-posted, interleaved), per source, language, client
   automatic          recall on bounces / auto-replies / feedback reports, bounce-vs-auto-reply accuracy,
                      humans taken for robots (automatic corpus humans and every reply-extraction case)
   throughput         messages/second for the whole read path (parse, classify, reply text, forward unwrap)
@@ -11,7 +13,7 @@ Prints:
                      100 KB, 1 MB and 2 MB (best of 3 rounds: CPU time, because the machine is shared), the text's
                      size, and how time grows from 100 KB to 2 MB (20x is linear, less is a cap at work)
 
-Usage: python benchmarks/reading.py [--worst-case-only]
+Usage: python benchmarks/reading.py [--worst-case-only | --own-fixtures-only]
 """
 
 from __future__ import annotations
@@ -122,6 +124,34 @@ def _field_ok(key: str, expected: object, got: object) -> bool:
     return _norm(str(got or "")) == _norm(str(expected))
 
 
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def own_fixtures() -> None:
+    """EM* on our own reply fixtures and every-field-right on our own forwards, per source, language and client."""
+    for kind in ("replies", "forwards"):
+        folder = FIXTURES / kind
+        cases = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["cases"]
+        groups: dict[str, list[bool]] = defaultdict(list)
+        for case in cases:
+            raw = (folder / case["input"]).read_bytes()
+            if kind == "replies":
+                ok = _norm(extract_reply(raw)) == _norm((folder / case["expected"]).read_text(encoding="utf-8"))
+            else:
+                got, expected = unwrap(raw), json.loads((folder / case["expected"]).read_text(encoding="utf-8"))
+                ok = all(_field_ok(key, value, got.get(key)) for key, value in expected.items())
+            groups["ALL"].append(ok)
+            for key in ("source", "client", "language", "style"):
+                if key in case:
+                    groups[f"{key}:{case[key]}"].append(ok)
+        measure = "exact match EM*" if kind == "replies" else "every field right"
+        print(f"\nown fixtures, {kind}, {measure} ({len(cases)} cases)")
+        keys = sorted(groups, key=lambda k: (k != "ALL", k.split(":")[0], -len(groups[k]), k))
+        for key in keys:
+            oks = groups[key]
+            print(f"  {key:<22}{len(oks):>5}{100 * sum(oks) / len(oks):>19.1f}%")
+
+
 def automatic(reply_raws: list[bytes]) -> list[bytes]:
     root = CORPORA / "automatic"
     entries = json.loads((root / "manifest.json").read_text())["messages"]
@@ -223,11 +253,15 @@ def main() -> None:
     if "--worst-case-only" in sys.argv:
         worst_cases()
         return
+    if "--own-fixtures-only" in sys.argv:
+        own_fixtures()
+        return
     if not CORPORA.exists():
         sys.exit(f"shared corpora not found at {CORPORA}")
     score = _score_module()
     reply_raws = reply_extraction(score)
     forward_raws = forwarded(score)
+    own_fixtures()
     automatic_raws = automatic(reply_raws)
     hostile = json.loads((CORPORA / "hostile" / "manifest.json").read_text())["messages"]
     hostile_raws = [(CORPORA / "hostile" / m["path"]).read_bytes() for m in hostile]

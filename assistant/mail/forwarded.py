@@ -15,25 +15,16 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
-from assistant.headertext import as_text, clean_name, spaced_line
+from assistant.headertext import as_text, clean_name, decode_words, spaced_line
 from assistant.mail.message import ParsedMessage, body_text, decode_header, parse_message
+from assistant.mail.phrases import alternation, label_alternation
 from assistant.mail.reply_text import normalise_lines, split_quote
 
 # The words of a separator line above a forwarded original ("---------- Forwarded message ---------",
-# "Begin forwarded message:", "-----Original Message-----", "----- Message transmis -----", …).
-_FORWARD_WORDS = (
-    r"forwarded message|message transféré|message transmis|mensaje reenviado|weitergeleitete nachricht"
-    r"|messaggio inoltrato|doorgestuurd bericht|videresendt (?:meddelelse|besked|melding)|vidarebefordrat meddelande"
-    r"|välitetty viesti|mensagem encaminhada|пересланное сообщение|пересылаемое сообщение|wiadomość przekazana dalej"
-    r"|přeposlaná zpráva|begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié"
-    r"|début du message transféré|inicio del mensaje reenviado|comienzo del mensaje reenviado"
-    r"|inizio messaggio inoltrato|forwarded message follows|転送されたメッセージ|转发的邮件"
-)
+# "Begin forwarded message:", "----- Message transmis -----", …), in every language of the phrase tables.
+_FORWARD_WORDS = alternation("forwarded_message")
 # Outlook writes the same "Original Message" line (or only a rule) above a reply's quoted history and a forward.
-_ORIGINAL_WORDS = (
-    r"original message|message d'origine|message original|mensaje original|ursprüngliche nachricht"
-    r"|messaggio originale|oorspronkelijk bericht|mensagem original|исходное сообщение"
-)
+_ORIGINAL_WORDS = alternation("original_message")
 # No two neighbouring parts match the same characters, and blanks are never given back (`*+`): linear on blanks.
 _SEPARATOR = re.compile(
     rf"[\s*_]*+(?:(?:-{{2,}}+|={{2,}}+)\s*+)?(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})"
@@ -43,25 +34,35 @@ _SEPARATOR = re.compile(
 _IS_FORWARD_WORDS = re.compile(_FORWARD_WORDS, re.IGNORECASE)
 _HEAD_LINES = 60  # a forwarded header block (blank lines between fields included) is read within this many lines
 _RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,})\s*$")
+_NOTE_RULE = re.compile(r"\s*+(?:-{4,}|_{4,}|={4,}|\*(?: \*){2,}|[—─]{4,})\s*$")
 
+# The header fields of a forwarded original, each in every language of the phrase tables.
 _FIELDS = {
-    "from": r"from|von|de|van|da|fra|från|od|от кого|от|mittente|remitente|lähettäjä|feladó|expéditeur",
-    "date": r"date|sent|datum|gesendet|envoyé|envoyé le|enviado|enviada|fecha|data|inviato|verzonden|skickat|sendt"
-    r"|отправлено|дата|wysłano|lähetetty|date d'envoi",
-    "subject": r"subject|betreff|objet|sujet|asunto|oggetto|onderwerp|assunto|emne|ämne|тема|temat|aihe|tárgy",
-    "to": r"to|an|à|a|para|aan|til|till|кому|do|per|destinataire|empfänger|destinatario",
-    "cc": r"cc|kopie \(cc\)|kopie|copie|copie à|cópia|copia|kopi|копия|cc ?",
+    "from": alternation("header_from"),
+    "date": alternation("header_sent", "header_date") + r"|date d'envoi",
+    "subject": alternation("header_subject"),
+    "to": alternation("header_to"),
+    "cc": alternation("header_cc"),
     "reply-to": r"reply-to|antwort an|répondre à",
 }
+# Right-to-left text may carry direction marks before a label.
 _HEADER_LINE = re.compile(
-    r"[\s*]*+(" + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items()) + r")[\s*]*+[:：]\s?(.*)$",
+    r"[\s*\u200e\u200f\u202a-\u202e]*+("
+    + "|".join(f"(?P<{k.replace('-', '_')}>{v})" for k, v in _FIELDS.items())
+    + r")[\s*]*+[:：]\s?(.*)$",
     re.IGNORECASE,
 )
 # Yahoo writes the original's headers on one line: "On Monday, …, John Doe <john@…> wrote:" is not used for
 # forwards, but "----- Forwarded Message ----- From: X <x@y> To: … Sent: … Subject: …" is.
-_INLINE_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
+# Labels are matched with their capitals here ("Von:", "Datum:"), because on one line a label follows the text of
+# the field before it; a label of one letter ("A:") is too easily a word of that text.
+_INLINE_NAMES = label_alternation(
+    "header_from", "header_sent", "header_date", "header_to", "header_cc", "header_subject", shortest=2
+)
+# Glued to the value before it ("…>To:") only the labels whose capital cannot end a word of that value.
+_GLUED_NAMES = r"From|To|Cc|CC|Sent|Date|Subject|Von|An|Gesendet|Datum|Betreff|De|À|Envoyé|Objet|Para|Enviado|Asunto"
 _INLINE_FIELDS = re.compile(rf"(?:{_INLINE_NAMES})\s*:")
-_INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_INLINE_NAMES})\s*:)")
+_INLINE_FIELDS_SPLIT = re.compile(rf"(?=(?<![\w-])(?:{_INLINE_NAMES})\s*:)|(?<=[>\w\d])(?=(?:{_GLUED_NAMES})\s*:)")
 _SEPARATOR_PREFIX = re.compile(rf"\s*+-{{3,}}+\s*+(?:{_FORWARD_WORDS}|{_ORIGINAL_WORDS})\s*+-{{3,}}\s*", re.IGNORECASE)
 _FORWARD_SUBJECT = re.compile(r"^\s*(?:(?:fwd?|fw|tr|wg|rv|i|enc|doorst|vs)\s*:\s*)+", re.IGNORECASE)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|antw|odp|rif|res|ynt|回复|答复)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE)
@@ -78,7 +79,20 @@ def unwrap(raw: bytes) -> dict:
 
 def unwrap_message(msg: ParsedMessage) -> dict:
     """unwrap() for a message already parsed."""
+    return _unwrap_message(msg, _ATTACHED_DEPTH)
+
+
+# A message/rfc822 attachment may itself carry a forward (attached or inline): unwrapped this many levels down.
+_ATTACHED_DEPTH = 3
+
+
+def _unwrap_message(msg: ParsedMessage, depth: int) -> dict:
     attached = _attached_message(msg.headers)
+    if attached is not None and depth > 0:
+        inner = _unwrap_message(parse_message(attached.as_bytes()), depth - 1)
+        if inner.get("forwarded") and _FORWARD_SUBJECT.match(decode_header(attached.get("Subject", ""))):
+            # The attached mail is itself a forward: its original is what was asked about; the note is ours.
+            return {**inner, "message": msg.text.strip() or inner.get("message")}
     if attached is not None:
         text, _ = body_text(attached)
         # Split into the address first, then decode the name: a decoded "Núñez, Zoë" would read as two addresses.
@@ -142,8 +156,13 @@ def unwrap_text(text: str, outer_subject: str = "") -> dict:
             continue  # e.g. "Original message" as a line of the note: look further down
         if not _IS_FORWARD_WORDS.search(separator) and _is_reply_history(headers, outer_subject):
             break
-        body_lines = [_strip_depth(line, depth) for line in lines[start + body_at :]]
+        rest = lines[start + body_at :]
+        below = _below_quoted(rest, depth)
+        body_lines = [_strip_depth(line, depth) for line in rest[: len(rest) - len(below)]]
         body = _unquote_all("\n".join(body_lines).strip("\n")).strip()
+        note = _note(lines[:index])
+        if below and not note:
+            note = "\n".join(below).strip() or None  # the forwarder wrote under the quoted original
         from_raw = headers.get("from", "")
         name, address = _parse_from(from_raw)
         return {
@@ -155,15 +174,26 @@ def unwrap_text(text: str, outer_subject: str = "") -> dict:
             "subject": headers.get("subject") or None,
             "date": headers.get("date") or None,
             "body": body or None,
-            "message": _note(lines[:index]),
+            "message": note,
         }
     return {"forwarded": False}
 
 
+def _below_quoted(lines: list[str], depth: int) -> list[str]:
+    """A quoted original (depth > 0) followed by unquoted lines: those lines, written below the forward."""
+    if depth <= 0:
+        return []
+    for n, line in enumerate(lines):
+        if line.strip() and split_quote(line)[0] < depth:
+            tail = lines[n:]
+            return tail if not any(split_quote(t)[0] >= depth for t in tail) else []
+    return []
+
+
 def _note(lines: list[str]) -> str | None:
     """The forwarder's note: the text above the forward, without the empty quote lines that lead into it."""
-    while lines and not split_quote(lines[-1])[1].strip():
-        lines = lines[:-1]
+    while lines and (not split_quote(lines[-1])[1].strip() or _NOTE_RULE.match(lines[-1])):
+        lines = lines[:-1]  # an empty quote line, or the rule an HTML <hr> became ("* * *")
     return "\n".join(lines).strip() or None
 
 
@@ -287,7 +317,7 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
         else:
             break
         i += 1
-    return {k: _clean(v) for k, v in headers.items()}, i
+    return {k: _clean(decode_words(v) if "=?" in v else v) for k, v in headers.items()}, i
 
 
 def _more_fields_after_blank(lines: list[str], i: int, headers: dict[str, str]) -> bool:

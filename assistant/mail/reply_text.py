@@ -17,6 +17,8 @@ import functools
 import itertools
 import re
 
+from assistant.mail.phrases import alternation
+
 # Lines longer than this are never a header, footer or attribution: checking them would only cost time.
 _MAX_MARKER_LINE = 400
 # An attribution wrapped by the client spans at most this many lines (Apple: "On …,\nat 10:18,\nX <a@b> wrote:").
@@ -25,23 +27,25 @@ _MAX_ATTRIBUTION_CHARS = 500
 
 _QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
 
-# Words that say "this person wrote", in the languages mail clients are localised to.
-_WROTE = (
-    r"wrote|writes|a écrit|a ecrit|schrieb|escribió|escribio|escreveu|schreef|ha scritto|scrive|skrev|kirjoitti"
-    r"|napisał(?:\(a\))?|napisała|napsal(?:\(a\))?|írta|написал(?:\(а\))?|написала|пишет|написав|yazdı|έγραψε"
-    r"|een bericht geschreven|geschreven|写道|寫道|のメッセージ|님이 작성"
+# Words that say "this person wrote", in every language of the phrase tables (assistant/mail/phrases/).
+_WROTE = alternation("wrote")
+# Scripts written without spaces (Chinese, Japanese, Korean) put the verb right after the name: "Klara님이 작성:".
+_WROTE_CJK = "|".join(w for w in _WROTE.split("|") if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", w))
+_WROTE_RE = re.compile(
+    rf"(?:(?:^|[\s\"'>)])(?:{_WROTE})|(?:{_WROTE_CJK}))(?=$|[\s:：(\-])",
+    re.IGNORECASE,
 )
-_WROTE_RE = re.compile(rf"(?:^|[\s\"'>)])(?:{_WROTE})(?=$|[\s:(\-])", re.IGNORECASE)
 _WROTE_END = re.compile(rf"(?:{_WROTE})$", re.IGNORECASE)
+_OPENERS = alternation("attribution_openers")
 # Words an attribution starts with ("On …", "Le …", "Am …"): a wrapped attribution is only looked for after one.
 _ATTRIBUTION_OPENER = re.compile(
     r"\s*+(?:On|Le|Am|El|Op|Il|In data|Den|Em|W dniu|Dnia|Dne|På|Sun|Mon|Tue|Wed|Thu|Fri|Sat|\w{2,3}\.? \d"
-    r"|\d|\*|[А-Яа-я]{2,3}[,.]|-{2,})",
+    rf"|\d|\*|[А-Яа-я]{{2,3}}[,.]|-{{2,}}|(?:{_OPENERS})\s)",
     re.IGNORECASE,
 )
 # The end of an attribution that Gmail wrapped onto a line starting with ">": "> wrote:", ">:".
 _WRAPPED_TAIL = re.compile(rf"\s*+(?:(?:{_WROTE})\s*+)?[:：]\s*$|\s*+(?:{_WROTE})\s*+(?:[:：]\s*)?$", re.IGNORECASE)
-_STRONG_OPENER = re.compile(r"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data)\s|\s*+\d{4}-\d\d-\d\d")
+_STRONG_OPENER = re.compile(rf"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data|{_OPENERS})\s|\s*+\d{{4}}-\d\d-\d\d")
 _HAS_DATE = re.compile(r"\d{1,2}:\d\d|\d{1,4}[-./]\d{1,2}[-./]\d{2,4}|\b(?:19|20)\d\d\b|\d{1,2}\s*[年月]")
 _HAS_ADDRESS = re.compile(r"@[\w-]+\.|<mailto:|\[mailto:")
 # Gmail's old attribution starts with an ISO date: "2016-03-03 17:21 GMT+01:00 Some One <a@b>:".
@@ -50,15 +54,7 @@ _ISO_DATED = re.compile(
 )
 _ENDS_LIKE_HEADER = re.compile(r"(?::|\s-{2,})\s*$")
 
-_SEPARATOR_WORDS = (
-    r"original message|forwarded message|message transféré|message d'origine|message original|mensaje original"
-    r"|mensaje reenviado|ursprüngliche nachricht|weitergeleitete nachricht|messaggio originale|messaggio inoltrato"
-    r"|oorspronkelijk bericht|doorgestuurd bericht|oprindelig (?:meddelelse|besked)|videresendt (?:meddelelse|besked)"
-    r"|opprinnelig melding|videresendt melding|ursprungligt meddelande|vidarebefordrat meddelande"
-    r"|alkuperäinen viesti|välitetty viesti|исходное сообщение|пересылаемое сообщение|пересланное сообщение"
-    r"|wiadomość oryginalna|oryginalna wiadomość|mensagem original|mensagem encaminhada"
-    r"|原始邮件|原始郵件|転送メッセージ"
-)
+_SEPARATOR_WORDS = alternation("original_message", "forwarded_message")
 # No two neighbouring parts match the same characters (as `[\s*_]*` then `\s*` did: a line of 400 blanks cost
 # 0.1 s here, and a message is thousands of lines), and blanks are never given back (`*+`, possessive): the words
 # that follow start with none of them, and giving them back one by one retried every word at every place.
@@ -76,34 +72,38 @@ _RULE = re.compile(r"\s*+(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
 # Underscores alone (Outlook's separator, a mailing list's footer rule) end the new text whatever follows.
 _UNDERSCORES = re.compile(r"\s*+_{5,}\s*$")
 
-# Mail header names as quoting clients write them, several languages; html2text may render them bold.
-_FROM_NAMES = (
-    r"from|von|de|van|da|från|fra|od|от|от кого|mittente|remitente|lähettäjä|feladó|afsender|avsändare|nadawca"
-    r"|发件人|寄件者|差出人|보낸 사람|message du"
-)
-_OTHER_NAMES = (
-    r"sent|date|to|subject|cc|bcc|reply-to|gesendet|datum|an|betreff|envoyé|envoyé le|à|a|objet|sujet|copie à|cc ?"
-    r"|verzonden|aan|onderwerp|inviato|oggetto|enviado|enviada|para|asunto|fecha|assunto|data|skickat|till|ämne"
-    r"|sendt|til|emne|dato|отправлено|кому|тема|дата|копия|wysłano|wysłane|do|temat|lähetetty|vastaanottaja|aihe"
-    r"|päivämäärä|elküldve|címzett|tárgy|dátum|发送时间|发送日期|收件人|主题|抄送|日期|寄件日期|主旨|送信日時|宛先|件名"
-)
-_FROM = re.compile(rf"[\s*]*+(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
-_OTHER_HEADER = re.compile(rf"[\s*]*+(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+# Mail header names as quoting clients write them, in every language of the phrase tables; html2text may render
+# them bold, and right-to-left text may carry direction marks before them.
+_FROM_NAMES = alternation("header_from")
+_OTHER_NAMES = alternation("header_sent", "header_date", "header_to", "header_cc", "header_subject") + r"|reply-to"
+_LEAD = r"[\s*\u200e\u200f\u202a-\u202e]*+"
+_FROM = re.compile(rf"{_LEAD}(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+_OTHER_HEADER = re.compile(rf"{_LEAD}(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
 
 # A mobile or desktop client's automatic line: "Sent from my iPhone", "Get Outlook for iOS", "Envoyé de mon …".
-_FOOTER = re.compile(
-    r"\s*+(?:[(<]++\s*+)?(?:sent (?:from|with|via|using)|envoyé (?:de|depuis|à partir de|avec)|gesendet (?:von|mit)"
-    r"|von meinem|enviado (?:desde|de|do)|verstuurd (?:vanaf|met|van)|verzonden (?:vanaf|met|van)|inviato da"
-    r"|skickat från|sendt fra|lähetetty|wysłane z|отправлено (?:с|из)|get outlook for|obtenir outlook pour"
-    r"|outlook für|holen sie sich outlook|從我的|发自我的|iphoneから送信|diese nachricht wurde von)",
-    re.IGNORECASE,
-)
+_FOOTER_WORDS, _FOOTER_ENDINGS = alternation("footers"), alternation("footer_endings")
+_FOOTER = re.compile(rf"{_LEAD}(?:[(<]++\s*+)?(?:{_FOOTER_WORDS})", re.IGNORECASE)
+# Footers that name the device first: "Az iPhone-omról küldve", "iPhone'umdan gönderildi", "내 iPhone에서 보냄".
+_FOOTER_ENDING = re.compile(rf"(?:{_FOOTER_ENDINGS})[.!]?$", re.IGNORECASE)
 # "Sent from my desk, is much easier …" is a sentence, not a footer: footers carry no clause after a comma.
 _FOOTER_DEVICE = re.compile(
     r"iphone|ipad|ipod|android|mobile|phone|samsung|galaxy|blackberry|pixel|huawei|outlook|mail|yahoo|aol"
     r"|proton|windows|mailbox|airmail|typeapp|spark|k-9|smartphone|handy|tablet|cell|device",
     re.IGNORECASE,
 )
+# Direction marks and embeddings around right-to-left text ("\u202bבתאריך … מאת …:\u202c").
+_BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+# A legal notice a mail server or an Outlook template adds: its first words start a paragraph.
+_DISCLAIMER_WORDS, _SIGN_OFF_WORDS = alternation("disclaimers"), alternation("sign_offs")
+_DISCLAIMER = re.compile(rf"{_LEAD}(?:{_DISCLAIMER_WORDS})", re.IGNORECASE)
+_DISCLAIMER_CHARS = 60  # a paragraph this short that starts so is a person's sentence, kept
+# A closing line on its own: "Best regards,", "Mit freundlichen Grüßen", "С уважением".
+_SIGN_OFF = re.compile(rf"{_LEAD}(?:{_SIGN_OFF_WORDS})[ \t]*+[,.!]?$", re.IGNORECASE)
+# What the lines of a signature block carry: a phone number, a web or mail address, "title | company", an IBAN.
+_CONTACT = re.compile(
+    r"(?:^|\s)\+?\(?\d[\d ().\-/]{6,}\d|www\.|https?://|@[\w-]+\.|\||\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3}"
+)
+_SIGNATURE_LINES = 10  # a block after the sign-off longer than this is not a signature
 # Gmail's invisible tracking mark, zero-width characters: not text a person wrote.
 _INVISIBLE = dict.fromkeys(map(ord, "\u1427\u200b\u200c\u200d\u2060\ufeff"), None)
 
@@ -131,8 +131,11 @@ def is_signature_start(line: str) -> bool:
 
 def is_footer(line: str) -> bool:
     """A mail client's automatic line such as "Sent from my iPhone" or "Get Outlook for Android"."""
-    if len(line) >= 160 or not _FOOTER.match(line):
+    if len(line) >= 160:
         return False
+    if not _FOOTER.match(line):
+        # A footer that names the device first is short and names one: "Samsung Galaxy okostelefonról küldve".
+        return len(line) < 80 and bool(_FOOTER_ENDING.search(line.strip())) and bool(_FOOTER_DEVICE.search(line))
     words = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|https?://\S+", " ", line)
     head, comma, _ = words.partition(",")
     if not comma:
@@ -144,7 +147,7 @@ def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     """Does this (joined) text read as "On <date>, <person> wrote:"?"""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
         return False
-    text = text.strip().strip("*").strip()
+    text = text.translate(_BIDI).strip().strip("*").strip()
     if not text:
         return False
     tail = text.rstrip(" -:：").rstrip()
@@ -152,7 +155,8 @@ def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     if wrote:
         ends_ok = _ENDS_LIKE_HEADER.search(text) or _WROTE_END.search(tail)
         if not ends_ok:
-            return False
+            # "Am 20.06.24 um 16:20 schrieb Klara Weber" (Thunderbird, no colon): sure only above a quote.
+            return quote_follows and len(text) < 200 and bool(_STRONG_OPENER.match(text) and _HAS_DATE.search(text))
         if _HAS_ADDRESS.search(text) or _HAS_DATE.search(text) or quote_follows:
             return True
         return bool(re.match(r"(?:On|Le|Am|El|Op|Il|Em|Den)\s", text)) and len(text) < 200
@@ -220,6 +224,8 @@ def _joined_attribution(lines: list[str], i: int) -> int:
             if blanks > 1:
                 return 0
             continue
+        if blanks and _is_attribution_text(line, _quote_follows(lines, j)):
+            return 0  # "4/5", a blank line, then a whole attribution: the answer is not part of it
         if _STRONG_OPENER.match(line) and _is_attribution_text(line, _quote_follows(lines, j)):
             return 0  # the attribution starts on that line, not here
         depth, content = split_quote(line)
@@ -310,6 +316,16 @@ def _classify(lines: list[str]) -> list[int]:
                 i = _skip_headers(lines, i + 1)  # a bare forward: what is forwarded is what the person sends
                 continue
             break  # Outlook quotes without ">", so everything below is the earlier message
+        if _is_disclaimer(lines, i):
+            i = _paragraph_end(lines, i)  # dropped, and what follows is read on: a notice may stand at the top
+            continue
+        if seen_new and _SIGN_OFF.match(line):
+            contact = _contact_block(lines, i + 1)
+            if contact:
+                names, end = contact
+                kinds[i:names] = [_NEW] * (names - i)  # the sign-off and the name are the person's: kept
+                i = end
+                continue
         if _is_wrapped_quote(lines, i):
             kinds[i] = _QUOTED
         else:
@@ -317,6 +333,41 @@ def _classify(lines: list[str]) -> list[int]:
             seen_new = True
         i += 1
     return kinds
+
+
+def _paragraph_end(lines: list[str], i: int) -> int:
+    while i < len(lines) and lines[i].strip():
+        i += 1
+    return i
+
+
+def _is_disclaimer(lines: list[str], i: int) -> bool:
+    """A confidentiality notice: a paragraph of some length that starts with a disclaimer's words."""
+    if (i and lines[i - 1].strip()) or not _DISCLAIMER.match(lines[i]):
+        return False
+    return sum(len(line) for line in lines[i : min(_paragraph_end(lines, i), i + 40)]) >= _DISCLAIMER_CHARS
+
+
+def _contact_block(lines: list[str], i: int) -> tuple[int, int] | None:
+    """After a sign-off at lines[i - 1]: (end of the name lines, end of the block) when what follows, up to the
+    earlier message or the end, is a name and then a signature block carrying contact data; else None (kept)."""
+    block: list[int] = []
+    end = i
+    while end < len(lines):
+        line = lines[end]
+        if line.strip():
+            if split_quote(line)[0] or is_footer(line) or is_signature_start(line) or history_start(lines, end)[0]:
+                break
+            if len(block) >= _SIGNATURE_LINES or len(line) > 80 or re.search(r"[.?!:]$", line.strip()):
+                return None  # prose, or too long to be a signature: keep it all
+            block.append(end)
+        end += 1
+    names = [n for n in block[:2] if not re.search(r"\d|@|www\.|\|", lines[n])][:1]
+    rest = block[len(names) :]
+    # One line under the name ("070-0000000") is kept: only a block of them is surely a signature.
+    if not names or len(rest) < 2 or not any(_CONTACT.search(lines[n]) for n in rest):
+        return None
+    return names[-1] + 1, end
 
 
 def _kinds(lines: list[str]) -> tuple[int, ...]:
