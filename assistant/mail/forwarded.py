@@ -317,7 +317,12 @@ def _read_headers(lines: list[str]) -> tuple[dict[str, str], int]:
         else:
             break
         i += 1
-    return {k: _clean(decode_words(v) if "=?" in v else v) for k, v in headers.items()}, i
+    # Address fields are split first and their names decoded after (_parse_from): a name decoded before the split
+    # could carry a comma or an address of its own and be read as another person.
+    return {k: _clean(v if k in _ADDRESS_FIELDS or "=?" not in v else decode_words(v)) for k, v in headers.items()}, i
+
+
+_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "reply-to"})
 
 
 def _more_fields_after_blank(lines: list[str], i: int, headers: dict[str, str]) -> bool:
@@ -360,4 +365,5 @@ def _parse_from(value: str) -> tuple[str, str]:
         found = re.search(r"[\w.+'-]+@[\w.-]+\.\w+", value)
         address = found.group(0) if found else ""
         name = value.replace(address, "").strip(" <>\"'") if address else value.strip()
-    return name.strip().strip("\"'«»“”„ ").strip(), address
+    name = name.strip().strip("\"'«»“”„ ").strip()
+    return (decode_words(name) if "=?" in name else name), address
