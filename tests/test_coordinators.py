@@ -101,6 +101,43 @@ def test_a_reply_to_an_escalation_is_a_note_on_that_pair_acknowledged_to_her_onl
     assert "I'll call Lena tomorrow" in program.explain(LENA[1], capsys)  # explain shows the note
 
 
+def test_a_reply_to_a_forwarded_note_is_a_note_on_that_pair_not_forwarded_again(program: Program) -> None:
+    _escalated(program)  # the same run sent Lena and Priya their three-month milestone
+    [milestone] = program.sent("Three months of mentoring", to=LENA[1])
+    program.deliver(_reply(milestone, LENA, "Thank you! We're meeting every other week now."))
+    program.run("2026-12-22T14:00")
+    [forwarded] = program.sent('Lena Fischer replied to "Three months of mentoring', to=GRACE[1])
+    sent_before = len(program.sent())
+    answer = email.message_from_bytes(_reply(forwarded, GRACE, "Lovely news, thanks."), policy=email.policy.default)
+    answer.replace_header("To", "Ada <mentoring@example.org>")  # she wrote to the assistant, not (only) to Lena
+    program.deliver(answer.as_bytes())
+    program.run("2026-12-22T15:00")
+    assert program.outcomes()[-1] == (GRACE[1], "coordinator_note")
+    with program.db() as db:
+        [note] = db.execute(
+            "SELECT n.text, n.pairing_id, p.mentor_id FROM notes n JOIN pairings p ON p.id = n.pairing_id"
+        )
+    assert note["text"] == "Lovely news, thanks."
+    [ack] = program.sent("Noted: the pairing of Lena Fischer and Priya Raman", to=GRACE[1])
+    assert str(ack["To"]) == "Grace Hopper <grace@example.org>"
+    assert len(program.sent()) == sent_before + 1  # the ack, and nothing else: not back to her, not to Lena
+
+
+def test_intro_lines_and_commands_in_one_mail(program: Program) -> None:
+    body = (
+        "intro: Zoe Mensah <zoe.mensah@example.net> -> sofia.marquez@example.org\n"
+        "pause dana.okafor@example.org\n"
+        "Zoe is building her first design portfolio.\n"
+    )
+    program.deliver(_mail(GRACE, body))
+    program.run("2026-11-30T12:00")
+    assert program.status(DANA[1])[0] == "paused"
+    [ask] = program.sent("Would you mentor", to="sofia.marquez@example.org")
+    text = ask.get_body(("plain",)).get_content()
+    assert "portfolio" in text and "pause" not in text.lower()  # the pair never reads the command
+    assert program.sent("Done: your command", to=GRACE[1])
+
+
 def test_a_reply_to_the_digest_is_a_note_about_nobody_and_says_so(program: Program) -> None:
     program.deliver(_mail(GRACE, "Lovely, thank you, I'll look at this on Monday."))  # answers nothing of ours
     program.run("2026-12-22T14:00")
@@ -119,7 +156,7 @@ def test_a_coordinators_stop_gets_no_participant_answer(program: Program, fresh:
     program.run("2026-12-22T14:00")
     assert program.outcomes()[-1] == (GRACE[1], "coordinator_commands")
     assert not set(program.templates(GRACE[1])) & set(PARTICIPANT_WORDING)
-    [answer] = program.sent("Done: your command", to=GRACE[1])
+    [answer] = program.sent("About your command", to=GRACE[1])
     assert "participant's command, and you're a coordinator" in answer.get_body(("plain",)).get_content()
     assert program.status(LENA[1])[0] == "active"
 
@@ -143,7 +180,7 @@ def test_pause_without_dmarc_waits_for_her_confirmation(program: Program) -> Non
     program.run("2026-11-30T12:00")
     assert program.status(DANA[1])[0] == "active"
     [confirm] = program.sent("Please confirm: pause dana.okafor@example.org", to=GRACE[1])
-    assert program.sent("Done", to=GRACE[1]) == []
+    assert "coordinator_commands_done" not in program.templates(GRACE[1])
     program.deliver(_reply(confirm, GRACE, "Yes", auth=None))
     program.run("2026-11-30T13:00")
     assert program.outcomes()[-1] == (GRACE[1], "coordinator_commands")
@@ -166,7 +203,7 @@ def test_a_forged_command_does_nothing(program: Program, sender: tuple[str, str]
     assert program.status(DANA[1])[0] == "active"
     with program.db() as db:
         assert db.execute("SELECT status FROM pairings WHERE id = 1").fetchone()[0] == "active"
-    assert program.sent("Done", to=GRACE[1]) == [] and program.templates(DANA[1]) == []
+    assert "coordinator_commands_done" not in program.templates(GRACE[1]) and program.templates(DANA[1]) == []
     if sender == GRACE:  # only her configured address is asked, and nothing happens unless she confirms
         assert [m["Subject"] for m in program.sent(to=GRACE[1])] == ["Please confirm: 2 commands?"]
 
@@ -221,7 +258,7 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
     ]
     program.deliver(_mail(GRACE, "\n".join(lines)))
     program.run("2026-11-30T12:00")
-    [answer] = program.sent("Done: your commands", to=GRACE[1])
+    [answer] = program.sent("About your commands", to=GRACE[1])
     text = answer.get_body(("plain",)).get_content()
     for expected in (
         "I don't know anyone at nobody@example.org",
@@ -242,7 +279,7 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
     program.deliver(_mail(GRACE, "\n".join(f"pause nobody{i}@example.org" for i in range(1000))))
     program.deliver(_mail(GRACE, "\n".join(f"line {i} of nothing much" for i in range(1000))))
     program.run("2026-11-30T13:00")
-    [_, many] = program.sent("Done: your commands", to=GRACE[1])
+    [_, many] = program.sent("About your commands", to=GRACE[1])
     text = many.get_body(("plain",)).get_content()
     assert text.count("I don't know anyone at") == MAX_COMMANDS and "980 more commands" in text
     assert len(text) < 10_000
