@@ -215,7 +215,7 @@ def test_close_resume_note_and_status_in_one_mail(program: Program, capsys: pyte
     body = (
         "close priya.raman@example.org lena.fischer@example.org - Lena changed teams\n"
         "resume dana.okafor@example.org\n"
-        "note maya.patel@example.org Moving to Berlin in March; ask about remote meetings\n"
+        "note maya.patel@example.org: Moving to Berlin in March; ask about remote meetings\n"
         "status\n"
     )
     program.deliver(_mail(GRACE, body))
@@ -249,7 +249,8 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
         "pause nobody@example.org",
         "pause dana.okafor@example.org until someday soon",
         "pause dana.okafor@example.org until 2026-01-01",
-        "pause Dana",
+        "pause Dana, she is on leave",
+        "pause dana.okafor@example.org for two weeks",
         "close dana.okafor@example.org",
         "close 999",
         "resume jo.nguyen@example.org",
@@ -265,6 +266,7 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
         "I couldn't read 'someday soon' as a date",
         "1 January 2026 is not in the future",
         "Did you mean dana.okafor@example.org?",
+        "couldn't read 'for two weeks'. Write it like `pause dana.okafor@example.org until 2027-02-01`",
         "is in more than one pair",
         "There is no pair 999",
         "Jo Nguyen <jo.nguyen@example.org> is already active",

@@ -32,7 +32,7 @@ MAX_ECHO = 200  # characters of a command quoted back in the reply
 MAX_REASON = 500
 LONGEST_PAUSE = timedelta(days=3 * 366)  # a date further away is more likely a typo than a plan
 
-_ADDRESS = re.compile(r"^<?([^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,})>?[,;.]?$")
+_ADDRESS = re.compile(r"^<?([^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,})>?[,;.:]?$")
 _PLEASE = re.compile(r"^(?:please)?[\s.!?]*$", re.I)
 _WORD = re.compile(
     r"^(pause|resume|unpause|close|note|status|help|commands|move|stop|unsubscribe|leave)\b\s*:?\s*(.*)$", re.I | re.S
@@ -169,9 +169,16 @@ def _echo(line: str) -> str:
 
 def _pause(inbound: Inbound, command: Command, by: str) -> str:
     found = re.match(r"^(\S+)(?:\s+(?:until|till|til)\s+(.+?))?[\s.!]*$", command.args, re.I)
-    if not command.args or found is None:
+    if not command.args:
         raise Refusal(
             "I need her email address: `pause name@example.org`, or `pause name@example.org until 2027-02-01`."
+        )
+    if found is None:  # an address and then something other than `until DATE` ("for two weeks")
+        first, _, rest = command.args.partition(" ")
+        _participant(inbound, first, "pause")  # a name, not an address: that is what she hears about first
+        example = f"pause {first.strip(',;')} until 2027-02-01"
+        raise Refusal(
+            f"I can pause until a date, and couldn't read {_echo(rest.strip())!r}. Write it like `{example}`."
         )
     person = _participant(inbound, found.group(1), "pause")
     until = _date(inbound, found.group(2)) if found.group(2) else None
