@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 from assistant import health
 from assistant.clock import Clock, iso
 from assistant.config import Config, ImapConfig, SmtpConfig, load_config
+from assistant.coordinator.digest import figures as digest_figures
 from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import compact, open_db
 from assistant.engine.schema import Rule, load_rules, read_rules
@@ -112,7 +114,7 @@ class App:
 
     def poll(self, report: CycleReport) -> None:
         report.received += ingest(self.db, self.inbox, self.clock, self.config.limits)
-        outcomes = process_pending(self.db, self.config, self.forms, self.outbox, self.clock)
+        outcomes = process_pending(self.db, self.config, self.forms, self.outbox, self.clock, self.figures)
         report.outcomes.update(outcomes)
         set_aside(self.db, self.inbox, self.clock)  # IMAP: what was just quarantined goes to the quarantine folder
         self._finished("poll", report, self.inbox.problem)  # before a compaction, which leaves the WAL empty
@@ -125,6 +127,10 @@ class App:
         self._compact_due = self._compact_due or bool(outcomes["erased"])
         if self._compact_due:  # and its rows leave the file's bytes: once per poll, however many erasures
             self._compact()
+
+    def figures(self, now: datetime) -> dict[str, Any]:
+        """This cycle's figures, as the digest counts them (for a coordinator's `status` by email)."""
+        return digest_figures(self.db, self.config, now, rules=self.rules, limit=0)
 
     def _compact(self) -> None:
         """Another process reading the file (`browse`) can keep the WAL from being emptied: the next poll tries

@@ -39,6 +39,7 @@ TABLES = (
     "jobs",
     "triggered_mail",
     "expunge",
+    "notes",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -454,6 +455,30 @@ _REVIEW = (
 @migrations(name="0010_review")
 def _review(db: Database) -> None:
     for statement in _REVIEW:
+        db.execute(statement)
+
+
+# Coordinators as a role: what a coordinator wrote about a person or a pair (her reply to an alert, an escalation, a
+# digest or a forwarded note, or a `note EMAIL text` command), and why a coordinator closed a pairing.
+_NOTES = (
+    """CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        author TEXT NOT NULL,                                  -- the coordinator's configured address
+        participant_id INTEGER REFERENCES participants(id),   -- who it is about (empty: nobody could be told)
+        pairing_id INTEGER REFERENCES pairings(id),           -- which pair it is about, when a pair
+        text TEXT NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',                  -- the mail it came from
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX notes_participant ON notes(participant_id) WHERE participant_id IS NOT NULL",
+    "CREATE INDEX notes_pairing ON notes(pairing_id) WHERE pairing_id IS NOT NULL",
+    "ALTER TABLE pairings ADD COLUMN close_reason TEXT",  # a coordinator's `close … reason`, set with ended_at
+)
+
+
+@migrations(name="0011_coord")
+def _coordinators(db: Database) -> None:
+    for statement in _NOTES:
         db.execute(statement)
 
 

@@ -45,7 +45,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="why the assistant did what it did with a message or to a person",
         description="For a Message-ID: how the message was handled (outcome and reasons, error, attempts), what\n"
         "it recorded and what was sent because of it. For an address: the person, pairings, check-ins and\n"
-        "answers, the rules that fired, the mail sent and received, and what the rules would do next.\n"
+        "answers, coordinators' notes on them and their pairings, events (a coordinator's pause, resume or close),\n"
+        "the rules that fired, the mail sent and received, and what the rules would do next.\n"
         "Examples:\n  mentor-assistant --config config.yaml explain '<CAB123@mail.gmail.com>'\n"
         "  mentor-assistant --config config.yaml explain maya.patel@example.org",
         formatter_class=argparse.RawTextHelpFormatter,

@@ -61,6 +61,19 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ended_at": "when it was closed (UTC)",
             "last_met_at": "the last check-in answer saying they met (UTC)",
             "created_at": "when the row was created (UTC)",
+            "close_reason": "why a coordinator closed it (her `close … reason`), else empty",
+        },
+    ),
+    "notes": (
+        "What coordinators noted about a person or a pair: replies to our alerts, escalations, digests, notes.",
+        {
+            "id": "note id",
+            "author": "the coordinator's configured address",
+            "participant_id": "whom it is about (participants.id); empty when that could not be told",
+            "pairing_id": "which pair it is about (pairings.id), when a pair",
+            "text": "what she wrote (her own words, quotes left out)",
+            "message_id": "the mail it came from (messages.message_id)",
+            "created_at": "when it was kept (UTC)",
         },
     ),
     "checkins": (

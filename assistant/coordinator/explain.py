@@ -176,6 +176,8 @@ def explain_person(
         lines.append(
             f"  pairing:{p['id']} {p['side']} with {p['partner_name']} <{p['partner_email']}>, {p['status']},"
             f" started {(p['started_at'] or '')[:10] or '-'}, last meeting {met}"
+            + (f", ended {p['ended_at'][:10]}" if p["ended_at"] else "")
+            + (f" ({p['close_reason']})" if p.get("close_reason") else "")
         )
     checkins = list(db.query("SELECT * FROM checkins WHERE participant_id = ? ORDER BY period, id", [pid]))
     answers: dict[int, list[str]] = {}
@@ -208,8 +210,28 @@ def explain_person(
     received = list(db.query("SELECT * FROM messages WHERE from_addr = ? ORDER BY id", [person["email"]]))
     lines.append("Mail received from them:" if received else "Mail received from them: none")
     lines += _inbound(received, zone)
-    lines += _events(db, [f"participant:{pid}"], zone)
+    lines += notes(db, pid, [p["id"] for p in pairings], zone)
+    lines += _events(db, [f"participant:{pid}", *(f"pairing:{p['id']}" for p in pairings)], zone)
     lines += scheduled(db, pairings, checkins, pid, rules, form_keys, now, zone)
+    return lines
+
+
+def notes(db: Database, pid: int, pairing_ids: list[int], zone: tzinfo) -> list[str]:
+    """What coordinators noted about her, or about her pairings (the `notes` table), oldest first."""
+    marks = ", ".join("?" * len(pairing_ids)) or "NULL"
+    found = list(
+        db.query(
+            f"SELECT * FROM notes WHERE participant_id = ? OR pairing_id IN ({marks}) ORDER BY created_at, id",
+            [pid, *pairing_ids],
+        )
+    )
+    if not found:
+        return ["Coordinators' notes: none"]
+    lines = ["Coordinators' notes:"]
+    for note in found:
+        about = f"pairing:{note['pairing_id']}" if note["pairing_id"] else f"participant:{note['participant_id']}"
+        text = " ".join(note["text"].split())
+        lines.append(f"  {_when(note['created_at'], zone)}  {note['author']} on {about}: {text[:300]}")
     return lines
 
 

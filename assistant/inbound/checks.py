@@ -25,8 +25,7 @@ def sender_mismatch(inbound: Inbound) -> str | None:
 
 
 def known_sender(inbound: Inbound) -> str | None:
-    if inbound.look.coordinator is not None:
-        return "a coordinator, with no request we can act on yet"
+    # A coordinator never gets here: her mail is claimed earlier, as hers (program/coordinators/).
     if inbound.look.sender is not None:
         return "a participant, not in reply to anything of ours"
     return None

@@ -17,6 +17,8 @@ from assistant.program.checkins.reply import handle_checkin_reply, is_checkin_re
 from assistant.program.commands import handle_command, is_command
 from assistant.program.confirmations import handle_confirmation, is_confirmation
 from assistant.program.context import Inbound
+from assistant.program.coordinators.commands import handle_coordinator_command, is_coordinator_command
+from assistant.program.coordinators.notes import handle_coordinator_note, is_coordinator_mail, is_coordinator_reply
 from assistant.program.introductions.answers import handle_intro_answer, is_intro_answer
 from assistant.program.introductions.handover import handle_pair_reply, is_pair_reply
 from assistant.program.introductions.requests import handle_intro_request, is_intro_request
@@ -50,6 +52,12 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("automatic", is_automatic, handle_automatic),  # robots are never answered
     Outcome("no_sender", checks.no_sender),  # nobody to answer
     Outcome("confirmation", is_confirmation, handle_confirmation),
+    # A coordinator is never handled as a participant: her mail is decided here, before any participant's outcome
+    # (commands, check-in replies, notes passed to the coordinators) can claim it.
+    Outcome("coordinator_command", is_coordinator_command, handle_coordinator_command),
+    Outcome("coordinator_reply", is_coordinator_reply, handle_coordinator_note),
+    Outcome("intro_request", is_intro_request, handle_intro_request),
+    Outcome("coordinator_note", is_coordinator_mail, handle_coordinator_note),  # the rest of a coordinator's mail
     Outcome("command", is_command, handle_command),
     Outcome("intro_answer", is_intro_answer, handle_intro_answer),
     Outcome("checkin_reply", is_checkin_reply, handle_checkin_reply),
@@ -59,7 +67,6 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("pair_reply", is_pair_reply, handle_pair_reply),
     # The token belongs to someone else: answering could leak their check-in to whoever forwarded it.
     Outcome("sender_mismatch", checks.sender_mismatch),
-    Outcome("intro_request", is_intro_request, handle_intro_request),
     Outcome("note_for_coordinator", is_reply_to_our_note, handle_note),
     Outcome("no_context", checks.known_sender, reply="help_reply"),
     Outcome("unknown_sender", checks.unknown_sender, reply="unknown_sender_reply"),

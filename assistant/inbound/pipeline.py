@@ -22,14 +22,17 @@ from assistant.inbound.outcomes import Outcome, classify
 from assistant.mail.deadline import Deadline, TooSlow
 from assistant.mail.message import TIME_BUDGET, parse_message
 from assistant.outbox import Outbox
-from assistant.program.context import Inbound
+from assistant.program.context import Figures, Inbound
 from assistant.program.lookup import look_up
 
 log = logging.getLogger(__name__)
 
 
-def process_pending(db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock) -> Counter[str]:
-    """Process every ledger message still `received`, oldest first. Returns outcomes counted."""
+def process_pending(
+    db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock, figures: Figures | None = None
+) -> Counter[str]:
+    """Process every ledger message still `received`, oldest first. Returns outcomes counted. `figures` count this
+    cycle for a coordinator's `status` command."""
     outcomes: Counter[str] = Counter()
     last = 0
     while True:  # a page of ids at a time: memory stays flat however large the backlog
@@ -37,14 +40,22 @@ def process_pending(db: Database, config: Config, forms: Forms, outbox: Outbox, 
         if not ids:
             return outcomes
         for ledger_id in ids:
-            outcomes[process_one(db, config, forms, outbox, clock, ledger_id)] += 1
+            outcomes[process_one(db, config, forms, outbox, clock, ledger_id, figures)] += 1
         last = ids[-1]
 
 
 _PENDING = "SELECT id FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT 500"
 
 
-def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock, ledger_id: int) -> str:
+def process_one(
+    db: Database,
+    config: Config,
+    forms: Forms,
+    outbox: Outbox,
+    clock: Clock,
+    ledger_id: int,
+    figures: Figures | None = None,
+) -> str:
     # Counted and committed before the work: a message that crashes the process still reaches max_attempts.
     # fetchall, not fetchone: the statement must finish for its autocommit to happen now, before the work.
     (row,) = db.conn.execute(
@@ -56,7 +67,8 @@ def process_one(db: Database, config: Config, forms: Forms, outbox: Outbox, cloc
     try:
         with db.atomic():
             msg = parse_message(raw, reading_deadline())
-            inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look_up(msg, db, config))
+            look = look_up(msg, db, config)
+            inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look, figures=figures)
             outcome = handle(inbound, classify(inbound))
             _done(db, config, inbound, outcome, raw)
     except TooSlow as exc:  # not an error to retry: the same bytes would take as long again

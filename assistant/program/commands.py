@@ -103,7 +103,7 @@ def ask_to_confirm(inbound: Inbound, person: dict[str, Any], command: Command) -
 def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict[str, Any]) -> str:
     db, now = inbound.db, iso(inbound.now)
     changes: dict[str, Any] = {
-        "pause": {"status": "paused", "paused_until": _until(payload.get("until"), inbound)},
+        "pause": {"status": "paused", "paused_until": until_moment(payload.get("until"), inbound)},
         "resume": {"status": "active", "paused_until": None},
         "stop": {"status": "left", "paused_until": None},
     }.get(action, {})
@@ -124,7 +124,8 @@ def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict
     return "command_done"
 
 
-def _until(value: str | None, inbound: Inbound) -> str | None:
+def until_moment(value: str | None, inbound: Inbound) -> str | None:
+    """A pause's end date (YYYY-MM-DD) as the moment it ends: midnight, program time."""
     if not value:
         return None
     moment = inbound.now.astimezone(inbound.config.timezone).replace(

@@ -9,6 +9,7 @@ per day (outbox/triggered.py), so no handler, old or new, can forget the cap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -25,6 +26,9 @@ from assistant.outbox import Outbox
 from assistant.outbox.triggered import TriggeredOutbox
 
 Row = dict[str, Any]
+# This cycle's figures, as the digest and `report` count them. Handed down by the wiring (app.py): the program cannot
+# reach the coordinators' tools, a room beside the inbound chain, on its own.
+Figures = Callable[[datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class Inbound:
     look: Lookup
     reasons: list[str] = field(default_factory=list)
     erased: bool = False  # "delete me" was carried out: not even this message's sender and text are kept
+    figures: Figures | None = None  # for a coordinator's `status`; None where nobody wired them (a review release)
 
     def __post_init__(self) -> None:
         # Wrapped here, not by each caller: every mail a handler queues for this message is marked and capped.

@@ -2,8 +2,8 @@
 
 Where she can be, and what happens there:
 
-- her own rows (check-ins, answers, reply tokens, confirmations, her inbound mail, mail sent only to her, events and
-  firings about her): deleted;
+- her own rows (check-ins, answers, reply tokens, confirmations, coordinators' notes about her, her inbound mail,
+  mail sent only to her, events and firings about her): deleted;
 - the rows that name her or carry her words but belong to others (her partner's prompt, a coordinator's alert or
   digest, a forwarded note, her partner's answers, events, introduction notes): redacted, her name, address and
   words replaced by a neutral placeholder. Queued mail still goes out, redacted; mail to her and others loses her
@@ -277,6 +277,8 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
         db.execute("DELETE FROM answers WHERE checkin_id = ?", [checkin_id])
     db.execute("DELETE FROM checkins WHERE participant_id = ?", [pid])
     db.execute("DELETE FROM reply_tokens WHERE participant_id = ?", [pid])
+    # What coordinators noted about her goes with her; notes on her pairings are redacted like every text column.
+    db.execute("DELETE FROM notes WHERE participant_id = ?", [pid])
     for entity in entities:
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])

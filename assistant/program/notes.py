@@ -41,6 +41,7 @@ def handle_note(inbound: Inbound) -> str:
                 "text": text,
             },
             reply_to_person=(msg.from_name, msg.from_addr),
+            entity=_about(inbound, ours["entity"]),
         )
     )
     if paying_forward:
@@ -59,6 +60,15 @@ def handle_note(inbound: Inbound) -> str:
         inbound.db, iso(inbound.now), "note_for_coordinator", f"message:{msg.message_id}", about=ours["entity"]
     )
     return "note_for_coordinator"
+
+
+def _about(inbound: Inbound, entity: str) -> str:
+    """What the passed-on note is about, so that a coordinator's reply to it is kept as a note on that pair (the
+    entity of our mail the participant answered), or else on her."""
+    if _pairing_id(entity) is not None or entity.startswith(("checkin:", "rule:checkin:")):
+        return f"note:{entity}"
+    sender = inbound.look.sender
+    return f"note:participant:{sender['id']}" if sender else ""
 
 
 def _becomes_mentor(inbound: Inbound, entity: str) -> str:

@@ -31,6 +31,11 @@ _ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
 _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
 
 
+def asks_for_introduction(inbound: Inbound) -> bool:
+    """`intro:` lines in what she newly wrote, or a forward: a request, whatever thread it is in."""
+    return bool(_INTRO_LINE.search(inbound.new_text) or inbound.forward["forwarded"])
+
+
 def is_intro_request(inbound: Inbound) -> str | None:
     """Chain check: a coordinator's mail that asks for an introduction (`intro:` lines, a forward, or the word)."""
     coordinator = inbound.look.coordinator

@@ -1,0 +1,1 @@
+"""Coordinators as a role, never as participants: their replies kept as notes, their commands by email."""
