@@ -41,6 +41,46 @@ def token_for(db: Database, participant_id: int, purpose: str, entity_id: int | 
     return token
 
 
+def unsubscribe_token(db: Database, addresses: list[str], reply_token: str | None, now: str) -> str | None:
+    """The token a mail's `List-Unsubscribe` (and, when it has no other, its `Reply-To`) carries, so a "stop" from
+    it acts at once, for the one who wrote it only:
+    - to one participant: her own (the mail's reply token when it is hers, else her `participant` token);
+    - to the two of a pairing (the introduction, a message passed between them): the pairing's `pair` token, which
+      acts for whichever of the two it comes from (program/lookup.py), never for anyone else;
+    - to nobody in the program (coordinators) or to people who are not one pair: None."""
+    people = participants_among(db, addresses)
+    if len(people) == 1:
+        (person,) = people
+        if reply_token and _holder(db, reply_token) == person:
+            return reply_token
+        return token_for(db, person, "participant", person, now)
+    if len(people) == 2:
+        pairing = one(
+            db,
+            "SELECT id, mentee_id FROM pairings"
+            " WHERE (mentor_id = ? AND mentee_id = ?) OR (mentor_id = ? AND mentee_id = ?) ORDER BY id DESC LIMIT 1",
+            [people[0], people[1], people[1], people[0]],
+        )
+        if pairing:
+            return token_for(db, pairing["mentee_id"], "pair", pairing["id"], now)
+    return None
+
+
+def participants_among(db: Database, addresses: list[str]) -> list[int]:
+    """The participants (ids) whose stored address is among these, in the order given."""
+    found = []
+    for address in dict.fromkeys(addresses):
+        row = one(db, "SELECT id FROM participants WHERE email = ?", [address])
+        if row:
+            found.append(row["id"])
+    return found
+
+
+def _holder(db: Database, token: str) -> int | None:
+    row = one(db, "SELECT participant_id FROM reply_tokens WHERE token = ?", [token])
+    return row["participant_id"] if row else None
+
+
 def token_owner(db: Database, token: str) -> dict[str, Any] | None:
     """The token's row joined with its participant (email, status), or None for a token we never issued."""
     return one(

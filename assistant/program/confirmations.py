@@ -8,6 +8,7 @@ import json
 
 from assistant.clock import iso
 from assistant.db import one
+from assistant.program.addresses import run_confirmed_move
 from assistant.program.commands import execute
 from assistant.program.context import Inbound
 from assistant.program.introductions.requests import run_confirmed_request
@@ -35,4 +36,6 @@ def handle_confirmation(inbound: Inbound) -> str:
         if person is None:
             return "confirmation_stale"
         return execute(inbound, person, row["action"], payload)
+    if row["action"] == "move":
+        return run_confirmed_move(inbound, payload)
     return run_confirmed_request(inbound, payload)

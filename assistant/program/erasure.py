@@ -275,8 +275,10 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
     entities = [f"participant:{pid}", *(f"checkin:{c}" for c in checkins)]
     for checkin_id in checkins:
         db.execute("DELETE FROM answers WHERE checkin_id = ?", [checkin_id])
+        db.execute("DELETE FROM answer_history WHERE checkin_id = ?", [checkin_id])
     db.execute("DELETE FROM checkins WHERE participant_id = ?", [pid])
     db.execute("DELETE FROM reply_tokens WHERE participant_id = ?", [pid])
+    db.execute("DELETE FROM address_changes WHERE participant_id = ?", [pid])  # her old addresses are hers too
     for entity in entities:
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])
