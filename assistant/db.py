@@ -478,7 +478,7 @@ CREATE TABLE answer_history (
     replaced_by TEXT,                       -- the later reply whose answer to the same question replaced it
     replaced_at TEXT
 );
-CREATE INDEX answer_history_checkin ON answer_history(checkin_id, question);
+CREATE UNIQUE INDEX answer_history_checkin ON answer_history(checkin_id, question, message_id);
 CREATE INDEX answer_history_message ON answer_history(message_id);
 CREATE INDEX answer_history_replaced ON answer_history(replaced_by);
 INSERT INTO answer_history (checkin_id, question, value, raw, message_id, recorded_at)

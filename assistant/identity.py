@@ -48,10 +48,10 @@ def unsubscribe_token(db: Database, addresses: list[str], reply_token: str | Non
     - to the two of a pairing (the introduction, a message passed between them): the pairing's `pair` token, which
       acts for whichever of the two it comes from (program/lookup.py), never for anyone else;
     - to nobody in the program (coordinators) or to people who are not one pair: None."""
-    people = participants_among(db, addresses)
+    people, holder = _recipients(db, addresses, reply_token)
     if len(people) == 1:
         (person,) = people
-        if reply_token and _holder(db, reply_token) == person:
+        if reply_token and holder == person:
             return reply_token
         return token_for(db, person, "participant", person, now)
     if len(people) == 2:
@@ -66,19 +66,21 @@ def unsubscribe_token(db: Database, addresses: list[str], reply_token: str | Non
     return None
 
 
-def participants_among(db: Database, addresses: list[str]) -> list[int]:
-    """The participants (ids) whose stored address is among these, in the order given."""
-    found = []
-    for address in dict.fromkeys(addresses):
-        row = one(db, "SELECT id FROM participants WHERE email = ?", [address])
-        if row:
-            found.append(row["id"])
-    return found
-
-
-def _holder(db: Database, token: str) -> int | None:
-    row = one(db, "SELECT participant_id FROM reply_tokens WHERE token = ?", [token])
-    return row["participant_id"] if row else None
+def _recipients(db: Database, addresses: list[str], reply_token: str | None) -> tuple[list[int], int | None]:
+    """The participants (ids) whose stored address is among these, and whose reply token `reply_token` is: one
+    statement, since every mail asks."""
+    wanted = list(dict.fromkeys(addresses))
+    if not wanted:
+        return [], None
+    marks = ", ".join("?" * len(wanted))
+    found = db.execute(
+        f"SELECT id, email, (SELECT participant_id FROM reply_tokens WHERE token = ?) FROM participants"
+        f" WHERE email IN ({marks})",
+        [reply_token, *wanted],
+    ).fetchall()
+    order = {address: n for n, address in enumerate(wanted)}
+    found.sort(key=lambda row: order[row[1]])
+    return [row[0] for row in found], found[0][2] if found else None
 
 
 def token_owner(db: Database, token: str) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.identity import address_hash
 from assistant.mail.replies import reply
 from tests.test_handover import GRACE, Cli
 
@@ -108,7 +109,7 @@ def test_each_prompt_carries_its_recipients_own_token_and_the_line_to_leave(cli:
 def test_stop_from_a_milestone_acts_at_once_for_her_only(cli: Cli) -> None:
     milestone = _milestone(cli)
     assert {a for _, a in email.utils.getaddresses([str(milestone["To"])])} == {DANA[1], MAYA[1]}
-    email_, purpose, _ = _holder(cli, _token(milestone))
+    _, purpose, _ = _holder(cli, _token(milestone))
     assert purpose == "pair"  # one mail to both: the pairing's token, which acts for whichever of them writes
     assert _token(milestone) in str(milestone["Reply-To"])
     assert LEAVE in _texts(milestone)[0] and LEAVE in _texts(milestone)[1]
@@ -223,8 +224,6 @@ def test_a_display_name_that_looks_like_her_address_moves_nobody(cli: Cli) -> No
 def test_an_erased_address_is_refused(cli: Cli) -> None:
     prompt = _prompt(cli, MAYA[1])
     with _db(cli) as db:
-        from assistant.identity import address_hash
-
         db.execute(
             "INSERT INTO suppressions (hash, reason, created_at) VALUES (?, 'test', '2026-11-01')", [address_hash(NEW)]
         )
@@ -261,7 +260,8 @@ def test_a_mentor_who_stops_closes_both_pairings_and_the_coordinators_hear_once(
     assert cli.outcomes()[-1] == (PRIYA[1], "command_done")
     with _db(cli) as db:
         closed = db.execute(
-            "SELECT status, ended_at IS NOT NULL FROM pairings WHERE mentor_id = (SELECT id FROM participants WHERE email = ?)",
+            "SELECT status, ended_at IS NOT NULL FROM pairings"
+            " WHERE mentor_id = (SELECT id FROM participants WHERE email = ?)",
             [PRIYA[1]],
         ).fetchall()
     assert closed == [("closed", 1), ("closed", 1)]
@@ -310,3 +310,22 @@ def test_explain_of_the_first_message_after_a_correction_shows_its_answers_and_w
     text = capsys.readouterr().out
     assert "meetings = 3" in text
     assert "It changed:" in text and f"meetings from 2 (from {first_id}) to 3" in text
+
+
+def test_erasing_someone_who_moved_erases_her_old_address_too(cli: Cli) -> None:
+    prompt = _prompt(cli, MAYA[1])
+    cli.deliver(_reply(prompt, MAYA, f"Please use my new address {NEW}", "2026-12-02T09:00"))
+    cli.run("2026-12-02T10:00")
+    [note] = cli.sent("new address is saved", to=NEW)
+    cli.deliver(_reply(note, ("Maya Patel", NEW), "delete me", "2026-12-03T09:00"))
+    cli.run("2026-12-03T10:00")
+    [confirm] = cli.sent("Please confirm", to=NEW)
+    cli.deliver(_reply(confirm, ("Maya Patel", NEW), "yes", "2026-12-03T11:00"))
+    cli.run("2026-12-03T12:00")
+    with _db(cli) as db:
+        assert not db.execute("SELECT 1 FROM participants WHERE email IN (?, ?)", [MAYA[1], NEW]).fetchall()
+        assert not db.execute("SELECT 1 FROM address_changes").fetchall()
+        assert not db.execute("SELECT 1 FROM messages WHERE from_addr = ?", [MAYA[1]]).fetchall()
+        assert db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 2
+    [told] = cli.sent(to=GRACE[1], subject="has left the program")  # Dana needs... has room again
+    assert "Dana Okafor" in _texts(told)[0]

@@ -176,6 +176,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "answer_history": (
         "Every answer as recorded from one reply: where each answer came from, and which reply replaced it.",
         {
+            "id": "history row id",
             "checkin_id": "the check-in it answers (checkins.id)",
             "question": "the question's key in the form",
             "value": "the answer, normalised",
@@ -189,6 +190,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "address_changes": (
         "Each time a participant moved to a new address; mail from an old address is still hers.",
         {
+            "id": "change id",
             "participant_id": "who moved (participants.id)",
             "old_email": "the address she left",
             "new_email": "the address she moved to",

@@ -145,6 +145,8 @@ def is_address_change(inbound: Inbound) -> str | None:
     if not lines:
         return None
     look = inbound.look
+    if look.coordinator is not None:
+        return None  # a coordinator moves someone with her own command, never with a participant's answer
     if look.sender is not None and look.owner is not None and not look.token_is_sender:
         return None  # someone else's token under a participant's From: held as a mismatch
     person = _person(inbound, lines)
@@ -204,12 +206,14 @@ def _ask_old_address(inbound: Inbound, person: dict[str, Any], new: str) -> None
 def _reply(inbound: Inbound, person: dict[str, Any], state: str, new: str, to_requester: bool) -> str:
     """A short answer to whoever wrote (her stored address, or the new one): what happens next."""
     to = inbound.msg.from_addr if to_requester else person["email"]
+    # Whoever wrote from another address is greeted by the name she gave: hers on file is not told to anyone.
+    name = person["name"] if to == person["email"] else inbound.msg.from_name
     inbound.outbox.enqueue(
         Mail(
             key=f"address-reply:{inbound.msg.message_id}",
             template="address_change_reply",
-            to=[(person["name"], to)],
-            context={"name": person["name"], "state": state, "new_email": new},
+            to=[(name, to)],
+            context={"name": name, "state": state, "new_email": new},
             in_reply_to=inbound.msg.message_id,
             references=inbound.msg.references,
         )
