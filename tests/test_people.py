@@ -24,7 +24,7 @@ import pytest
 
 from assistant.identity import address_hash
 from assistant.mail.replies import reply
-from tests.test_handover import GRACE, Cli
+from tests.test_handover import GRACE, ZOE, Cli, _introduced
 
 DANA = ("Dana Okafor", "dana.okafor@example.org")
 MAYA = ("Maya Patel", "maya.patel@example.org")
@@ -329,3 +329,15 @@ def test_erasing_someone_who_moved_erases_her_old_address_too(cli: Cli) -> None:
         assert db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 2
     [told] = cli.sent(to=GRACE[1], subject="has left the program")  # Dana needs... has room again
     assert "Dana Okafor" in _texts(told)[0]
+
+
+def test_the_introduction_carries_the_pairs_token_and_says_where_to_write_stop(cli: Cli) -> None:
+    introduction = _introduced(cli)  # Reply-To both of them: a plain Reply goes to the other person, not to us
+    token = _token(introduction)
+    assert _holder(cli, token)[1] == "pair"
+    text, html = _texts(introduction)
+    assert f"To leave the program, write stop to mentoring+{token}@example.org" in " ".join(text.split())
+    assert f"mailto:mentoring+{token}@example.org?subject=stop" in html and LEAVE not in text
+    cli.deliver(_fresh(ZOE, f"mentoring+{token}@example.org", "stop", ""))
+    cli.run("2026-11-30T16:00")
+    assert _status(cli, ZOE[1]) == "left" and _status(cli, DANA[1]) == "active"
