@@ -40,6 +40,8 @@ TABLES = (
     "triggered_mail",
     "expunge",
     "notes",
+    "answer_history",
+    "address_changes",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -480,6 +482,41 @@ _NOTES = (
 def _coordinators(db: Database) -> None:
     for statement in _NOTES:
         db.execute(statement)
+@migrations(name="0012_people")
+def _people(db: Database) -> None:
+    _run_script(db, _PEOPLE)
+
+
+# Provenance of answers (each recorded answer, the message it came from, the message that replaced it) and the
+# addresses people moved from (mail from an old address is still hers).
+_PEOPLE = """
+CREATE TABLE answer_history (
+    id INTEGER PRIMARY KEY,
+    checkin_id INTEGER NOT NULL REFERENCES checkins(id),
+    question TEXT NOT NULL,
+    value TEXT NOT NULL,
+    raw TEXT NOT NULL DEFAULT '',           -- what the person wrote for it
+    message_id TEXT,                        -- the reply it was read from (messages.message_id)
+    recorded_at TEXT NOT NULL,
+    replaced_by TEXT,                       -- the later reply whose answer to the same question replaced it
+    replaced_at TEXT
+);
+CREATE UNIQUE INDEX answer_history_checkin ON answer_history(checkin_id, question, message_id);
+CREATE INDEX answer_history_message ON answer_history(message_id);
+CREATE INDEX answer_history_replaced ON answer_history(replaced_by);
+INSERT INTO answer_history (checkin_id, question, value, raw, message_id, recorded_at)
+    SELECT checkin_id, question, value, raw, message_id, recorded_at FROM answers ORDER BY id;
+CREATE TABLE address_changes (
+    id INTEGER PRIMARY KEY,
+    participant_id INTEGER NOT NULL REFERENCES participants(id),
+    old_email TEXT NOT NULL,
+    new_email TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    by TEXT NOT NULL DEFAULT ''             -- who asked: "participant (confirmed at the old address)", a coordinator
+);
+CREATE INDEX address_changes_old ON address_changes(old_email);
+CREATE INDEX address_changes_participant ON address_changes(participant_id)
+"""
 
 
 class DatabaseError(Exception):

@@ -41,6 +41,48 @@ def token_for(db: Database, participant_id: int, purpose: str, entity_id: int | 
     return token
 
 
+def unsubscribe_token(db: Database, addresses: list[str], reply_token: str | None, now: str) -> str | None:
+    """The token a mail's `List-Unsubscribe` (and, when it has no other, its `Reply-To`) carries, so a "stop" from
+    it acts at once, for the one who wrote it only:
+    - to one participant: her own (the mail's reply token when it is hers, else her `participant` token);
+    - to the two of a pairing (the introduction, a message passed between them): the pairing's `pair` token, which
+      acts for whichever of the two it comes from (program/lookup.py), never for anyone else;
+    - to nobody in the program (coordinators) or to people who are not one pair: None."""
+    people, holder = _recipients(db, addresses, reply_token)
+    if len(people) == 1:
+        (person,) = people
+        if reply_token and holder == person:
+            return reply_token
+        return token_for(db, person, "participant", person, now)
+    if len(people) == 2:
+        pairing = one(
+            db,
+            "SELECT id, mentee_id FROM pairings"
+            " WHERE (mentor_id = ? AND mentee_id = ?) OR (mentor_id = ? AND mentee_id = ?) ORDER BY id DESC LIMIT 1",
+            [people[0], people[1], people[1], people[0]],
+        )
+        if pairing:
+            return token_for(db, pairing["mentee_id"], "pair", pairing["id"], now)
+    return None
+
+
+def _recipients(db: Database, addresses: list[str], reply_token: str | None) -> tuple[list[int], int | None]:
+    """The participants (ids) whose stored address is among these, and whose reply token `reply_token` is: one
+    statement, since every mail asks."""
+    wanted = list(dict.fromkeys(addresses))
+    if not wanted:
+        return [], None
+    marks = ", ".join("?" * len(wanted))
+    found = db.execute(
+        f"SELECT id, email, (SELECT participant_id FROM reply_tokens WHERE token = ?) FROM participants"
+        f" WHERE email IN ({marks})",
+        [reply_token, *wanted],
+    ).fetchall()
+    order = {address: n for n, address in enumerate(wanted)}
+    found.sort(key=lambda row: order[row[1]])
+    return [row[0] for row in found], found[0][2] if found else None
+
+
 def token_owner(db: Database, token: str) -> dict[str, Any] | None:
     """The token's row joined with its participant (email, status), or None for a token we never issued."""
     return one(

@@ -43,7 +43,7 @@ rules: {root}/rules
 """
 
 
-COMMON_CONTEXT = {"program_name", "assistant_name", "assistant_address", "coordinator", "coordinators"}
+COMMON_CONTEXT = {"program_name", "assistant_name", "assistant_address", "coordinator", "coordinators", "leave"}
 
 
 @pytest.fixture(autouse=True)

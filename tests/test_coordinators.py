@@ -255,7 +255,8 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
         "close 999",
         "resume jo.nguyen@example.org",
         "note maya.patel@example.org",
-        "move maya.patel@example.org maya@new.example",
+        "move maya.patel@example.org lena.fischer@example.org",
+        "move maya.patel@example.org",
     ]
     program.deliver(_mail(GRACE, "\n".join(lines)))
     program.run("2026-11-30T12:00")
@@ -271,7 +272,8 @@ def test_hostile_commands_get_a_bounded_polite_answer(tmp_path: Path) -> None:
         "There is no pair 999",
         "Jo Nguyen <jo.nguyen@example.org> is already active",
         "There was nothing after the address to note",
-        "I can't change an address by email yet",
+        "lena.fischer@example.org belongs to someone else in the program",
+        "I need her old and her new address",
     ):
         assert expected in text, expected
     assert program.status(DANA[1])[0] == "active"
@@ -303,3 +305,22 @@ def test_what_counts_as_a_command_line() -> None:
         ("participant", ""),
     ]
     assert more == 0
+
+
+def test_move_carries_her_to_a_new_address_with_her_history(program: Program) -> None:
+    program.run("2026-12-01T09:00")
+    program.deliver(_mail(GRACE, "move maya.patel@example.org maya@new.example"))
+    program.run("2026-12-02T10:00")
+    [answer] = program.sent("Done: your command", to=GRACE[1])
+    assert (
+        "Moved Maya Patel from maya.patel@example.org to maya@new.example" in answer.get_body(("plain",)).get_content()
+    )
+    [told] = program.sent(to="maya@new.example")
+    assert "maya.patel@example.org" in told.get_body(("plain",)).get_content()
+    with program.db() as db:
+        moved = db.execute("SELECT old_email, by FROM address_changes").fetchone()
+        checkins = db.execute(
+            "SELECT count(*) FROM checkins c JOIN participants p ON p.id = c.participant_id WHERE p.email = ?",
+            ["maya@new.example"],
+        ).fetchone()[0]
+    assert tuple(moved) == (MAYA[1], f"coordinator {GRACE[1]}") and checkins == 1

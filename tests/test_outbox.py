@@ -39,7 +39,9 @@ def test_queued_message_is_delivered_once_as_a_valid_eml(program: Program) -> No
     assert sent["Auto-Submitted"] == "auto-generated"
     assert sent["X-Auto-Response-Suppress"] == "OOF, AutoReply"
     assert sent["X-Mentorship-Assistant"]
-    assert sent["List-Unsubscribe"] == "<mailto:mentoring+abc123@example.org?subject=stop>"  # the token: acts at once
+    # Her own token (abc123 is no token of hers), so "stop" acts at once; folded onto its own line, as RFC 5322 wants.
+    [(token,)] = program.db.execute("SELECT token FROM reply_tokens WHERE purpose = 'participant'").fetchall()
+    assert sent["List-Unsubscribe"].strip() == f"<mailto:mentoring+{token}@example.org?subject=stop>"
     assert sent["Date"].datetime == at("2026-11-30T12:00")
     assert sent.get_body(("plain",)).get_content().startswith("Hi Maya,")
     assert sent.get_body(("html",)).get_content().lstrip().startswith("<!DOCTYPE html>")

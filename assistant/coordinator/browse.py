@@ -186,6 +186,31 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "created_at": "when it was made (UTC)",
         },
     ),
+    "answer_history": (
+        "Every answer as recorded from one reply: where each answer came from, and which reply replaced it.",
+        {
+            "id": "history row id",
+            "checkin_id": "the check-in it answers (checkins.id)",
+            "question": "the question's key in the form",
+            "value": "the answer, normalised",
+            "raw": "what the person wrote",
+            "message_id": "the reply it was read from (messages.message_id)",
+            "recorded_at": "when it was recorded (UTC)",
+            "replaced_by": "the later reply that answered the same question again (empty: still the answer)",
+            "replaced_at": "when it was replaced (UTC)",
+        },
+    ),
+    "address_changes": (
+        "Each time a participant moved to a new address; mail from an old address is still hers.",
+        {
+            "id": "change id",
+            "participant_id": "who moved (participants.id)",
+            "old_email": "the address she left",
+            "new_email": "the address she moved to",
+            "changed_at": "when (UTC)",
+            "by": "who asked: the participant (how it was confirmed) or a coordinator",
+        },
+    ),
     "firings": (
         "One row each time a follow-through rule fired.",
         {

@@ -71,19 +71,47 @@ def explain_message(db: Database, row: dict[str, Any], zone: tzinfo) -> list[str
     if row["status"] == "quarantined":
         lines.append("  It is quarantined: set aside for a person, and nothing was answered.")
     lines += _review(db, row, zone)
-    answers = list(
-        db.query(
-            "SELECT a.checkin_id, a.question, a.value, a.raw FROM answers a WHERE a.message_id = ? ORDER BY a.id",
-            [message_id],
-        )
-    )
-    if answers:
-        lines.append("Recorded from it:")
-        lines += [f"  check-in {a['checkin_id']}: {a['question']} = {a['value']} (wrote {a['raw']!r})" for a in answers]
+    lines += provenance(db, message_id, zone)
     lines += _events(db, [f"message:{message_id}"], zone)
     replies = _replies_to(db, message_id, row["id"])
     lines.append("Sent because of it:" if replies else "Sent because of it: nothing")
     lines += _outgoing(replies, zone)
+    return lines
+
+
+def provenance(db: Database, message_id: str, zone: tzinfo) -> list[str]:
+    """What was recorded from this message (`answer_history`), which later message replaced each answer, and what
+    this message's answers replaced."""
+    recorded = list(db.query("SELECT * FROM answer_history WHERE message_id = ? ORDER BY checkin_id, id", [message_id]))
+    lines = ["Recorded from it:"] if recorded else []
+    for a in recorded:
+        line = f"  check-in {a['checkin_id']}: {a['question']} = {a['value']} (wrote {a['raw']!r})"
+        if a["replaced_by"]:
+            later = one(
+                db,
+                "SELECT value FROM answer_history WHERE checkin_id = ? AND question = ? AND message_id = ?",
+                [a["checkin_id"], a["question"], a["replaced_by"]],
+            )
+            now_value = f" (now {later['value']})" if later else ""
+            line += f"; replaced by {a['replaced_by']} on {_when(a['replaced_at'], zone)}{now_value}"
+        else:
+            line += " (still the recorded answer)"
+        lines.append(line)
+    changed = list(
+        db.query(
+            "SELECT h.*, n.value AS new_value FROM answer_history h JOIN answer_history n"
+            " ON n.message_id = h.replaced_by AND n.checkin_id = h.checkin_id AND n.question = h.question"
+            " WHERE h.replaced_by = ? ORDER BY h.id",
+            [message_id],
+        )
+    )
+    if changed:
+        lines.append("It changed:")
+        lines += [
+            f"  check-in {c['checkin_id']}: {c['question']} from {c['value']} (from {c['message_id']})"
+            f" to {c['new_value']}"
+            for c in changed
+        ]
     return lines
 
 

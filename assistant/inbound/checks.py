@@ -19,7 +19,8 @@ def sender_mismatch(inbound: Inbound) -> str | None:
     look, sender = inbound.look, inbound.msg.from_addr
     if look.owner is not None and not look.token_is_sender:
         return f"the reply token belongs to {look.owner.email}, not {sender}"
-    if look.checkin is not None and look.checkin["participant_email"] != sender:
+    mine = look.sender is not None and look.checkin is not None and look.sender["id"] == look.checkin["participant_id"]
+    if look.checkin is not None and look.checkin["participant_email"] != sender and not mine:
         return f"check-in {look.checkin['id']} belongs to {look.checkin['participant_email']}, not {sender}"
     return None
 

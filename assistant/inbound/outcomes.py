@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from assistant.inbound import checks
 from assistant.inbound.held import keep_for_review, reply_politely
+from assistant.program.addresses import handle_address_change, is_address_change
 from assistant.program.checkins.reply import handle_checkin_reply, is_checkin_reply
 from assistant.program.commands import handle_command, is_command
 from assistant.program.confirmations import handle_confirmation, is_confirmation
@@ -59,6 +60,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("intro_request", is_intro_request, handle_intro_request),
     Outcome("coordinator_note", is_coordinator_mail, handle_coordinator_note),  # the rest of a coordinator's mail
     Outcome("command", is_command, handle_command),
+    # Before checkin_reply and sender_mismatch: "please use my new address" may come from the new address with her
+    # token (a reply to our mail), or answer a check-in's thread.
+    Outcome("address_change", is_address_change, handle_address_change),
     Outcome("intro_answer", is_intro_answer, handle_intro_answer),
     Outcome("checkin_reply", is_checkin_reply, handle_checkin_reply),
     Outcome("join", is_join, handle_join),

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.identity import is_suppressed
+from assistant.identity import is_suppressed, unsubscribe_token
 from assistant.mail.compose import Envelope, compose
 from assistant.mail.tokens import new_message_id, reply_address
 from assistant.render import Renderer
@@ -63,11 +63,12 @@ def enqueue(
     if any(is_suppressed(db, a) for _, a in [*mail.to, *mail.cc]):
         log.info("not queued %s: an address asked to be erased", mail.key)
         return None
-    rendered = renderer.render(mail.template, _context(config, mail))
+    leave = _leave(db, config, clock, mail)
+    rendered = renderer.render(mail.template, {**_context(config, mail), "leave": leave})
     message_id = new_message_id(config.domain)
     message = compose(
         rendered,
-        _envelope(config, mail),
+        _envelope(config, mail, leave),
         message_id,
         clock.now(),
         config.program_name,
@@ -97,20 +98,41 @@ def has(db: Database, key: str) -> bool:
     return bool(db.execute("SELECT 1 FROM outbox WHERE dedupe_key = ?", (key,)).fetchone())
 
 
-def _envelope(config: Config, mail: Mail) -> Envelope:
+def _leave(db: Database, config: Config, clock: Clock, mail: Mail) -> dict[str, Any] | None:
+    """For mail to participants: the address a "stop" acts at once from (their own token, identity.py), and whether
+    a plain Reply reaches it (not when `Reply-To` is the pair: a reply goes to the other person). The body's
+    "Reply stop to leave the program" line (templates/_leave.*.j2) and `List-Unsubscribe` are made from it. None
+    for mail to nobody in the program (coordinators): none of this is theirs."""
+    addresses = [a for _, a in [*mail.to, *mail.cc]]
+    token = unsubscribe_token(db, addresses, mail.reply_token, iso(clock.now()))
+    if token is None:
+        return None
+    by_reply = not mail.reply_to_people and not mail.reply_to_person and mail.reply_token in (None, token)
+    return {"address": reply_address(config.assistant.email, token), "by_reply": by_reply}
+
+
+def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None) -> Envelope:
     assistant = config.assistant
+    if mail.reply_token:
+        reply_to: tuple[str, str] | None = (assistant.name, reply_address(assistant.email, mail.reply_token))
+    elif mail.reply_to_person or mail.reply_to_people:
+        reply_to = mail.reply_to_person
+    else:  # a plain Reply carries the recipient's own token, so "stop" (or anything) in it is known to be hers
+        reply_to = (assistant.name, leave["address"]) if leave else None
     return Envelope(
         from_name=assistant.name,
         from_addr=assistant.email,
         to=mail.to,
         cc=mail.cc,
-        reply_to=(assistant.name, reply_address(assistant.email, mail.reply_token))
-        if mail.reply_token
-        else mail.reply_to_person,
+        reply_to=reply_to,
         reply_to_people=mail.reply_to_people,
         in_reply_to=mail.in_reply_to,
         references=mail.references,
-        unsubscribe=reply_address(assistant.email, mail.reply_token) if mail.reply_token else assistant.email,
+        unsubscribe=leave["address"]
+        if leave
+        else reply_address(assistant.email, mail.reply_token)
+        if mail.reply_token
+        else assistant.email,
     )
 
 
@@ -126,4 +148,5 @@ def common_context(config: Config) -> dict[str, Any]:
         "assistant_address": config.assistant.email,
         "coordinator": config.coordinators[0],
         "coordinators": config.coordinators,
+        "leave": None,  # set by enqueue for mail to participants: how to leave (templates/_leave.*.j2)
     }

@@ -20,6 +20,7 @@ from assistant.identity import new_confirmation
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
 from assistant.program.erasure import erase
+from assistant.program.leaving import leave
 from assistant.program.privacy import personal_data
 
 _POLITE = r"(?:\s+please)?[\s.!]*$"
@@ -112,6 +113,9 @@ def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict
     if action == "stop":
         db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
     record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
+    if action in ("stop", "delete me"):  # her pairings close; the coordinators hear who needs a new match
+        why = "wrote stop" if action == "stop" else "asked to be erased"
+        leave(db, inbound.config, inbound.outbox, person, inbound.now, why, str(inbound.msg.message_id))
     if action == "delete me":
         # No mail after this, as the request said.
         erase(db, inbound.config, person, now, keep_ledger_id=inbound.ledger_id)

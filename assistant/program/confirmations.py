@@ -8,6 +8,7 @@ import json
 
 from assistant.clock import iso
 from assistant.db import one
+from assistant.program.addresses import run_confirmed_move
 from assistant.program.commands import execute
 from assistant.program.context import Inbound
 from assistant.program.coordinators.commands import run_confirmed_commands
@@ -38,4 +39,6 @@ def handle_confirmation(inbound: Inbound) -> str:
         return execute(inbound, person, row["action"], payload)
     if row["action"] == "coordinator_commands":
         return run_confirmed_commands(inbound, payload)
+    if row["action"] == "move":
+        return run_confirmed_move(inbound, payload)
     return run_confirmed_request(inbound, payload)

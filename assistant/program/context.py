@@ -36,7 +36,7 @@ class TokenOwner:
     """A reply token we issued (in the plus-address the mail was sent to), and the participant it belongs to."""
 
     token: str
-    purpose: str  # checkin, intro_ask, join, participant
+    purpose: str  # checkin, intro_ask, join, participant, pair (resolved to whichever of the pair wrote: lookup.py)
     entity_id: int | None  # e.g. the check-in's id for a `checkin` token
     participant_id: int
     email: str

@@ -43,24 +43,36 @@ _JSON = re.compile(r"^\s*[\[{]")  # a JSON column (reasons, detail, payload): re
 
 def erase(db: Database, config: Config, person: dict[str, Any], now: str, keep_ledger_id: int | None = None) -> None:
     """`keep_ledger_id`: the message being handled; its ledger row stays (for dedupe) and the caller scrubs it."""
-    phrases = traces(db, config, person)
+    former = former_addresses(db, person["id"])
+    phrases = traces(db, config, person, former)
     with db.atomic():
         _functions(db, phrases, person["email"])
         checkins = [row[0] for row in db.execute("SELECT id FROM checkins WHERE participant_id = ?", [person["id"]])]
-        _ledger(db, phrases, person["email"], keep_ledger_id, now)
-        _outbox(db, phrases, person["email"], now)
+        for address in [person["email"], *former]:  # the addresses she moved from were hers too
+            _ledger(db, phrases, address, keep_ledger_id, now)
+            _outbox(db, phrases, address, now)
         _own_rows(db, person, checkins, now)
         for table, columns in _text_columns(db):  # every one: a new column cannot be forgotten here
             _redact_table(db, phrases, table, columns)
         _anonymise(db, person, now)
-        suppress(db, person["email"], "asked to be erased", now)
+        for address in [person["email"], *former]:
+            suppress(db, address, "asked to be erased", now)
 
 
-def traces(db: Database, config: Config, person: dict[str, Any]) -> Phrases:
+def former_addresses(db: Database, participant_id: int) -> list[str]:
+    """The addresses she moved away from (`address_changes`), newest first."""
+    rows = db.execute(
+        "SELECT DISTINCT old_email FROM address_changes WHERE participant_id = ? ORDER BY id DESC", [participant_id]
+    )
+    return [row[0] for row in rows]
+
+
+def traces(db: Database, config: Config, person: dict[str, Any], former: Iterable[str] = ()) -> Phrases:
     """What would identify her: her address, her name (and each part of it no one else's name shares), and
     the pieces of text she wrote (profile, answers, the new text of her mail)."""
     name, address = person["name"] or "", person["email"]
     replacements = [(f"{name} <{address}>", PLACEHOLDER), (address, PLACEHOLDER), (name, PLACEHOLDER)]
+    replacements += [(old, PLACEHOLDER) for old in former]
     replacements += [(part, PLACEHOLDER) for part in _own_name_parts(db, config, person)]
     fragments = _fragments(_her_texts(db, person))
     replacements += [(fragment, WORDS_PLACEHOLDER) for fragment in _hers_alone(db, config, person, fragments)]
@@ -275,10 +287,12 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
     entities = [f"participant:{pid}", *(f"checkin:{c}" for c in checkins)]
     for checkin_id in checkins:
         db.execute("DELETE FROM answers WHERE checkin_id = ?", [checkin_id])
+        db.execute("DELETE FROM answer_history WHERE checkin_id = ?", [checkin_id])
     db.execute("DELETE FROM checkins WHERE participant_id = ?", [pid])
     db.execute("DELETE FROM reply_tokens WHERE participant_id = ?", [pid])
     # What coordinators noted about her goes with her; notes on her pairings are redacted like every text column.
     db.execute("DELETE FROM notes WHERE participant_id = ?", [pid])
+    db.execute("DELETE FROM address_changes WHERE participant_id = ?", [pid])  # her old addresses are hers too
     for entity in entities:
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])

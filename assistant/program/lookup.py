@@ -16,6 +16,7 @@ from assistant.mail.authresults import dmarc_pass
 from assistant.mail.automatic import robot_reason
 from assistant.mail.message import ParsedMessage
 from assistant.mail.tokens import token_in
+from assistant.program.addresses import former_owner
 from assistant.program.context import Lookup, Row, TokenOwner
 from assistant.program.introductions.asks import ask_row
 from assistant.program.introductions.handover import pair_in_thread
@@ -25,6 +26,10 @@ MAX_THREAD_IDS = 50  # References can be long; our own mail is among the newest 
 _OWNER = """
 SELECT t.token, t.purpose, t.entity_id, p.id AS participant_id, p.email, p.name, p.status
 FROM reply_tokens t JOIN participants p ON p.id = t.participant_id WHERE t.token = ?
+"""
+_PAIR_MENTOR = """
+SELECT p.id AS participant_id, p.email, p.name, p.status
+FROM pairings pr JOIN participants p ON p.id = pr.mentor_id WHERE pr.id = ?
 """
 _CHECKIN = """
 SELECT c.*, p.email AS participant_email, p.name AS participant_name, p.status AS participant_status,
@@ -41,10 +46,10 @@ def look_up(msg: ParsedMessage, db: Database, config: Config) -> Lookup:
     if robot:
         return Lookup(robot=robot)
     token = token_in(msg.recipients, config.assistant.email)
-    owner = _owner(db, token) if token else None
+    owner = _owner(db, token, msg.from_addr) if token else None
     thread = _thread(db, msg)
     checkin, how = _checkin(db, owner, thread)
-    sender = one(db, "SELECT * FROM participants WHERE email = ?", [msg.from_addr]) if msg.from_addr else None
+    sender = _sender(db, msg.from_addr)
     return Lookup(
         token=token,
         owner=owner,
@@ -60,8 +65,23 @@ def look_up(msg: ParsedMessage, db: Database, config: Config) -> Lookup:
     )
 
 
-def _owner(db: Database, token: str) -> TokenOwner | None:
+def _sender(db: Database, address: str) -> Row | None:
+    """The participant with this address, else the one who moved away from it (her later mail from there is still
+    hers: program/addresses.py)."""
+    if not address:
+        return None
+    return one(db, "SELECT * FROM participants WHERE email = ?", [address]) or former_owner(db, address)
+
+
+def _owner(db: Database, token: str, sender: str) -> TokenOwner | None:
+    """The token's participant. A `pair` token (mail to both of a pairing: identity.unsubscribe_token) is held by
+    both: it is the mentor's when she is the one who wrote, else the mentee's it was issued to (so anyone else's
+    From stays a mismatch)."""
     row = one(db, _OWNER, [token])
+    if row and row["purpose"] == "pair" and row["email"] != sender and row["entity_id"] is not None:
+        mentor = one(db, _PAIR_MENTOR, [row["entity_id"]])
+        if mentor and mentor["email"] == sender:
+            row = {**row, **mentor}
     return TokenOwner(**row) if row else None
 
 

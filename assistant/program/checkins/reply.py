@@ -6,6 +6,7 @@ guessed: an answer the reader is unsure of is asked for again, politely, and onl
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -22,9 +23,17 @@ def is_checkin_reply(inbound: Inbound) -> str | None:
     """Chain check: a reply to a check-in (by the token in the address it was sent to, else by its thread), from the
     person it was sent to. A token never lets someone else answer: that is left for `sender_mismatch`."""
     checkin = inbound.look.checkin
-    if checkin is None or checkin["participant_email"] != inbound.msg.from_addr:
+    if checkin is None or not is_hers(inbound, checkin):
         return None
     return f"check-in {checkin['id']} ({checkin['period']}) by {inbound.look.checkin_how}"
+
+
+def is_hers(inbound: Inbound, checkin: Row) -> bool:
+    """From the address the check-in went to, or from the sender's own former address (she moved since)."""
+    sender = inbound.look.sender
+    return checkin["participant_email"] == inbound.msg.from_addr or (
+        sender is not None and sender["id"] == checkin["participant_id"]
+    )
 
 
 def handle_checkin_reply(inbound: Inbound) -> str:
@@ -84,7 +93,31 @@ def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: 
         " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
         [(checkin_id, *row.values()) for row in rows.values()],
     )
+    _remember(db, checkin_id, rows, message_id, now)
     return rows
+
+
+def _remember(db: Database, checkin_id: int, rows: dict[str, Row], message_id: str, now: str) -> None:
+    """Provenance (`answer_history`): each answer keeps the message it came from; an earlier message's answer to
+    the same question is marked replaced by this one, so `explain` of either message says what happened. Two
+    statements whatever the number of answers (a reply's cost is bounded: tests/test_outcomes.py)."""
+    if not rows:
+        return
+    keys = json.dumps(sorted(rows))
+    db.execute(
+        "UPDATE answer_history SET replaced_by = ?, replaced_at = ? WHERE checkin_id = ? AND replaced_by IS NULL"
+        " AND question IN (SELECT value FROM json_each(?)) AND message_id IS NOT ?",
+        [message_id, now, checkin_id, keys, message_id],
+    )
+    # The same message read again (a released message) updates its own rows instead of adding more.
+    db.execute(
+        "INSERT INTO answer_history (checkin_id, question, value, raw, message_id, recorded_at)"
+        " SELECT checkin_id, question, value, raw, message_id, recorded_at FROM answers"
+        " WHERE checkin_id = ? AND message_id = ? AND question IN (SELECT value FROM json_each(?))"
+        " ON CONFLICT (checkin_id, question, message_id) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
+        " recorded_at = excluded.recorded_at",
+        [checkin_id, message_id, keys],
+    )
 
 
 def stored_answers(db: Database, checkin_id: int) -> dict[str, Row]:

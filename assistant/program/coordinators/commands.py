@@ -21,6 +21,7 @@ from assistant.clock import iso, month_name
 from assistant.db import one, record_event, rows, update_row
 from assistant.identity import new_confirmation
 from assistant.outbox import Mail
+from assistant.program.addresses import change_address, tell_new_address
 from assistant.program.commands import until_moment
 from assistant.program.context import Inbound, Row
 from assistant.program.coordinators.notes import about_people, record_note
@@ -308,6 +309,7 @@ def _help(inbound: Inbound, command: Command, by: str) -> str:
             "resume name@example.org: her mail starts again",
             "close 12 [reason] (or close mentor@… mentee@… [reason]): the pairing ends",
             "note name@example.org text: kept on her record (`explain` shows it)",
+            "move old@example.org new@example.org: she moves to her new address, her history with her",
             "status: this cycle's figures",
             "intro: mentee@… -> mentor@…: an introduction, as always",
         ]
@@ -322,10 +324,29 @@ def _participant_word(inbound: Inbound, command: Command, by: str) -> str:
     )
 
 
+_MOVE_REFUSED = {
+    "invalid": "{new} doesn't look like an email address I could write to.",
+    "same": "{who} already has {new}: nothing to change.",
+    "taken": "{new} belongs to someone else in the program; I never merge two people. Nothing changed.",
+    "suppressed": "{new} asked to be forgotten, so I can't write to it. Nothing changed.",
+    "ours": "{new} is the assistant's or a coordinator's address. Nothing changed.",
+    "unknown": "I couldn't find her any more. Nothing changed.",
+}
+
+
 def _move(inbound: Inbound, command: Command, by: str) -> str:
-    # Address changes (issue 13, point 12) plug in here: a function with this signature, carrying the person and her
-    # history to the new address, replaces this refusal in _ACTIONS.
-    raise Refusal("I can't change an address by email yet; for now, please change it in the participants sheet.")
+    """`move OLD NEW`: her history goes with her (addresses.change_address); the new address hears so."""
+    parts = command.args.replace(",", " ").split()
+    if len(parts) != 2:
+        raise Refusal("I need her old and her new address: `move old@example.org new@example.org`.")
+    person = _participant(inbound, parts[0], "move")
+    if person["status"] == "left":
+        raise Refusal(_not_in_program(person))
+    moved = change_address(inbound.db, inbound.config, person["id"], parts[1], inbound.now, by=f"coordinator {by}")
+    if moved.refused:
+        raise Refusal(_MOVE_REFUSED[moved.refused].format(who=_who(person), new=_echo(parts[1].lower())))
+    tell_new_address(inbound.outbox, dict(person), moved, key=f"{inbound.msg.message_id}:{person['id']}")
+    return f"Moved {person['name']} from {moved.old_email} to {moved.new_email}; her history goes with her."
 
 
 _ACTIONS: dict[str, Callable[[Inbound, Command, str], str]] = {

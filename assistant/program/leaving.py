@@ -1,0 +1,82 @@
+"""When someone leaves (`stop`, `delete me`, or a coordinator closing her): her pairings close and the coordinators
+hear, in one mail, who needs a new match.
+
+A mentor who leaves leaves mentees behind: their pairings with her close (`ended_at` set), their check-ins about her
+still waiting are skipped (so no reminder asks about her), and no pair mail names her again (the rules mail active
+pairings only). A mentee who leaves frees her mentor's place. Nothing else about the others changes: they stay in
+the program, and the coordinator decides what comes next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import iso
+from assistant.config import Config
+from assistant.db import record_event, rows
+from assistant.outbox import Mail, Outbox
+
+_OPEN = """
+SELECT pr.id, CASE WHEN pr.mentor_id = :id THEN 'mentee' ELSE 'mentor' END AS partner_side,
+       o.id AS partner_id, o.name AS partner_name, o.email AS partner_email, o.status AS partner_status
+FROM pairings pr JOIN participants o ON o.id = CASE WHEN pr.mentor_id = :id THEN pr.mentee_id ELSE pr.mentor_id END
+WHERE (pr.mentor_id = :id OR pr.mentee_id = :id) AND pr.status IN ('proposed', 'active', 'paused')
+ORDER BY pr.id
+"""
+
+
+def close_pairings(db: Database, person: dict[str, Any], now: datetime, why: str) -> list[dict[str, Any]]:
+    """Close every open pairing of hers; returns the partners left behind (their side, name, address, status)."""
+    at = iso(now)
+    closed = rows(db, _OPEN, {"id": person["id"]})
+    for pairing in closed:
+        db.execute(
+            "UPDATE pairings SET status = 'closed', ended_at = COALESCE(ended_at, ?) WHERE id = ?", [at, pairing["id"]]
+        )
+        # Her partner's check-in about her waits no longer: no reminder, no escalation asks about someone who left.
+        db.execute(
+            "UPDATE checkins SET status = 'skipped' WHERE pairing_id = ? AND status = 'awaiting'", [pairing["id"]]
+        )
+        record_event(db, at, "pairing_closed", f"pairing:{pairing['id']}", why=why, left=person["id"])
+    return closed
+
+
+def tell_coordinators(
+    config: Config, outbox: Outbox, person: dict[str, Any], partners: list[dict[str, Any]], why: str, key: str
+) -> None:
+    """One mail to the coordinators: who left, and each partner left behind (a mentee who needs a new mentor, a mentor
+    with room again). `person` as she was before leaving (an erased one's name is gone from the database, not from
+    this mail's moment)."""
+    if not partners:
+        return
+    outbox.enqueue(
+        Mail(
+            key=f"left:{key}",
+            template="needs_new_match",
+            to=[(c.name, c.email) for c in config.coordinators],
+            context={
+                "person": {"name": person["name"], "email": person["email"], "role": person["role"]},
+                "why": why,
+                "mentees": [_partner(p) for p in partners if p["partner_side"] == "mentee"],
+                "mentors": [_partner(p) for p in partners if p["partner_side"] == "mentor"],
+            },
+            program_mail=True,  # the program's own news for the coordinators: never capped
+        )
+    )
+
+
+def _partner(row: dict[str, Any]) -> dict[str, Any]:
+    return {"name": row["partner_name"], "email": row["partner_email"], "status": row["partner_status"]}
+
+
+def leave(
+    db: Database, config: Config, outbox: Outbox, person: dict[str, Any], now: datetime, why: str, key: str
+) -> list[dict[str, Any]]:
+    """Close her pairings and tell the coordinators who needs a new match. `why` completes "Maya Patel (mentee) …":
+    "wrote stop", "asked to be erased", "was closed by a coordinator". The one function every way of leaving calls."""
+    partners = close_pairings(db, person, now, why)
+    tell_coordinators(config, outbox, person, partners, why, key)
+    return partners
