@@ -186,7 +186,7 @@ def _drop_answered(db: Database, now: datetime) -> None:
     db.execute(
         "UPDATE escalation_items SET dropped = ? WHERE sent_in IS NULL AND dropped IS NULL"
         " AND entity LIKE 'checkin:%' AND EXISTS (SELECT 1 FROM checkins c"
-        " WHERE 'checkin:' || c.id = escalation_items.entity AND c.status = 'answered')",
+        " WHERE c.id = CAST(substr(escalation_items.entity, 9) AS INTEGER) AND c.status = 'answered')",
         [f"answered before the list went out ({iso(now)})"],
     )
 
