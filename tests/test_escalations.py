@@ -258,3 +258,21 @@ def test_her_quoted_words_go_with_her_erasure(cli: Cli) -> None:
     assert cli.sql("SELECT count(*) FROM participants WHERE email = ?", (LENA[1],)) == [(0,)]
     kept = cli.sql("SELECT coalesce(words, '') || headline || text || html FROM escalation_items")
     assert kept and not any("wonderful" in row or "Lena" in row for (row,) in kept)  # her entry went; Priya's stays
+
+
+def test_a_new_mail_about_nothing_of_ours_is_quoted_too(cli: Cli) -> None:
+    """Not a reply to the prompt: a fresh mail kept for review (no_context) still means she is not silent."""
+    cli.run("2026-12-01T09:00")
+    message = EmailMessage()
+    message["From"], message["To"] = "Lena Fischer <Lena.Fischer@example.org>", "mentoring@example.org"
+    message["Subject"], message["Message-ID"] = "Sorry", "<lena-ill@example.org>"
+    message.set_content("Sorry for going quiet, I have been ill. Back next week!\n\n-- \nLena")
+    cli.deliver(message.as_bytes())
+    cli.run("2026-12-05T09:00")
+    [(ledger_id, outcome)] = cli.sql("SELECT id, outcome FROM messages")
+    assert outcome == "no_context"
+    cli.run("2026-12-22T10:00")
+    text = _text(next(m for m in cli.to_coordinators() if GRACE in str(m["To"])))
+    assert "Lena Fischer (mentee) wrote on 5 Dec" in text and "it is kept for you in the review queue" in text
+    assert '"Sorry for going quiet, I have been ill. Back next week!"' in text  # her new text, no signature
+    assert f"mentor-assistant review show {ledger_id}" in text
