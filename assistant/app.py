@@ -34,6 +34,7 @@ from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
 from assistant.outbox import DrainResult, Outbox
 from assistant.outbox.broken import guarded
+from assistant.program import escalations
 from assistant.program.checkins.cycle import run_cycle
 from assistant.program.followup import apply, plan
 from assistant.program.introductions import asks as introductions
@@ -189,7 +190,8 @@ class App:
 
 
 def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
-    """The scheduled work: this month's check-ins, the rules, introductions, the digest, raw-mail retention."""
+    """The scheduled work: this month's check-ins, the rules, introductions, the coordinators' daily list (what the
+    rules batched), the digest, raw-mail retention."""
 
     def step(what: str, work: Callable[[], int]) -> int:  # a broken template stops only the mail needing it
         return guarded(outbox, config, now, what, work)
@@ -200,6 +202,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
         step(f"the mail of the rule {i.rule.name}", partial(apply, db, config, form, outbox, i, now)) for i in intents
     )
     mails += step("the introductions' mail", lambda: introductions.tick(db, config, outbox, now))
+    mails += step("the coordinators' daily list", lambda: escalations.send_if_due(db, config, outbox, now))
     digests = step("the weekly digest", lambda: send_digest_if_due(db, config, outbox, now, rules))
     purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}

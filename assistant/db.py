@@ -42,6 +42,7 @@ TABLES = (
     "notes",
     "answer_history",
     "address_changes",
+    "escalation_items",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -482,6 +483,8 @@ _NOTES = (
 def _coordinators(db: Database) -> None:
     for statement in _NOTES:
         db.execute(statement)
+
+
 @migrations(name="0012_people")
 def _people(db: Database) -> None:
     _run_script(db, _PEOPLE)
@@ -517,6 +520,32 @@ CREATE TABLE address_changes (
 CREATE INDEX address_changes_old ON address_changes(old_email);
 CREATE INDEX address_changes_participant ON address_changes(participant_id)
 """
+
+
+@migrations(name="0013_escalate")
+def _escalate(db: Database) -> None:
+    # What a rule with `batch: daily` found for the coordinators (program/escalations.py): one row per firing, sent
+    # the next time the day's list goes out, grouped by pair. The firing stays the at-most-once guard; `sent_in`
+    # says which day's list carried it, so no entry is listed twice.
+    db.execute(
+        """CREATE TABLE escalation_items (
+            id INTEGER PRIMARY KEY,
+            rule TEXT NOT NULL,                     -- the rule that fired
+            entity TEXT NOT NULL,                   -- what it fired for (checkin:12, pairing:3)
+            pairing_id INTEGER,                     -- the pair it is about: entries of one pair are listed together
+            participant_id INTEGER,                 -- the person it is about, when it is one person (a check-in)
+            reason TEXT NOT NULL DEFAULT '',        -- the firing's reason, as in `firings`
+            headline TEXT NOT NULL DEFAULT '',      -- the entry as the rule's template wrote it: one line,
+            text TEXT NOT NULL DEFAULT '',          -- its text,
+            html TEXT NOT NULL DEFAULT '',          -- and its HTML
+            words TEXT,                             -- what she wrote that could not be recorded (her new text, bounded)
+            words_message_id INTEGER,               -- the message those words came from (messages.id)
+            created_at TEXT NOT NULL,
+            sent_in TEXT,                           -- the day's list that carried it (escalations:YYYY-MM-DD)
+            dropped TEXT                            -- why it was left out instead (answered before the list went)
+        )"""
+    )
+    db.execute("CREATE INDEX escalation_items_waiting ON escalation_items(created_at) WHERE sent_in IS NULL")
 
 
 class DatabaseError(Exception):

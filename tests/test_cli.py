@@ -92,7 +92,7 @@ def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
     story = capsys.readouterr().out
     assert "Tue 1 December" in story and "sends an out-of-office auto-reply" in story
-    assert "No December check-in yet from Helen Cho" in story
+    assert "1 pair needs a word from you: Jo Nguyen and Helen Cho" in story  # the day's list, both of the pair
     assert "asked for help" in story
     assert "Would you mentor Zoe Mensah?" in story and "Introducing Zoe Mensah and Sofia Marquez" in story
     assert str(tmp_path / "demo" / "sent" / "new") in story

@@ -73,7 +73,8 @@ def _escalated(program: Program) -> EmailMessage:
     """Three weeks of December silence: the escalation about Lena that went to Grace."""
     program.run("2026-12-01T09:00")
     program.run("2026-12-22T12:00")
-    [escalation] = program.sent("No December check-in yet from Lena Fischer", to=GRACE[1])
+    [escalation] = program.sent("4 pairs need a word from you", to=GRACE[1])  # the day's list: every pair is silent
+    assert "No December check-in yet from Lena Fischer" in escalation.get_body(("plain",)).get_content()
     return escalation
 
 
@@ -102,7 +103,11 @@ def test_a_reply_to_an_escalation_is_a_note_on_that_pair_acknowledged_to_her_onl
 
 
 def test_a_reply_to_a_forwarded_note_is_a_note_on_that_pair_not_forwarded_again(program: Program) -> None:
-    _escalated(program)  # the same run sent Lena and Priya their three-month milestone
+    program.run("2026-12-01T09:00")
+    [prompt] = program.sent(to=LENA[1])
+    program.deliver(_reply(prompt, LENA, "1. yes\n2. once\n3. my first team offsite\n4. 5", auth=None))
+    program.run("2026-12-02T09:00")
+    program.run("2026-12-22T12:00")  # three months together, and they met: the milestone
     [milestone] = program.sent("Three months of mentoring", to=LENA[1])
     program.deliver(_reply(milestone, LENA, "Thank you! We're meeting every other week now."))
     program.run("2026-12-22T14:00")

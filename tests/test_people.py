@@ -85,6 +85,11 @@ def _texts(message: EmailMessage) -> tuple[str, str]:
 
 
 def _milestone(cli: Cli) -> EmailMessage:
+    cli.run("2026-12-01T10:00")
+    for person in (MAYA, DANA):  # both answer (no reminder paces the milestone), and they met: theirs to celebrate
+        [prompt] = cli.sent("mentoring check-in", to=person[1])
+        cli.deliver(_reply(prompt, person, "1. yes\n2. once\n3. her promotion case\n4. 5", "2026-12-02T09:00"))
+    cli.run("2026-12-02T10:00")
     cli.run("2026-12-14T12:00")  # Dana and Maya started on 15 September: three months
     [milestone] = cli.sent("Three months", to=MAYA[1])
     return milestone

@@ -223,6 +223,25 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "reason": "why, in words",
         },
     ),
+    "escalation_items": (
+        "One row per entry of the coordinators' daily list (a firing of a rule with `batch: daily`).",
+        {
+            "id": "entry id",
+            "rule": "the rule that fired",
+            "entity": "what it fired for, e.g. checkin:12, pairing:3",
+            "pairing_id": "the pair it is about (pairings.id): entries of one pair are listed together",
+            "participant_id": "the person it is about, for an entry about one person (participants.id)",
+            "reason": "why the rule fired, as in firings",
+            "headline": "the entry's one line, as the rule's template wrote it",
+            "text": "the entry's text",
+            "html": "the entry's HTML",
+            "words": "what she wrote that could not be recorded (her new text, at most 500 characters)",
+            "words_message_id": "the message those words came from (messages.id)",
+            "created_at": "when the rule fired (UTC)",
+            "sent_in": "the day's list that carried it (escalations:YYYY-MM-DD); empty while it waits",
+            "dropped": "why it was left out instead (she answered before the list went out)",
+        },
+    ),
     "mailboxes": (
         "Where reading each inbox left off.",
         {

@@ -66,6 +66,12 @@ _RATING = (
 # The last reported meeting; before any, the later of the start and the day we began tracking the pair (an imported
 # pair's history is unknown, and nudging everyone on the first day would be wrong).
 _LAST_MET = "max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at)"
+# The periods in which the pair said they met (either of them, a check-in answer `met: yes`): found from the pair's
+# check-ins (index checkins_pairing) and each one's `met` answer (the answers' unique (checkin_id, question)).
+_PERIODS_MET = (
+    "(SELECT count(DISTINCT c4.period) FROM checkins c4 JOIN answers a4 ON a4.checkin_id = c4.id"
+    " AND a4.question = 'met' WHERE c4.pairing_id = pr.id AND a4.value = 'yes')"
+)
 _STATUS = {
     "checkin.status": ("checkins", "checkin.id", ("awaiting", "answered", "skipped")),
     "pairing.status": ("pairings", "pairing.id", ("proposed", "active", "paused", "closed")),
@@ -118,6 +124,10 @@ PAIRING = Entity(
         "pairing.days_active": _days_since("pr.started_at"),
         "pairing.last_met_at": Field(_LAST_MET, "time"),
         "pairing.days_since_met": _days_since(_LAST_MET),
+        # Only a meeting someone reported (no start date standing in for one): empty, so never `lte N`, when the pair
+        # never said they met. What a milestone needs: "met in recent cycles" is `lte 62`.
+        "pairing.days_since_reported_meeting": _days_since("pr.last_met_at"),
+        "pairing.periods_met": Field(_PERIODS_MET, "number"),
         "pairing.rating_avg": Field(_RATING.format(fn="avg", who=""), "number"),
         "pairing.rating_min": Field(_RATING.format(fn="min", who=""), "number"),
         "pairing.mentee_rating_min": Field(

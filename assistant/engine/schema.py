@@ -2,8 +2,10 @@
 
 The format (version 1): `match` an entity; `when` conditions (all/any/not over {field, OP: value}, or the long
 form {field, op, value}); `for` + `since` a duration since a timestamp; `send: {template, to}` and/or
-`set: {field: value}`; `repeat` and `max_sends`; `inhibited_by` other rules; `quiet` the hours (in the
-recipient's time zone) when mail may go out; `allow_inactive` to mail paused people or closed pairs; `enabled`.
+`set: {field: value}` (`send: {template, to: coordinator, batch: daily}`: the firing becomes one entry of the
+coordinators' daily list instead of a mail of its own); `repeat` and `max_sends`; `inhibited_by` other rules;
+`quiet` the hours (in the recipient's time zone) when mail may go out; `allow_inactive` to mail paused people or
+closed pairs; `enabled`.
 Conditions are data, never code: there is no eval, and `expr` is reserved for a safe expression language.
 """
 
@@ -64,10 +66,14 @@ class Group:
 Condition = Compare | Group
 
 
+BATCHES = ("daily",)  # `send.batch`: how a rule's mail to the coordinators may be gathered
+
+
 @dataclass(frozen=True)
 class Send:
     template: str
     to: str
+    batch: str | None = None  # "daily": an entry of the coordinators' daily list (program/escalations.py)
 
 
 @dataclass(frozen=True)
@@ -254,8 +260,8 @@ class _Parser:
         if value is None:
             return None
         where = self.where("send")
-        if not isinstance(value, Located) or set(value) != {"template", "to"}:
-            raise _error(where, "send must be {template: NAME, to: WHO}")
+        if not isinstance(value, Located) or not {"template", "to"} <= set(value) <= {"template", "to", "batch"}:
+            raise _error(where, "send must be {template: NAME, to: WHO} (and, to the coordinator, batch: daily)")
         valid = recipients_for(self.entity)
         if value["to"] not in valid:
             raise _error(
@@ -265,7 +271,18 @@ class _Parser:
             raise _error(
                 where, f"template {value['template']!r} not found{_close(str(value['template']), self.templates)}"
             )
-        return Send(template=str(value["template"]), to=str(value["to"]))
+        return Send(template=str(value["template"]), to=str(value["to"]), batch=self._batch(value))
+
+    def _batch(self, send: Located) -> str | None:
+        """`batch: daily`: only for mail to the coordinators (a participant's mail is never held back for a list)."""
+        if "batch" not in send:
+            return None
+        where = f"{self.path}:{send.line_of('batch')}"
+        if send["batch"] not in BATCHES:
+            raise _error(where, f"batch {send['batch']!r} is not a batch; valid: {', '.join(BATCHES)}")
+        if send["to"] != "coordinator":
+            raise _error(where, f"batch is only for mail to the coordinator, not to {send['to']!r}")
+        return str(send["batch"])
 
     def _set(self) -> tuple[tuple[str, str], ...]:
         value = self.item.get("set")

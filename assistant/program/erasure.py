@@ -3,7 +3,7 @@
 Where she can be, and what happens there:
 
 - her own rows (check-ins, answers, reply tokens, confirmations, coordinators' notes about her, her inbound mail,
-  mail sent only to her, events and firings about her): deleted;
+  mail sent only to her, events, firings and entries of the coordinators' daily list about her): deleted;
 - the rows that name her or carry her words but belong to others (her partner's prompt, a coordinator's alert or
   digest, a forwarded note, her partner's answers, events, introduction notes): redacted, her name, address and
   words replaced by a neutral placeholder. Queued mail still goes out, redacted; mail to her and others loses her
@@ -296,6 +296,7 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
     for entity in entities:
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])
+    db.execute("DELETE FROM escalation_items WHERE participant_id = ?", [pid])  # about her, with her words
     # Her own pending confirmations, and a coordinator's request about her waiting to be confirmed: both go.
     db.execute("DELETE FROM confirmations WHERE address = ? OR erasure_mentions(payload)", [person["email"]])
     db.execute("UPDATE intro_asks SET status = 'skipped', reason = 'erased' WHERE mentor_id = ?", [pid])

@@ -2,7 +2,8 @@
 
 Each intent becomes, in one transaction, a firing (unique per rule, entity, episode and repeat number), its status
 changes, and its mail in the outbox. Participants who paused or left, and closed pairings, are never mailed by a
-rule unless the rule says `allow_inactive: true`; coordinators always can be.
+rule unless the rule says `allow_inactive: true`; coordinators always can be. A rule whose mail to the coordinators
+says `batch: daily` adds an entry to their daily list instead (program/escalations.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
+from assistant.program import escalations
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # addresses per query
@@ -122,7 +124,9 @@ def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Inte
         for name, value in rule.set:
             _set(db, fact, name, value, now)
         sent = 0
-        if rule.send:
+        if rule.send and rule.send.batch:  # an entry of the coordinators' daily list, not a mail of its own
+            escalations.record(db, config, outbox, intent, context(form, intent, [], now), now)
+        elif rule.send:
             for to, threaded in recipients(config, intent):
                 sent += _enqueue(outbox, form, intent, to, threaded, now)
         record_event(db, iso(now), "rule_fired", fact.entity, rule=rule.name, reason=intent.reason, mails=sent)

@@ -5,7 +5,7 @@ Two sources, each as faithful as the code that really renders the mail:
   context of each; the test suite checks, at every render, that nothing is given beyond it (tests/conftest.py);
 - mail a rule sends: the rule's own context (followup.context) built from a sample of its entity, every field
   the rules vocabulary offers for it (engine/fields.py). A coordinator's new template sent by a rule is covered
-  the same way.
+  the same way. A rule batched into the coordinators' daily list is also given what the person wrote (`wrote`).
 Both are completed with what every mail is given (program_name, coordinator, ...).
 """
 
@@ -23,6 +23,7 @@ from assistant.engine.fields import ENTITIES, Field
 from assistant.engine.schema import Rule
 from assistant.forms.form import Form
 from assistant.outbox.enqueue import common_context
+from assistant.program.escalations import WROTE_SAMPLE
 from assistant.program.followup import context as rule_context
 
 SAMPLES = Path(__file__).with_name("template_samples.json")
@@ -55,7 +56,10 @@ def rule_sample(rule: Rule, form: Form, config: Config) -> dict[str, Any]:
     if rule.match == "checkin":
         fields.update({f"answers.{q.key}": "3" if q.type in ("scale", "count") else "yes" for q in form.questions})
     intent = Intent(rule=rule, fact=Fact(entity=f"{rule.match}:1", fields=fields), episode="", seq=0, reason="sample")
-    return {**common_context(config), **rule_context(form, intent, [RECIPIENT], NOW)}
+    sample = {**common_context(config), **rule_context(form, intent, [RECIPIENT], NOW)}
+    if rule.send is not None and rule.send.batch:  # an entry of the daily list: also what the person wrote
+        sample["wrote"] = dict(WROTE_SAMPLE)
+    return sample
 
 
 def _value(name: str, spec: Field) -> Any:

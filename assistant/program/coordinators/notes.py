@@ -43,8 +43,11 @@ class About:
 NOBODY = About()
 
 
-def about_entity(db: Database, entity: str) -> About:
-    """Who our mail with this outbox entity was about; NOBODY when it names no one (a digest, a reply)."""
+def about_entity(db: Database, entity: str, text: str = "") -> About:
+    """Who our mail with this outbox entity was about; NOBODY when it names no one (a digest, a reply). For the
+    daily list of escalations, the one pair of that list her `text` names (see `about_listed`)."""
+    if (entity or "").startswith("escalations:"):
+        return about_listed(db, entity, text)
     found = _ENTITY.search(entity or "")
     if found is None:
         return NOBODY
@@ -59,6 +62,34 @@ def about_entity(db: Database, entity: str) -> About:
     }[kind]
     row = one(db, sql, [number])
     return about_people(db, row["participant_id"], row["pairing_id"]) if row else NOBODY
+
+
+def about_listed(db: Database, entity: str, text: str) -> About:
+    """Her reply to a daily list of escalations is about the one pair of that list she names (a full name, a first
+    name no one else in the list has, or an address, as whole words); when she names none or several, nobody."""
+    listed = db.execute(
+        "SELECT DISTINCT i.pairing_id, p.id, p.name, p.email FROM escalation_items i"
+        " JOIN pairings r ON r.id = i.pairing_id JOIN participants p ON p.id IN (r.mentor_id, r.mentee_id)"
+        " WHERE i.sent_in = ?",
+        [entity],
+    ).fetchall()
+    firsts = [(name or "").split()[0].casefold() for _, _, name, _ in listed if (name or "").split()]
+    words = set(re.findall(r"[\w.+'@-]+", text.casefold()))
+    folded = " ".join(re.findall(r"[\w.+'@-]+", text.casefold()))
+    named: dict[int, set[int]] = {}
+    for pairing_id, person_id, name, address in listed:
+        full = " ".join((name or "").casefold().split())
+        first = full.split()[0] if full else ""
+        if (
+            (full and f" {full} " in f" {folded} ")
+            or (first and firsts.count(first) == 1 and first in words)
+            or address.casefold() in words
+        ):
+            named.setdefault(pairing_id, set()).add(person_id)
+    if len(named) != 1:
+        return NOBODY
+    [(pairing_id, people)] = named.items()
+    return about_people(db, next(iter(people)) if len(people) == 1 else None, pairing_id)
 
 
 def about_people(db: Database, participant_id: int | None, pairing_id: int | None) -> About:
@@ -121,8 +152,8 @@ def is_coordinator_mail(inbound: Inbound) -> str | None:
 def handle_coordinator_note(inbound: Inbound) -> str:
     coordinator, ours, msg = inbound.look.coordinator, inbound.look.our_mail, inbound.msg
     assert coordinator is not None  # the check claimed it
-    about = about_entity(inbound.db, ours["entity"]) if ours else NOBODY
     text = inbound.new_text.strip()
+    about = about_entity(inbound.db, ours["entity"], text) if ours else NOBODY
     if text:
         record_note(inbound.db, coordinator.email, about, text, msg.message_id, iso(inbound.now))
         inbound.reasons.append(f"noted about {about.entity or 'nobody: our mail it answers names no one'}")
