@@ -329,3 +329,22 @@ def test_move_carries_her_to_a_new_address_with_her_history(program: Program) ->
             ["maya@new.example"],
         ).fetchone()[0]
     assert tuple(moved) == (MAYA[1], f"coordinator {GRACE[1]}") and checkins == 1
+
+
+@pytest.mark.parametrize(
+    "text, about",
+    [
+        ("lena.fischer@example.org is on holiday until the 5th.", LENA[1]),
+        ("I'll call Lena Fischer and Maya Patel this week.", None),  # two pairs of the list: nobody, never a guess
+        ("Thanks, I'll look at these tomorrow.", None),
+    ],
+)
+def test_a_reply_to_the_days_list_is_a_note_on_the_one_pair_she_names(program: Program, text: str, about: str) -> None:
+    escalation = _escalated(program)
+    program.deliver(_reply(escalation, GRACE, text))
+    program.run("2026-12-22T14:00")
+    with program.db() as db:
+        [note] = db.execute(
+            "SELECT p.email FROM notes n LEFT JOIN participants p ON p.id = n.participant_id"
+        ).fetchall()
+    assert note[0] == about
