@@ -1,8 +1,10 @@
 """`mentor-assistant demo`: a whole month of a small program, on a simulated clock, in a throw-away folder.
 
 Prompts go out on the cycle day; replies in several mail-client styles arrive in the inbox Maildir; one pair
-stays silent and gets reminders and then an escalation to the coordinator. Everything runs through the same
-code as a real program: Maildir in, SQLite, rules, outbox, Maildir out.
+stays silent and gets reminders and then an escalation to the coordinator. The coordinator forwards an
+introduction request, the mentor says yes, and the new pair write to each other (the assistant out of their
+conversation); the coordinator pauses a mentor on leave by email. Everything runs through the same code as a real
+program: Maildir in, SQLite, rules, outbox, Maildir out.
 """
 
 from __future__ import annotations
@@ -97,8 +99,16 @@ INTRODUCTION: list[tuple[int, str, str | None, str]] = [
     ),
     (8, "grace@example.org", "confirm_intro_request", "Yes, that was me."),
     (9, "sofia.marquez@example.org", "intro_ask", "Yes, I'd be happy to!"),
+    # The coordinator acts by email (the demo has no DMARC verdict from a server, so she confirms first).
+    (11, "grace@example.org", None, "pause helen.cho@example.org until 2027-01-15"),
+    (12, "grace@example.org", "confirm_coordinator_commands", "Yes"),
 ]
-DAYS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 22, 29)
+# The new pair write to each other: (day, who, text, whether her client replied to the assistant's own address).
+PAIR: list[tuple[int, str, str, bool]] = [
+    (10, "zoe.mensah@example.net", "Lovely to meet you, Sofia! Would Thursday at 5 work for a first call?", False),
+    (10, "sofia.marquez@example.org", "Thursday at 5 is perfect. Bring two pieces you love and one you don't!", True),
+]
+DAYS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 22, 29)
 
 
 def run_demo(folder: Path | None) -> int:
@@ -137,6 +147,9 @@ def _play_day(app: App, clock: FixedClock, day: int) -> None:
     for intro_day, who, answering, text in INTRODUCTION:
         if intro_day == day:
             lines.append(_introduction_step(app, who, answering, text))
+    for pair_day, who, text, to_us in PAIR:
+        if pair_day == day:
+            lines.append(_pair_step(app, who, text, to_us))
     lines += _cycle(app)
     if lines:
         _say(f"{morning.astimezone(app.config.timezone):%a %-d %B}")
@@ -200,6 +213,22 @@ def _introduction_step(app: App, who: str, answering: str | None, text: str) -> 
         raw = reply(ours[0], (name, who), text, "gmail", when)
     deliver(app.config.inbox.path, raw)
     return f"  ← {name} writes: {text.splitlines()[0][:70]}"
+
+
+def _pair_step(app: App, who: str, text: str, to_us: bool) -> str:
+    """One of the new pair replies to the introduction. Its Reply-To is both of them, so a reply reaches the other
+    directly; a client that answers the sender instead reaches the assistant, which passes it on."""
+    introduction = app.db.execute(
+        "SELECT raw FROM outbox WHERE template = 'introduction' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    name = app.db.execute("SELECT name FROM participants WHERE email = ?", [who]).fetchone()[0]
+    raw = reply(introduction[0], (name, who), text, "gmail", app.clock.now() - timedelta(minutes=30))
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    if not to_us:
+        return f"  ← {name} replies to the introduction; it goes to {message['To']}, not to the assistant"
+    message.replace_header("To", app.config.assistant.email)
+    deliver(app.config.inbox.path, message.as_bytes())
+    return f"  ← {name} replies to the assistant's own address instead: {text[:50]}…"
 
 
 def _summary(app: App, folder: Path) -> None:

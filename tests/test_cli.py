@@ -95,6 +95,11 @@ def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "1 pair needs a word from you: Jo Nguyen and Helen Cho" in story  # the day's list, both of the pair
     assert "asked for help" in story
     assert "Would you mentor Zoe Mensah?" in story and "Introducing Zoe Mensah and Sofia Marquez" in story
+    # The pair write to each other; a reply that reaches the assistant anyway is passed on, never held.
+    assert "Zoe Mensah replies to the introduction; it goes to Sofia Marquez" in story
+    assert "pair message passed" in story
+    # The coordinator pauses a mentor on leave by email (confirmed: the demo has no DMARC verdict).
+    assert "Please confirm: pause helen.cho@example.org until 2027-01-15?" in story and "Done: your command" in story
     assert str(tmp_path / "demo" / "sent" / "new") in story
 
 
