@@ -65,7 +65,7 @@ def test_prompt_is_numbered_threadable_and_carries_a_reply_token(program: Progra
     program.run("2026-12-01T09:05")
     message = next(m for m in program.sent() if MAYA[1] in str(m["To"]))
     text = message.get_body(("plain",)).get_content()
-    assert "1. Did you meet this month?" in text and "4. How is it going" in text
+    assert "1. Did you meet in November?" in text and "4. How is it going" in text
     assert "answer after each number, or in your own words" in text
     reply_to = str(message["Reply-To"])
     assert "mentoring+" in reply_to and "@example.org" in reply_to
@@ -167,7 +167,7 @@ def test_reminder_is_in_the_prompt_thread_and_answering_it_works(program: Progra
     reminder = next(m for m in program.sent() if HELEN[1] in str(m["To"]) and m["In-Reply-To"])
     prompt = program.checkin(HELEN[1])["prompt_message_id"]
     assert reminder["In-Reply-To"] == prompt
-    assert "1. Did you meet this month?" in reminder.get_body(("plain",)).get_content()
+    assert "1. Did you meet in November?" in reminder.get_body(("plain",)).get_content()
     program.deliver(reply(program.last_to(HELEN[1], "checkin_reminder"), HELEN, "1. no\n4. 3"))
     program.run("2026-12-08T18:00")
     assert program.answers(HELEN[1]) == {"met": "no", "rating": "3"}
