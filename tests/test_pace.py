@@ -125,13 +125,13 @@ def test_a_mentor_with_two_mentees_gets_one_prompt_and_answers_each_pair(tmp_pat
     also = "You are also mentoring Amara Diallo: for Amara, please answer the same questions in a separate email"
     assert also in text
     html = prompt.get_body(("html",)).get_content()
-    assert f'href="mailto:{address}?subject=My%20November%20check-in%20about%20Amara%20Diallo"' in html
+    assert f'href="mailto:{address}?subject=My%20November%20check-in"' in html
     # One mail to Dana for her two mentees: 10 check-ins, 9 prompts.
     assert cli.query("SELECT count(DISTINCT prompt_message_id), count(*) FROM checkins") == [(9, 10)]
 
     dana = ("Dana Okafor", "dana.okafor@example.org")
     cli.deliver(_answer(prompt, dana, "1. Yes\n2. 1\n3. Negotiating\n4. 5\n", "2026-12-02T10:00"))
-    cli.deliver(_write(dana, address, "My November check-in about Amara Diallo", "1. No\n4. 3\n"))
+    cli.deliver(_write(dana, address, "My November check-in", "1. No\n4. 3\n"))
     cli.run("2026-12-02T10:05")
     recorded = cli.query(
         "SELECT e.name, a.question, a.value FROM answers a JOIN checkins c ON c.id = a.checkin_id"

@@ -42,9 +42,10 @@ CATCH_UP = timedelta(days=7)
 
 
 def catch_up(config: Config) -> timedelta:
-    """How long after the check-in moment a prompt may still go: a week, or the pace if longer, so a prompt that
-    waits for its free slot (a rule's mail just before it) still goes inside the period's window."""
-    return max(CATCH_UP, timedelta(days=config.limits.pace_days))
+    """How long after the check-in moment a prompt may still go: a week, or a day more than the pace (8 days by
+    default), so a prompt that waits for its free slot after a rule's mail sent just before the moment still goes
+    inside the window, and before its last day (when it would go regardless of the pace)."""
+    return max(CATCH_UP, timedelta(days=config.limits.pace_days + 1))
 
 
 def current_period(config: Config, now: datetime) -> str | None:
@@ -148,7 +149,8 @@ def _prompt(
                 "partner_name": s.pair[f"{s.other}_name"],
                 "partner_role": s.other,
                 "address": reply_address(config.assistant.email, other_token),
-                "subject": f"My {month_name(period)} check-in about {s.pair[f'{s.other}_name']}",
+                # No name in the link: an erasure redacts names in the text, not inside a URL's encoding.
+                "subject": f"My {month_name(period)} check-in",
             }
             for s, (_, other_token) in more
         ]
