@@ -36,7 +36,7 @@ from assistant.outbox import DrainResult, Outbox
 from assistant.outbox.broken import guarded
 from assistant.program import escalations
 from assistant.program.checkins.cycle import run_cycle
-from assistant.program.followup import apply, plan
+from assistant.program.followup import apply, schedule, wait
 from assistant.program.introductions import asks as introductions
 from assistant.program.privacy import purge_raw
 from assistant.program.samples import samples_for
@@ -197,10 +197,12 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
         return guarded(outbox, config, now, what, work)
 
     prompts = step("the check-in prompts", lambda: run_cycle(db, config, form, outbox, now))
-    intents = plan(db, config, form, rules, now)
+    planned = schedule(db, config, form, rules, now)
+    intents = planned.due
     mails = sum(
         step(f"the mail of the rule {i.rule.name}", partial(apply, db, config, form, outbox, i, now)) for i in intents
     )
+    wait(db, planned, now)  # what the pace held back waits for its slot (never dropped)
     mails += step("the introductions' mail", lambda: introductions.tick(db, config, outbox, now))
     mails += step("the coordinators' daily list", lambda: escalations.send_if_due(db, config, outbox, now))
     digests = step("the weekly digest", lambda: send_digest_if_due(db, config, outbox, now, rules))

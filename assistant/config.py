@@ -92,9 +92,17 @@ OutboundConfig = MaildirConfig | SmtpConfig
 
 @dataclass(frozen=True)
 class CheckinConfig:
+    """When the check-in prompt goes out (this day of each month, from this hour, program time) and which month it
+    asks about: the month just ended (`previous_month`, for a prompt early in the month) or the month it goes out in
+    (`current_month`, for a prompt near the month's end)."""
+
     day_of_month: int = 1
     hour: int = 9
     form: str = "monthly"
+    asks_about: str = "previous_month"
+
+
+ASKS_ABOUT = ("previous_month", "current_month")
 
 
 @dataclass(frozen=True)
@@ -404,11 +412,15 @@ def _optional(section: _Reader, key: str) -> str | None:
 
 
 def _checkins(reader: _Reader) -> CheckinConfig:
-    section = reader.section("checkins", {"day_of_month", "hour", "form"})
+    section = reader.section("checkins", {"day_of_month", "hour", "form", "asks_about"})
+    asks_about = section.text("asks_about", "previous_month")
+    if asks_about not in ASKS_ABOUT:
+        raise section.fail("asks_about", f"{asks_about!r} is not a choice; valid: {', '.join(ASKS_ABOUT)}")
     return CheckinConfig(
         day_of_month=section.integer("day_of_month", 1, 1, 28),
         hour=section.integer("hour", 9, 0, 23),
         form=section.text("form", "monthly"),
+        asks_about=asks_about,
     )
 
 

@@ -43,6 +43,7 @@ TABLES = (
     "answer_history",
     "address_changes",
     "escalation_items",
+    "deferred",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -546,6 +547,25 @@ def _escalate(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX escalation_items_waiting ON escalation_items(created_at) WHERE sent_in IS NULL")
+
+
+@migrations(name="0014_pace")
+def _pace(db: Database) -> None:
+    # A rule's intent held back by pacing (`limits.pace_days`): it waits here, keyed like its firing, and is carried
+    # out at the first tick from `not_before` where the pace allows and the entity is still eligible.
+    db.execute(
+        """CREATE TABLE deferred (
+    rule TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    episode TEXT NOT NULL DEFAULT '',
+    seq INTEGER NOT NULL,
+    due_at TEXT NOT NULL,                   -- when it was first due and held back: its window is judged then
+    not_before TEXT NOT NULL,               -- the earliest moment the pace allows it
+    reason TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (rule, entity, episode, seq)
+)"""
+    )
+    db.execute("CREATE INDEX deferred_not_before ON deferred(not_before)")
 
 
 class DatabaseError(Exception):

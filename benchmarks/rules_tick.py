@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.clock import FixedClock, iso  # noqa: E402
 
-BUILD = 7  # bump when the synthetic program changes: cached programs of another build are rebuilt
+BUILD = 8  # bump when the synthetic program changes: cached programs of another build are rebuilt
 NOW = datetime.fromisoformat("2027-12-13T10:00:00+00:00")  # a Monday: the default digest moment has come
 CATCH_UP = datetime.fromisoformat("2027-12-02T10:00:00+00:00")  # in the cycle's catch-up week, every prompt sent
 CYCLES = [f"2027-{m:02d}" for m in range(12, 4, -1)]  # this cycle first; each sent on the 1st at 09:00
@@ -64,6 +64,7 @@ inbox: {{type: maildir, path: ./inbox}}
 outbound: {{type: maildir, path: ./sent}}
 templates: {root}/templates
 rules: {root}/rules
+checkins: {{asks_about: current_month}}  # the synthetic program names each cycle by the month it was sent in
 """
 SKILLS = [
     "public speaking",
@@ -354,7 +355,7 @@ def round_tick(folder: Path) -> dict[str, Any]:
     intents = plan(app.db, app.config, app.form, app.rules, NOW)
     planned = time.perf_counter() - started
     parts: dict[str, float] = {}
-    for name in ("run_cycle", "plan", "apply", "send_digest_if_due", "purge_raw"):
+    for name in ("run_cycle", "schedule", "apply", "send_digest_if_due", "purge_raw"):
         setattr(app_module, name, _timed(parts, name, getattr(app_module, name)))
     result = {"plan": planned, "intents": len(intents), "base": base}
     for label in ("tick", "warm"):
@@ -432,7 +433,7 @@ def measure(pairs: int, rounds: int) -> None:
         f"    tick   {spread([r['tick'] for r in runs])}   ({first['counts']['rule_mails']} rule mails,"
         f" {first['counts']['digests']} digest)"
     )
-    names = {"run_cycle": "cycle", "plan": "plan", "apply": "apply", "send_digest_if_due": "digest",
+    names = {"run_cycle": "cycle", "schedule": "plan", "apply": "apply", "send_digest_if_due": "digest",
              "purge_raw": "retention"}  # fmt: skip
     parts = ", ".join(
         f"{label} {statistics.median(r['parts'].get(n, 0) for r in runs) * 1000:.0f}" for n, label in names.items()

@@ -66,7 +66,7 @@ def test_prompt_is_numbered_threadable_and_carries_a_reply_token(program: Progra
     program.run("2026-12-01T09:05")
     message = next(m for m in program.sent() if MAYA[1] in str(m["To"]))
     text = message.get_body(("plain",)).get_content()
-    assert "1. Did you meet this month?" in text and "4. How is it going" in text
+    assert "1. Did you meet in November?" in text and "4. How is it going" in text
     assert "answer after each number, or in your own words" in text
     reply_to = str(message["Reply-To"])
     assert "mentoring+" in reply_to and "@example.org" in reply_to
@@ -158,7 +158,7 @@ def test_reminders_at_7_and_14_days_then_coordinator_at_21(program: Program) -> 
     assert len(lists) == len(program.outbox(to_addr=COORDINATOR, template="escalations"))  # never two a day
     message = email.message_from_bytes(lists["2026-12-22"]["raw"], policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
-    assert text.count("No December check-in yet from") == 8
+    assert text.count("No November check-in yet from") == 8
     assert "Helen Cho <helen.cho@example.org>" in text and "Jo Nguyen" in text
     assert not program.outbox(template="checkin_escalation")  # never a mail of its own
 
@@ -171,7 +171,7 @@ def test_reminder_is_in_the_prompt_thread_and_answering_it_works(program: Progra
     reminder = next(m for m in program.sent() if HELEN[1] in str(m["To"]) and m["In-Reply-To"])
     prompt = program.checkin(HELEN[1])["prompt_message_id"]
     assert reminder["In-Reply-To"] == prompt
-    assert "1. Did you meet this month?" in reminder.get_body(("plain",)).get_content()
+    assert "1. Did you meet in November?" in reminder.get_body(("plain",)).get_content()
     program.deliver(reply(program.last_to(HELEN[1], "checkin_reminder"), HELEN, "1. no\n4. 3"))
     program.run("2026-12-08T18:00")
     assert program.answers(HELEN[1]) == {"met": "no", "rating": "3"}
@@ -184,7 +184,7 @@ def test_nothing_after_an_answer(program: Program) -> None:
         program.run(f"2026-12-{day:02d}T18:00")
     to_maya = [row["template"] for row in program.outbox(to_addr=MAYA[1])]
     assert to_maya == ["checkin_prompt", "checkin_reply"]
-    assert not any(row["subject"].startswith("No December check-in yet from Maya") for row in program.outbox())
+    assert not any(row["subject"].startswith("No November check-in yet from Maya") for row in program.outbox())
 
 
 def test_low_rating_or_help_tells_the_coordinator_only(program: Program) -> None:

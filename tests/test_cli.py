@@ -46,14 +46,14 @@ def test_a_month_through_the_cli(example_config: Path, capsys: pytest.CaptureFix
     rows = json.loads(capsys.readouterr().out)
     maya = next(row for row in rows if row["participant"] == "maya.patel@example.org")
     assert (maya["status"], maya["met"], maya["meetings"], maya["rating"]) == ("answered", "yes", "3", "5")
-    assert _cli(example_config, "export", "--format", "csv", "--period", "2026-12") == 0
+    assert _cli(example_config, "export", "--format", "csv", "--period", "2026-11") == 0  # asked on 1 December
     csv_text = capsys.readouterr().out
     assert csv_text.splitlines()[0].startswith("checkin_id,period,status") and len(csv_text.splitlines()) == 9
 
     assert _cli(example_config, "--now", "2026-12-08T10:00", "run", "--once") == 0
     assert "5 follow-up mails" in capsys.readouterr().out  # Helen and Jo (New York) wait for their morning
     assert _cli(example_config, "outbox", "list", "--status", "sent") == 0
-    assert "Re: Your December mentoring check-in" in capsys.readouterr().out
+    assert "Re: Your November mentoring check-in" in capsys.readouterr().out
     assert _cli(example_config, "status") == 0
     out = capsys.readouterr().out
     assert "checkins by status: answered 1, awaiting 7" in out and "review: empty" in out

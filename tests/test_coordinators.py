@@ -74,7 +74,7 @@ def _escalated(program: Program) -> EmailMessage:
     program.run("2026-12-01T09:00")
     program.run("2026-12-22T12:00")
     [escalation] = program.sent("4 pairs need a word from you", to=GRACE[1])  # the day's list: every pair is silent
-    assert "No December check-in yet from Lena Fischer" in escalation.get_body(("plain",)).get_content()
+    assert "No November check-in yet from Lena Fischer" in escalation.get_body(("plain",)).get_content()
     return escalation
 
 
@@ -235,7 +235,7 @@ def test_close_resume_note_and_status_in_one_mail(program: Program, capsys: pyte
     text = answer.get_body(("plain",)).get_content()
     assert "Closed pair 2 (Lena Fischer and Priya Raman), because: Lena changed teams" in text
     assert "Resumed Dana Okafor" in text and "Noted on Maya Patel" in text
-    assert "December 2026: 7 check-ins sent, 0 answered (0%), 7 still awaited." in text  # Dana was paused at 9:00
+    assert "November 2026: 7 check-ins sent, 0 answered (0%), 7 still awaited." in text  # Dana was paused at 9:00
     assert "Not done" not in text
     assert not set(program.templates(LENA[1])) - {"checkin_prompt"}  # nobody in the pair hears the wording
     explained = program.explain(MAYA[1], capsys)

@@ -66,10 +66,10 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     config, app = demo
     db = app.db
     figs = figures(db, config, london(config, "2026-12-14T08:00"), rules=app.rules)
-    assert figs["cycle"] == "2026-12" and figs["week"] == "2026-W51"
+    assert figs["cycle"] == "2026-11" and figs["week"] == "2026-W51"
 
     sent, answered = db.execute(
-        "SELECT count(*), sum(status = 'answered') FROM checkins WHERE period = '2026-12' AND status != 'skipped'"
+        "SELECT count(*), sum(status = 'answered') FROM checkins WHERE period = '2026-11' AND status != 'skipped'"
     ).fetchone()
     assert (figs["response"]["sent"], figs["response"]["answered"]) == (sent, answered)
     assert sent == 8 and figs["response"]["percent"] == round(100 * answered / sent)
@@ -78,7 +78,7 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
         row[0]
         for row in db.execute(
             "SELECT c.pairing_id FROM answers a JOIN checkins c ON c.id = a.checkin_id"
-            " WHERE c.period = '2026-12' AND a.question = 'met' AND a.value = 'yes'"
+            " WHERE c.period = '2026-11' AND a.question = 'met' AND a.value = 'yes'"
         )
     }
     assert {p["id"] for p in figs["met_pairs"]} == met and {1, 2} <= met
@@ -87,14 +87,14 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     unanswered = {
         row[0]
         for row in db.execute(
-            "SELECT pairing_id FROM checkins WHERE period = '2026-12' GROUP BY pairing_id"
+            "SELECT pairing_id FROM checkins WHERE period = '2026-11' GROUP BY pairing_id"
             " HAVING sum(status = 'answered') = 0"
         )
     }
     assert {p["id"] for p in figs["silent_pairs"]} == unanswered and 3 in unanswered  # Helen and Jo stay silent
     silent = next(p for p in figs["silent_pairs"] if p["id"] == 3)
     assert (silent["mentee"]["email"], silent["mentor"]["email"]) == ("jo.nguyen@example.org", "helen.cho@example.org")
-    assert "December check-in" in silent["why"] and "1 Oct" in silent["last_met_text"]
+    assert "November check-in" in silent["why"] and "1 Oct" in silent["last_met_text"]
 
     [concern] = figs["concerns"]
     low = db.execute(
@@ -122,10 +122,10 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     assert figs["needs_you"] == len(figs["silent_pairs"]) + 1  # the quiet pairs and Lena's rating
 
     months = {m["period"]: m for m in figs["months"]}
-    assert list(months) == ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
-    december = months["2026-12"]
+    assert list(months) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+    december = months["2026-11"]  # asked on 1 December
     assert (december["sent"], december["answered"], december["pairs_met"]) == (sent, answered, len(met))
-    assert all(m["sent"] == 0 for p, m in months.items() if p != "2026-12")
+    assert all(m["sent"] == 0 for p, m in months.items() if p != "2026-11")
 
 
 def test_suggestions_rank_skills_against_goals_and_add_one_outside_the_box(demo: tuple[Config, App]) -> None:
@@ -216,7 +216,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
     assert message["To"].addresses[0].addr_spec == "grace@example.org"
     assert message["Subject"] == (
         f"Example Mentoring Program this week: {response['answered']} of {response['sent']} check-ins in for"
-        f" December, {needs} things need you"
+        f" November, {needs} things need you"
     )
     assert message.get_content_type() == "multipart/alternative"
     plain, related = message.get_payload()
@@ -227,7 +227,7 @@ def test_one_digest_per_coordinator_per_week_with_an_inline_chart(demo: tuple[Co
     assert 'src="cid:chart"' in html.get_content() and "<script" not in html.get_content()
     text = plain.get_content()
     assert (
-        f"December so far: {response['answered']} of {response['sent']} check-ins answered ({response['percent']}%),"
+        f"November so far: {response['answered']} of {response['sent']} check-ins answered ({response['percent']}%),"
         f" and {len(figs['met_pairs'])} of {figs['active_pairs']} pairs met." in text
     )
     assert "intro: amara.diallo@example.org -> priya.raman@example.org" in text
@@ -288,11 +288,12 @@ def test_the_digest_follows_the_rules_thresholds(demo: tuple[Config, App], tmp_p
     low = [(c["person"]["email"], c["rating"], c["low_rating"]) for c in figs["concerns"]]
     assert low == [("lena.fischer@example.org", 2, True), ("sofia.marquez@example.org", 3, True)]
     quiet = {p["id"]: p["why"] for p in figs["silent_pairs"]}
-    assert set(quiet) == {1, 2, 3} and quiet[1] == "no meeting reported for 11 days"  # Maya and Dana met on 2 Dec
+    # Maya and Dana said on 2 December that they met in November: a meeting of November's, by 30 November at the latest.
+    assert set(quiet) == {1, 2, 3, 4} and quiet[1] == "no meeting reported for 13 days"
     assert figs["policy"]["drifting_days"] == 10 and figs["policy"]["low_rating"] == "at most 3"
     assert figs["policy"]["low_rating_from"].startswith(f"{tmp_path / 'rules' / 'default.yaml'}:")
     rendered, _ = preview(app.db, config, now, rules=rules)
-    assert "Sofia Marquez <sofia.marquez@example.org>" in rendered.text and "rated December 3 out of 5" in rendered.text
+    assert "Sofia Marquez <sofia.marquez@example.org>" in rendered.text and "rated November 3 out of 5" in rendered.text
 
     stricter = _edited_rules(
         app, tmp_path / "strict", ("{field: answers.rating, lte: 2}", "{field: answers.rating, lt: 2}")

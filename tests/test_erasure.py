@@ -132,8 +132,10 @@ def her_program(example_config: Path) -> Path:
     deliver(inbox, reply(check, HER, "Thank you! Our xylograph sessions are going well, I'd love more of them."))
     assert _cli(example_config, "--now", "2026-11-25T11:00", "run", "--once") == 0  # her note to the coordinator
 
-    for day in ("01", "02"):  # the check-in day, and the day after (the weekly pace may hold a prompt back a day)
-        assert _cli(example_config, "--now", f"2026-12-{day}T09:00", "run", "--once") == 0
+    # The check-in day, and the day after: the weekly pace holds her and Dana's prompt (about November) until a week
+    # after the expectations check.
+    for moment in ("2026-12-01T09:00", "2026-12-02T10:30"):
+        assert _cli(example_config, "--now", moment, "run", "--once") == 0
     prompt = _sent(folder, HER[1], "check-in")
     answers = "1. yes\n2. 2\n3. We rehearsed my xylograph keynote\n4. 1\n5. Bartholomew keeps sidelining me"
     deliver(inbox, reply(prompt, HER, answers))

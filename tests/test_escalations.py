@@ -106,7 +106,7 @@ def _add_pair(cli: Cli, mentor: str, mentee: str, started: str, now: str) -> Non
 
 def test_four_silent_pairs_are_one_mail_to_each_coordinator_and_the_next_day_adds_only_the_new(cli: Cli) -> None:
     cli.run("2026-12-01T09:00")  # every one of the 8 people of the 4 pairs is prompted
-    _add_pair(cli, "ruth.adeyemi@example.org", "amara.diallo@example.org", "2026-12-01", "2026-12-01T12:00")
+    _add_pair(cli, "ruth.adeyemi@example.org", "amara.diallo@example.org", "2026-11-20", "2026-12-01T12:00")
     cli.run("2026-12-02T09:00")  # the new pair's prompts go out a day later
     for day in ("2026-12-08T10:00", "2026-12-15T10:00", "2026-12-21T10:00"):
         cli.run(day)
@@ -121,8 +121,8 @@ def test_four_silent_pairs_are_one_mail_to_each_coordinator_and_the_next_day_add
         assert "4 pairs need a word from you" in str(mail["Subject"])
         for mentee, mentor in PAIRS:  # each pair once, with both names
             assert text.count(f"{mentee} <") == 1 and text.count(f"{mentor} <") == 1  # one heading for the pair
-            assert f"No December check-in yet from {mentee}, the mentee" in text
-            assert f"No December check-in yet from {mentor}, the mentor" in text
+            assert f"No November check-in yet from {mentee}, the mentee" in text
+            assert f"No November check-in yet from {mentor}, the mentor" in text
         assert "Ruth" not in text and "Amara" not in text
         assert "Lena Fischer" in _html(mail)
     assert len(cli.to_coordinators()) == 2
@@ -162,11 +162,11 @@ def test_an_escalation_quotes_what_she_wrote_when_nothing_could_be_recorded(cli:
     [(ledger_id,)] = cli.sql("SELECT id FROM messages WHERE outcome = 'held_unreadable'")
     [mail] = [m for m in cli.to_coordinators() if GRACE in str(m["To"])]
     text = _text(mail)
-    assert "Lena Fischer (mentee) wrote on 4 Dec, but I couldn't record her December check-in from it" in text
+    assert "Lena Fischer (mentee) wrote on 4 Dec, but I couldn't record her November check-in from it" in text
     assert "isn't silent" in text and '"Priya has been wonderful and patient with me about my new role."' in text
     assert f"mentor-assistant review show {ledger_id}" in text
-    assert "No December check-in yet from Lena" not in text
-    assert "No December check-in yet from Priya Raman, the mentor" in text  # her partner, silent, in the same entry
+    assert "No November check-in yet from Lena" not in text
+    assert "No November check-in yet from Priya Raman, the mentor" in text  # her partner, silent, in the same entry
     assert "Priya has been wonderful" in _html(mail)
     [(words,)] = cli.sql("SELECT words FROM escalation_items WHERE words IS NOT NULL")
     assert words == "Priya has been wonderful and patient with me about my new role."

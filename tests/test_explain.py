@@ -40,7 +40,7 @@ def test_an_inbound_message_shows_its_outcome_reasons_answers_and_reply(app: App
         text = why(app, target)
         assert f"Message {message_id}" in text
         assert "status processed, outcome recorded, attempts 1" in text
-        assert "- checkin_reply: check-in 4 (2026-12) by reply token" in text
+        assert "- checkin_reply: check-in 4 (2026-11) by reply token" in text
         assert "check-in 4: rating = 2 (wrote '2')" in text
         assert f"key reply:{message_id}" in text  # the confirmation sent because of it
 
@@ -66,10 +66,10 @@ def test_a_person_shows_pairings_checkins_firings_mail_and_what_comes_next(app: 
     text = why(app, "Jo.Nguyen@example.org")
     assert text.startswith("Jo Nguyen <jo.nguyen@example.org>: participant 8, mentee, active")
     assert "pairing:3 mentee with Helen Cho <helen.cho@example.org>, active" in text
-    assert "checkin:6 2026-12 awaiting" in text
+    assert "checkin:6 2026-11 awaiting" in text
     fired = [line for line in text.splitlines() if " for checkin:6" in line and "#" in line]
     assert [line.split()[2] for line in fired] == ["checkin-reminder", "checkin-reminder", "checkin-escalate"]
-    assert "checkin_prompt to jo.nguyen@example.org: 'Your December mentoring check-in'" in text
+    assert "checkin_prompt to jo.nguyen@example.org: 'Your November mentoring check-in'" in text
     assert "Mail received from them: none" in text
     scheduled = text.split("Scheduled next")[1]
     assert "Thu 14 Jan 2027  mentee-nudge for pairing:3: sends mentee_nudge to the mentee" in scheduled

@@ -42,7 +42,7 @@ def test_replies_corrections_and_an_erasure_keep_the_figures_true(program: Progr
     program.deliver(reply(program.last_to(DANA[1], "checkin_prompt"), DANA, "1. yes\n2. 2\n3. her CV\n4. 4"))
     program.run("2026-12-01T10:00")
     figures, met = _kept(program.db)
-    assert figures == [("2026-12", 8, 2)] and len(met) == 1 and met[0][2] == 2  # both sides of one pair
+    assert figures == [("2026-11", 8, 2)] and len(met) == 1 and met[0][2] == 2  # both sides of one pair
     program.deliver(reply(program.last_to(MAYA[1], "checkin_reply"), MAYA, "1. no\n2. 0"))
     program.run("2026-12-01T11:00")
     assert _kept(program.db) == _recounted(program.db)
@@ -52,7 +52,7 @@ def test_replies_corrections_and_an_erasure_keep_the_figures_true(program: Progr
     program.deliver(reply(program.last_to(DANA[1], "confirm_command"), DANA, "yes"))
     program.run("2026-12-01T13:00")
     assert _kept(program.db) == _recounted(program.db)
-    assert _kept(program.db) == ([("2026-12", 7, 1)], [])
+    assert _kept(program.db) == ([("2026-11", 7, 1)], [])
 
 
 def test_an_older_database_is_counted_when_it_is_upgraded(tmp_path: Path) -> None:

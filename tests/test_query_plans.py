@@ -25,7 +25,7 @@ from assistant.db import migrations, open_db
 from assistant.demo import run_demo
 from assistant.engine.facts import candidate_ids, load_facts
 from assistant.engine.fields import ENTITIES
-from assistant.program.followup import _unpaced
+from assistant.program.followup import _undeferred
 
 BIG = {
     "participants", "pairings", "checkins", "answers", "messages", "outbox", "events", "reply_tokens", "firings",
@@ -61,7 +61,7 @@ def statements(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sqlit
     counts = tick(app.db, config, app.form, app.rules, app.outbox, app.clock.now())
     render(figures(app.db, config, app.clock.now(), rules=app.rules))
     for rule in app.rules:  # whether or not this tick needed them: every rule's candidates, every entity's facts
-        candidate_ids(app.db, rule, app.clock.now(), _unpaced(config, app.clock.now()))
+        candidate_ids(app.db, rule, app.clock.now(), _undeferred)
     for entity in ENTITIES.values():
         load_facts(app.db, entity, [1], app.clock.now(), app.form_keys)
     app.db.conn.set_trace_callback(None)

@@ -57,14 +57,14 @@ def _run(folder: Path, *argv: str, now: str = "2026-12-14T08:00") -> int:
 def test_report_tables_and_json(demo_folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(demo_folder, "report") == 0
     out = capsys.readouterr().out
-    assert "Report for Monday 14 December 2026 (cycle 2026-12)" in out
+    assert "Report for Monday 14 December 2026 (cycle 2026-11)" in out
     assert "check-ins sent this cycle                  8" in out and "response rate" in out
     quiet = next(line for line in out.splitlines() if "Jo Nguyen" in line and "Helen Cho" in line)
-    assert "neither has answered the December check-in" in quiet and "none reported" in quiet
+    assert "neither has answered the November check-in" in quiet and "none reported" in quiet
     assert "intro: amara.diallo@example.org -> priya.raman@example.org" in out
-    assert _run(demo_folder, "report", "--json", "--cycle", "2026-11") == 0
+    assert _run(demo_folder, "report", "--json", "--cycle", "2026-10") == 0
     figs = json.loads(capsys.readouterr().out)
-    assert figs["cycle"] == "2026-11" and figs["response"] == {
+    assert figs["cycle"] == "2026-10" and figs["response"] == {
         "sent": 0, "answered": 0, "awaiting": 0, "rate": None, "percent": None
     }  # fmt: skip
     with pytest.raises(SystemExit):
@@ -90,7 +90,7 @@ def test_export_pairs_answers_and_checkins(demo_folder: Path) -> None:
             rows = list(csv.DictReader(io.StringIO(out.getvalue())))
             assert len(rows) == db[table].count, what
         out = io.StringIO()
-        export(db, "json", "2026-12", out, what="pairs")
+        export(db, "json", "2026-11", out, what="pairs")
         pairs = {p["pairing_id"]: p for p in json.loads(out.getvalue())}
         assert (pairs[2]["rating_min"], pairs[2]["checkins_answered"], pairs[3]["checkins_answered"]) == (2, 2, 0)
         out = io.StringIO()
@@ -143,7 +143,7 @@ def test_browse_metadata_describes_every_column_and_its_queries_run(demo_folder:
         connection.close()
     assert [r["pairing"] for r in results["silent_pairs"]] == [3]
     assert [(r["email"], r["rating"]) for r in results["low_ratings"]] == [("lena.fischer@example.org", "2")]
-    assert {r["period"] for r in results["this_cycle_answers"]} == {"2026-12"}
+    assert {r["period"] for r in results["this_cycle_answers"]} == {"2026-11"}
 
 
 def test_browse_without_datasette_says_how_to_install_it(

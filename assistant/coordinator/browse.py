@@ -242,6 +242,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "dropped": "why it was left out instead (she answered before the list went out)",
         },
     ),
+    "deferred": (
+        "A rule's mail held back by pacing, waiting for its free slot (at most one program mail a week).",
+        {
+            "rule": "the rule's name",
+            "entity": "what it is for, e.g. pairing:3",
+            "episode": "the value of the rule's `since` timestamp",
+            "seq": "0 for the first firing in the episode, 1 for the first repeat …",
+            "due_at": "when it was first due and held back (UTC): its window is judged at this moment",
+            "not_before": "the earliest moment the pace allows it (UTC)",
+            "reason": "why the rule was due, in words",
+        },
+    ),
     "mailboxes": (
         "Where reading each inbox left off.",
         {

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from assistant.forms.form import Form, Question
+from assistant.forms.form import MONTH, Form, Question, worded
 from assistant.mail.reply_text import (
     history_start,
     is_footer,
@@ -120,6 +120,12 @@ _GREETING = re.compile(r"[ \t]*(?:hi|hello|hey|dear|hiya|good (?:morning|afterno
 _NAME = re.compile(r"[ \t]*(?:[-\u2013\u2014][ \t]*)?[A-Z][\w'\u2019-]{0,20}(?: [A-Z][\w'\u2019-]{0,20}){0,2}[ \t]*$")
 
 
+# A month named in a question's text (lower case, as `_is_question_prefix` compares).
+_MONTH_WORDS = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
+)
+
+
 @lru_cache(maxsize=64)
 def _question_patterns(form: Form) -> tuple[tuple[Question, re.Pattern[str]], ...]:
     """For each question, a pattern matching its text as repeated by the person or the quote."""
@@ -130,6 +136,9 @@ def _question_patterns(form: Form) -> tuple[tuple[Question, re.Pattern[str]], ..
         # The person may drop the final "?" or type ":" instead.
         tail = re.escape(last[:-1]) + r"\??" if last.endswith("?") else re.escape(last)
         text = r"\s+".join([*(re.escape(w) for w in words[:-1]), tail])
+        # `{month}` is named in the prompt ("in November"); a prompt from before it was named said "this month".
+        text = text.replace(r"in\s+" + re.escape(MONTH), r"(?:in\s+[^\W\d_]+|this\s+month)")
+        text = text.replace(re.escape(MONTH), r"[^\W\d_]+(?:\s+month)?")
         pattern = re.compile(r"\s*" + text + _HINTS + r"[ \t]*[:\-\u2013\u2014]?[ \t]*", re.IGNORECASE)
         patterns.append((question, pattern))
     return tuple(patterns)
@@ -148,7 +157,11 @@ def _is_question_prefix(rest: str, form: Form) -> bool:
     if not 15 <= len(rest) <= 300:
         return False
     words = " ".join(rest.lower().split())
-    return any(" ".join(q.text.lower().split()).startswith(words) for q in form.questions)
+    return any(
+        " ".join(worded(q.text, month).lower().split()).startswith(words)
+        for q in form.questions
+        for month in _MONTH_WORDS.findall(words) or [None]
+    )
 
 
 def _strip_number(content: str, form: Form, weak_ok: bool) -> tuple[Question | None, str]:

@@ -129,10 +129,29 @@ def _question(path: Path, item: object, line: int) -> Question:
     )
 
 
-def numbered(form: Form, keys: list[str] | None = None) -> list[dict[str, Any]]:
-    """Questions as templates show them, each keeping its number in the full form."""
+MONTH = "{month}"  # in a question's text: the month the check-in asks about ("Did you meet in {month}?")
+
+
+def worded(text: str, month: str | None) -> str:
+    """A question's text as a person reads it: `{month}` named ("November"), or "this month" when no month is
+    known (a form shown outside a check-in)."""
+    if MONTH not in text:
+        return text
+    return text.replace(f"in {MONTH}", f"in {month}" if month else "this month").replace(MONTH, month or "this month")
+
+
+def numbered(form: Form, keys: list[str] | None = None, month: str | None = None) -> list[dict[str, Any]]:
+    """Questions as templates show them, each keeping its number in the full form; `{month}` in a question's text
+    names the month the check-in asks about."""
     return [
-        {"number": i, "key": q.key, "text": q.text, "type": q.type, "required": q.required, "hint": hint(q.type, q)}
+        {
+            "number": i,
+            "key": q.key,
+            "text": worded(q.text, month),
+            "type": q.type,
+            "required": q.required,
+            "hint": hint(q.type, q),
+        }
         for i, q in enumerate(form.questions, start=1)
         if keys is None or q.key in keys
     ]

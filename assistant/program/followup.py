@@ -9,77 +9,85 @@ says `batch: daily` adds an entry to their daily list instead (program/escalatio
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.clock import iso, month_name
+from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config
 from assistant.db import record_event
 from assistant.engine.evaluate import Fact, Intent, evaluate
-from assistant.engine.facts import Narrowing, complete, gather
+from assistant.engine.facts import complete, gather
 from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
 from assistant.program import escalations
+from assistant.program.pacing import Held, Settled, keep, last_mailed, revive
 
 log = logging.getLogger(__name__)
-CHUNK = 500  # addresses per query
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the rules do at one tick: carry out `due` now; `held` waits for its slot (pacing); `settled` leaves the
+    waiting list (done, or dropped with why)."""
+
+    due: list[Intent]
+    held: list[Held]
+    settled: list[Settled]
 
 
 def plan(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> list[Intent]:
     """What the rules would do now (nothing is written): judged and paced on the fields the rules read, then with
     every field for the templates of what remains."""
+    return schedule(db, config, form, rules, now).due
+
+
+def schedule(db: Database, config: Config, form: Form, rules: list[Rule], now: datetime) -> Plan:
+    """The plan (nothing is written): the intents that waited for the pace and may go now first, then the rules'
+    new intents, in file order; what the pace holds back, and what no longer waits."""
     form_keys = tuple(q.key for q in form.questions)
-    facts, firings, candidates = gather(db, rules, now, form_keys, _unpaced(config, now))
-    intents = evaluate(rules, facts, firings, now, config.timezone, candidates)
-    return complete(db, paced(db, config, intents, now), now, form_keys)
+    facts, firings, candidates = gather(db, rules, now, form_keys, _undeferred)
+    fresh = evaluate(rules, facts, firings, now, config.timezone, candidates)
+    waited, settled = revive(db, rules, now, form_keys, config.timezone)
+    kept, held = split(db, config, [*waited, *fresh], now)
+    return Plan(complete(db, kept, now, form_keys), held, settled)
 
 
 def paced(db: Database, config: Config, intents: list[Intent], now: datetime) -> list[Intent]:
+    """The intents the pace lets go now (see `split`)."""
+    return split(db, config, intents, now)[0]
+
+
+def split(db: Database, config: Config, intents: list[Intent], now: datetime) -> tuple[list[Intent], list[Held]]:
     """At most one program mail a week to a participant (PROGRAM.md; `limits.pace_days`, 0 for no pacing): an
-    intent whose participant had a check-in prompt or a rule's mail in the last `pace_days` waits for a later tick.
-    Replies in a conversation don't count, and coordinators are not paced. Earlier rules in the file win when two
-    are due for one person at once."""
+    intent whose participant had a check-in prompt or a rule's mail in the last `pace_days` is held back until the
+    pace allows it, never dropped. Replies in a conversation don't count, and coordinators are not paced. The
+    first in the list wins when two are due for one person at once."""
     if not config.limits.pace_days:
-        return list(intents)
+        return list(intents), []
+    pace = timedelta(days=config.limits.pace_days)
     people = {
         id(i): [email for to, _ in recipients(config, i) for _, email in to] if _paced(i) else [] for i in intents
     }
-    since = iso(now - timedelta(days=config.limits.pace_days))
-    recent = recently_mailed(db, {email for emails in people.values() for email in emails}, since)
-    kept = []
+    last = last_mailed(db, {email for emails in people.values() for email in emails}, iso(now - pace))
+    kept, held = [], []
     for intent in intents:
-        if any(email in recent for email in people[id(intent)]):
+        times = [last[email] for email in people[id(intent)] if email in last]
+        if times:
+            held.append(Held(intent, from_iso(max(times)) + pace))
             continue
-        recent.update(people[id(intent)])
+        last.update({email: iso(now) for email in people[id(intent)]})
         kept.append(intent)
-    return kept
+    return kept, held
 
 
-PROGRAM_MAIL = "({o}dedupe_key LIKE 'rule:%' OR {o}template = 'checkin_prompt')"  # what pacing counts
-# Mail to more than one address ("a, b") or written oddly: read whole (the index holds only these rows).
-SHARED = "(instr(to_addr, ',') > 0 OR instr(to_addr, ' ') > 0)"
-
-
-def recently_mailed(db: Database, addresses: set[str], since: str) -> set[str]:
-    """Which of these addresses had program mail after `since`. Looked up address by address, so the cost follows
-    the intents of this tick, not the size of the outbox (a cycle day puts every participant in it)."""
-    where = f"created_at > ? AND {PROGRAM_MAIL.format(o='')}"
-    rows = [row for (row,) in db.execute(f"SELECT to_addr FROM outbox WHERE {SHARED} AND {where}", [since])]
-    wanted = sorted(addresses)
-    for start in range(0, len(wanted), CHUNK):
-        part = wanted[start : start + CHUNK]
-        marks = ", ".join("?" * len(part))
-        rows += [
-            row
-            for (row,) in db.execute(
-                f"SELECT to_addr FROM outbox WHERE to_addr IN ({marks}) AND {where}", [*part, since]
-            )
-        ]
-    return {address.strip() for row in rows for address in row.split(",")}
+def wait(db: Database, planned: Plan, now: datetime) -> None:
+    """After the tick carried out `planned.due`: what was held waits in `deferred`, the rest leaves it."""
+    keep(db, planned.held, planned.settled, planned.due, now)
 
 
 def _paced(intent: Intent) -> bool:
@@ -90,26 +98,12 @@ def _paces(rule: Rule) -> bool:
     return rule.send is not None and rule.send.to != "coordinator"
 
 
-def _unpaced(config: Config, now: datetime) -> Narrowing | None:
-    """For the rules' candidates in SQL: leave out whom `paced` would hold back for a mail addressed to them alone
-    (a mail to several addresses is left to `paced`). When a rule fires, its recipients are all of its people with
-    an address (evaluate.inactive), so each is looked up; a tick then judges only who could get mail now."""
-    if not config.limits.pace_days:
+def _undeferred(rule: Rule, params: dict[str, Any]) -> str | None:
+    """For the rules' candidates in SQL: leave out what already waits in `deferred` for this rule (`revive` judges
+    it), so a paced intent is judged once as new, then only from the waiting list."""
+    if not _paces(rule):
         return None
-    since = iso(now - timedelta(days=config.limits.pace_days))
-
-    def narrow(rule: Rule, params: dict[str, Any]) -> str | None:
-        if not _paces(rule) or rule.send is None:
-            return None
-        params["pace_since"] = since
-        people = ["mentor", "mentee"] if rule.send.to == "pair" else [rule.send.to]
-        return " AND ".join(
-            f"NOT EXISTS (SELECT 1 FROM outbox o WHERE o.to_addr = {rule.entity.fields[f'{p}.email'].sql}"
-            f" AND o.created_at > :pace_since AND {PROGRAM_MAIL.format(o='o.')})"
-            for p in people
-        )
-
-    return narrow
+    return f"NOT EXISTS (SELECT 1 FROM deferred d WHERE d.rule = :rule AND d.entity = :prefix || {rule.entity.key})"
 
 
 def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Intent, now: datetime) -> int:
@@ -180,17 +174,18 @@ def context(form: Form, intent: Intent, to: list[tuple[str, str]], now: datetime
 def _checkin_context(form: Form, f: dict[str, Any], now: datetime) -> dict[str, Any]:
     answers = {k: v for k, v in f["answers"].items() if v is not None}
     missing = [q.key for q in form.questions if q.required and q.key not in answers]
+    month = month_name(f["checkin"]["period"])
     return {
         "answers": answers,
         "role": f["checkin"]["side"],
         "partner_name": f["partner"]["name"],
         "participant_name": f["participant"]["name"],
         "participant_email": f["participant"]["email"],
-        "month": month_name(f["checkin"]["period"]),
+        "month": month,
         "period": f["checkin"]["period"],
-        "questions": numbered(form),
-        "missing": numbered(form, missing),
-        "answered": [dict(q, value=answers[q["key"]]) for q in numbered(form) if q["key"] in answers],
+        "questions": numbered(form, month=month),
+        "missing": numbered(form, missing, month),
+        "answered": [dict(q, value=answers[q["key"]]) for q in numbered(form, month=month) if q["key"] in answers],
         "days_waiting": (now - datetime.fromisoformat(f["checkin"]["sent_at"])).days,
     }
 

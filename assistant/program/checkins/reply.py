@@ -16,6 +16,7 @@ from assistant.db import record_event, rows
 from assistant.forms.answers import Reading, read_answers
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
+from assistant.program.checkins.cycle import is_month, period_end
 from assistant.program.context import Inbound, Row
 
 
@@ -45,9 +46,10 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     now = iso(inbound.now)
     stored = {**stored, **record_answers(db, checkin["id"], reading, inbound.msg.message_id, now)}
     if "met" in reading.answers and reading.answers["met"].value == "yes":
+        met = met_by(inbound, checkin["period"])
         db.execute(
             "UPDATE pairings SET last_met_at = ? WHERE id = ? AND (last_met_at IS NULL OR last_met_at < ?)",
-            (now, checkin["pairing_id"], now),
+            (met, checkin["pairing_id"], met),
         )
     if reading.answers and checkin["status"] != "answered":
         db.execute("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ?", (now, checkin["id"]))
@@ -70,6 +72,14 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     )
     _reply(inbound, checkin, form, stored, reading, to_ask if may_ask else [])
     return "recorded" if reading.answers else "asked_again"
+
+
+def met_by(inbound: Inbound, period: str) -> str:
+    """When a "yes, we met" counts from: the answer's moment, but no later than the end of the month it answers
+    about, so a reply on 2 December to the November check-in is a November meeting for every figure."""
+    if not is_month(period):
+        return iso(inbound.now)
+    return iso(min(inbound.now, period_end(inbound.config, period)))
 
 
 def _read(text: str, form: Form, stored: dict[str, dict[str, Any]]) -> Reading:
@@ -147,9 +157,10 @@ def _value(stored: dict[str, Any], reading: Reading, key: str) -> str | None:
 def _reply(
     inbound: Inbound, checkin: dict[str, Any], form: Form, stored: dict[str, Any], reading: Reading, to_ask: list[str]
 ) -> None:
+    month = month_name(checkin["period"])
     recorded = [
         {**q, "value": stored[q["key"]]["value"], "new": q["key"] in reading.answers}
-        for q in numbered(form)
+        for q in numbered(form, month=month)
         if q["key"] in stored
     ]
     inbound.outbox.enqueue(
@@ -160,9 +171,9 @@ def _reply(
             context={
                 "name": checkin["participant_name"],
                 "partner_name": checkin["partner_name"] or "",
-                "month": month_name(checkin["period"]),
+                "month": month,
                 "recorded": recorded,
-                "to_ask": numbered(form, to_ask),
+                "to_ask": numbered(form, to_ask, month),
                 "unclear": {k: v for k, v in reading.unclear.items() if k in to_ask},
             },
             reply_token=checkin["token"],
