@@ -350,11 +350,17 @@ def _plain_yes_no(body: str, question: Question) -> list[_Found]:
     found = []
     names = sorted({question.key, *question.labels}, key=len, reverse=True)
     # A reply opening with a bare "Yes," / "Not yet." answers the only yes/no question.
-    first_clause = re.split(r"[,.;:!\u2014\u2013\n-]", body[:200], maxsplit=1)[0]
+    sentence = re.split(r"[.!?\n]", body[:200], maxsplit=1)[0]
+    first_clause, *others = re.split(r"[,;:\u2014\u2013-]", sentence)
     filler = LEX.fillers | {word for name in names for word in values.tokens(name)}
     words = values.tokens(first_clause)
-    if values.yes_no(first_clause) and all(w in filler or w in values.POLARITY_WORDS for w in words):
-        found.append(_Found(question.key, first_clause.strip()))
+    answer = values.yes_no(first_clause)
+    if answer and all(w in filler or w in values.POLARITY_WORDS for w in words):
+        both = _takes_back(body[:200], sentence, others, answer, filler)
+        if both:
+            found.append(_Found(question.key, both, value=None, decided=True))
+        else:
+            found.append(_Found(question.key, first_clause.strip()))
     # "we met", "we haven't met yet": the question's key or labels used as a verb.
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
     lowered = body.lower().replace("\u2019", "'")
@@ -365,6 +371,23 @@ def _plain_yes_no(body: str, question: Question) -> list[_Found]:
         elif before and before[-1] in _MET_BEFORE and not _LATER.match(lowered, match.end()):
             found.append(_Found(question.key, " ".join([*before[-1:], match.group()]), value="yes", decided=True))
     return found
+
+
+def _takes_back(start: str, sentence: str, others: list[str], answer: str, filler: frozenset[str]) -> str | None:
+    """ "Non, enfin oui", "No, well yes", "Yes. No.": the opening yes or no is taken back, so ask.
+
+    Returns the words that say both (to show the person), or None when nothing takes the answer back.
+    """
+    for clause in others:  # the rest of the first sentence: a hedge or the other polarity
+        if values.unsure(clause) or values.polarities(values.tokens(clause)) - {answer}:
+            return sentence.strip()
+    # A bare yes or no later on ("Yes. No. 4").
+    for match in re.finditer(r"[^,;:.!?\n\u2014\u2013-]+", start[len(sentence) :]):
+        words = values.tokens(match.group())
+        bare = words and all(w in filler or w in values.POLARITY_WORDS for w in words)
+        if bare and values.polarities(words) - {answer}:
+            return start[: len(sentence) + match.end()].strip()
+    return None
 
 
 def _plain_count(body: str, question: Question) -> list[_Found]:

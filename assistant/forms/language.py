@@ -66,7 +66,7 @@ ENGLISH = Language(
     times=("times", "time", "x"),
     vague=("couple", "few", "several", "some", "many", "multiple", "lots", "various", "a number", "handful",
            "half", "once or twice"),
-    out_of=("out of", "of"),
+    out_of=("out of",),  # not "of": in Dutch "4 of 5" is "4 or 5"
     periods=("week", "weeks", "day", "days", "fortnight", "year"),
     month=("month",),
     fillers=("we", "i", "yet", "so", "oh", "well", "did", "have"),

@@ -124,7 +124,10 @@ def numbers(words: list[str], counts: bool) -> set[int] | None:
 def count(raw: str) -> str | None:
     if vague(raw) or unsure(raw):
         return None
-    found = numbers(tokens(raw), counts=True)
+    words = tokens(raw)
+    if LEX.periods & set(words):
+        return None  # "twice a week", "dos veces por semana": how often, not this month's count
+    found = numbers(words, counts=True)
     return str(found.pop()) if found and len(found) == 1 else None
 
 
