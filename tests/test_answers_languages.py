@@ -103,7 +103,7 @@ LANGS = {
         meetings="3",
         topic="meu CV",
         scale="4 de 5",
-        labels=("Encontro", "Quantas vezes", "Assuntos", "Avaliação"),
+        labels=("Reunião", "Quantas vezes", "Assuntos", "Avaliação"),
         plain="Olá Ada,\n\nSim, três vezes. Trabalhamos no meu CV. Eu diria 4 de 5.\n\nAbraços,\nMaya",
         plain_topic="Trabalhamos no meu CV",
         shorthand="Sim, duas vezes, meu CV, 4",
@@ -309,6 +309,13 @@ def test_shorthand_from_the_issue() -> None:
         reading = read_answers(text + "\n\n" + GMAIL_HEADER + "\n> 1. Did you meet this month? (yes/no)", FORM)
         assert values(reading) == {"met": "yes", "meetings": meetings, "topics": topic, "rating": rating}
         assert reading.missing == () and reading.unclear == {}
+
+
+def test_a_preposition_is_never_a_no() -> None:
+    """Portuguese "no" is also "in the": "no encontro" is "in the meeting", not "no meeting"."""
+    reading = read_answers("Falamos sobre o CV no encontro. 4 de 5", FORM)
+    assert "met" not in reading.answers
+    assert values(reading) == {"topics": "Falamos sobre o CV no encontro", "rating": "4"}
 
 
 def test_shorthand_not_met_passes_over_the_questions_that_depend_on_it() -> None:

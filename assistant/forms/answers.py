@@ -32,6 +32,7 @@ from assistant.mail.reply_text import (
 
 # No real answer comes after this many characters; reading further would only spend time on garbage.
 _MAX_CHARS = 200_000
+_MAX_PLAIN = 50_000
 
 
 @dataclass(frozen=True)
@@ -331,10 +332,13 @@ def _plain_words(body: str, form: Form, asked_keys: list[str]) -> list[_Found]:
         return [_Found(key, raw) for key, raw in placed]
     asked = [form.question(key) for key in asked_keys]
     found: list[_Found] = []
+    # Split once, for the count and the scale. Prose that answers a check-in is a few sentences: past
+    # _MAX_PLAIN characters it is something else (a forwarded thread, garbage), not worth reading word by word.
+    words = values.words_of(body[:_MAX_PLAIN])
     for qtype, finder in (("yes_no", _plain_yes_no), ("count", _plain_count), ("scale", _plain_scale)):
         questions = [q for q in asked if q.type == qtype]
         if len(questions) == 1:  # with two such questions we could not tell which one a phrase answers
-            found.extend(finder(body, questions[0]))
+            found.extend(finder(body, words, questions[0]))
     texts = [q for q in asked if q.type == "text" and q.required]
     if len(texts) == 1:
         found.extend(_plain_text(body, texts[0]))
@@ -346,7 +350,7 @@ _MET_BEFORE = {"we", "i", "we've", "i've", "have", "has", "did", "already", "fin
 _LATER = re.compile(r"\s+(?:up\s+)?(?:next|tomorrow|soon|later|tonight|in|this)\b")
 
 
-def _plain_yes_no(body: str, question: Question) -> list[_Found]:
+def _plain_yes_no(body: str, _words: values.Words, question: Question) -> list[_Found]:
     found = []
     names = sorted({question.key, *question.labels}, key=len, reverse=True)
     # A reply opening with a bare "Yes," / "Not yet." answers the only yes/no question.
@@ -390,27 +394,22 @@ def _takes_back(start: str, sentence: str, others: list[str], answer: str, fille
     return None
 
 
-def _plain_count(body: str, question: Question) -> list[_Found]:
+def _plain_count(body: str, words: values.Words, question: Question) -> list[_Found]:
     """ "twice", "dos veces", "zweimal", "2x" in running text; "twice a week" is how often, so it is unclear."""
-    spans = values.token_spans(body)
     found = []
-    for first, end, frequency in values.count_phrases(spans):
-        raw = body[spans[first].start() : spans[end - 1].end()]
+    for first, end, frequency in values.count_phrases(words.folded):
+        raw = words.raw(body, first, end)
         found.append(_Found(question.key, raw, value=None, decided=True) if frequency else _Found(question.key, raw))
     return found
 
 
-def _plain_scale(body: str, question: Question) -> list[_Found]:
+def _plain_scale(body: str, words: values.Words, question: Question) -> list[_Found]:
     """ "4/5", "4 out of 5", "4 von 5", "4 sur 5" in running text (digits only: words there are too loose)."""
-    spans = values.token_spans(body)
-    words = [values.fold(span.group()) for span in spans]
     return [
-        _Found(question.key, body[spans[f.start].start() : spans[f.end - 1].end()])
-        for f in values.fractions(words, digits_only=True)
+        _Found(question.key, words.raw(body, f.start, f.end)) for f in values.fractions(words.folded, digits_only=True)
     ]
 
 
-# At most 8 blanks after the punctuation: `\s*` there made a long run of blank lines quadratic.
 _WHAT_WE_DID = re.compile(
     r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s{0,8})((?:" + values.alternation(LEX.topic_openers) + r")(?!\w)[^.!?\n]*)",
     re.IGNORECASE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.forms.language import Lexicon, fold, lexicon
 
@@ -44,6 +45,8 @@ _BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 for _phrase, _value in _PHRASES:
     _BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _value))
 _CONNECTORS = sorted((tuple(c.split()) for c in LEX.out_of), key=len, reverse=True)
+_CONNECTOR_START = frozenset({"/"} | {connector[0] for connector in _CONNECTORS})
+_NUMBER_WORDS = frozenset(LEX.numbers) | frozenset(LEX.before_times)
 
 
 def tokens(text: str) -> list[str]:
@@ -51,9 +54,26 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-def token_spans(text: str) -> list[re.Match[str]]:
-    """The words of `text` with their places (the text itself is not folded, so the places are its own)."""
-    return list(_TOKEN.finditer(text))
+@dataclass(frozen=True)
+class Words:
+    """The words of a text with their places: `spans` in the text as written, `folded` as compared."""
+
+    spans: list[re.Match[str]]
+    folded: list[str]
+
+    def raw(self, text: str, start: int, end: int) -> str:
+        """What was written from word `start` to the word before `end`."""
+        return text[self.spans[start].start() : self.spans[end - 1].end()]
+
+
+def words_of(text: str) -> Words:
+    spans = list(_TOKEN.finditer(text))
+    return Words(spans, [_fold_word(span.group()) for span in spans])
+
+
+@lru_cache(maxsize=8192)
+def _fold_word(word: str) -> str:
+    return fold(word)  # words repeat: folding each one once is most of the saving on a long text
 
 
 def unsure(text: str) -> bool:
@@ -151,22 +171,32 @@ def _connector_at(words: list[str], i: int) -> int:
 
 def fractions(words: list[str], digits_only: bool = False) -> list[Fraction]:
     """Every "4/5", "4 out of 5", "vier von fünf" in `words`, left to right, not overlapping."""
-    found = []
-    i = 0
-    while i < len(words):
-        first = number_at(words, i, counts=False)
-        if first is None or (digits_only and not words[i].isdigit()):
-            i += 1
-            continue
-        width = _connector_at(words, i + 1)
-        top_at = i + 1 + width
-        top = number_at(words, top_at, counts=False) if width and top_at < len(words) else None
-        if top is None or (digits_only and not words[top_at].isdigit()):
-            i += 1
-            continue
-        found.append(Fraction(first[0], top[0], i, top_at + 1))
-        i = top_at + 1
+    found: list[Fraction] = []
+    # Only the words after which an "out of" starts can begin a fraction: found in one pass, then looked at.
+    starts = [
+        at - 1
+        for at, word in enumerate(words)
+        if word in _CONNECTOR_START and at and (words[at - 1].isdigit() or words[at - 1] in _NUMBER_WORDS)
+    ]
+    for i in starts:
+        if found and i < found[-1].end:
+            continue  # inside the fraction before
+        fraction = _fraction_at(words, i, digits_only)
+        if fraction:
+            found.append(fraction)
     return found
+
+
+def _fraction_at(words: list[str], i: int, digits_only: bool) -> Fraction | None:
+    width = _connector_at(words, i + 1)
+    top_at = i + 1 + width
+    if not width or top_at >= len(words):
+        return None
+    if digits_only and not (words[i].isdigit() and words[top_at].isdigit()):
+        return None
+    first = number_at(words, i, counts=False)
+    top = number_at(words, top_at, counts=False)
+    return Fraction(first[0], top[0], i, top_at + 1) if first and top else None
 
 
 def scale(raw: str, low: int, high: int) -> str | None:
@@ -204,27 +234,35 @@ def is_count_phrase(words: list[str]) -> bool:
     return any(w in LEX.counts or w in LEX.times for w in words)
 
 
-def count_phrases(spans: list[re.Match[str]]) -> list[tuple[int, int, bool]]:
+def count_phrases(words: list[str]) -> list[tuple[int, int, bool]]:
     """Counts said in running text: (first word, end word, is a frequency such as "twice a week")."""
-    words = [fold(span.group()) for span in spans]
-    found = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        following = words[i + 1] if i + 1 < len(words) else ""
-        if word in LEX.counts and not (word in LEX.before_times and following in LEX.times):
-            end = i + 1
-        elif following in LEX.times and (
-            (word.isdigit() and len(word) <= 2) or word in LEX.numbers or word in LEX.before_times
-        ):
-            end = i + 2
-        elif word in LEX.vague and LEX.times & set(words[i + 1 : i + 3]):
-            end = i + 1  # "a few times", "a couple of times": a count, but not a number
-        else:
-            i += 1
+    found: list[tuple[int, int, bool]] = []
+    # Only a count word, or a word before "times", can begin a count: found in one pass, then looked at.
+    starts = [
+        i for i, word in enumerate(words) if word in _COUNT_START or (i + 1 < len(words) and words[i + 1] in LEX.times)
+    ]
+    for i in starts:
+        if found and i < found[-1][1]:
             continue
-        # "twice a week", "dos veces por semana": how often, not this month's count.
-        frequency = bool(LEX.periods & set(words[end : end + 3]))
-        found.append((i, end, frequency))
-        i = end
+        end = _count_end(words, i)
+        if end:
+            # "twice a week", "dos veces por semana": how often, not this month's count.
+            found.append((i, end, bool(LEX.periods & set(words[end : end + 3]))))
     return found
+
+
+_COUNT_START = frozenset(LEX.counts) | LEX.vague
+
+
+def _count_end(words: list[str], i: int) -> int | None:
+    word = words[i]
+    following = words[i + 1] if i + 1 < len(words) else ""
+    if word in LEX.counts and not (word in LEX.before_times and following in LEX.times):
+        return i + 1
+    if following in LEX.times and (
+        (word.isdigit() and len(word) <= 2) or word in LEX.numbers or word in LEX.before_times
+    ):
+        return i + 2
+    if word in LEX.vague and LEX.times & set(words[i + 1 : i + 3]):
+        return i + 1  # "a few times", "a couple of times": a count, but not a number
+    return None
