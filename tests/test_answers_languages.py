@@ -318,6 +318,20 @@ def test_a_preposition_is_never_a_no() -> None:
     assert values(reading) == {"topics": "Falamos sobre o CV no encontro", "rating": "4"}
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Yes. Twice. CV. 4. Thanks!", {"met": "yes", "meetings": "2", "topics": "CV", "rating": "4"}),
+        pytest.param("Hi Ada! Yes, twice, CV, 4", {"met": "yes", "meetings": "2", "topics": "CV", "rating": "4"}),
+        pytest.param("Hola Ada, sí, dos veces, 4 de 5", {"met": "yes", "meetings": "2", "rating": "4"}),
+        pytest.param("Hallo Ada, wie geht's?\nJa, zweimal. 4 von 5", {"met": "yes", "meetings": "2", "rating": "4"}),
+        pytest.param("Oui. Deux fois. Merci pour tout. 4", {"met": "yes", "meetings": "2"}),  # the aside stops it
+    ],
+)
+def test_shorthand_with_a_greeting_or_thanks(text: str, expected: dict[str, str]) -> None:
+    assert values(read_answers(text, FORM)) == expected
+
+
 def test_shorthand_not_met_passes_over_the_questions_that_depend_on_it() -> None:
     assert values(read_answers("No. 3", FORM)) == {"met": "no", "rating": "3"}
     assert values(read_answers("Nee - 2 van 5", FORM)) == {"met": "no", "rating": "2"}

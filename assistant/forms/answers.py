@@ -303,11 +303,31 @@ def _is_pleasantry(line: str) -> bool:
     return not line.strip() or bool(_GREETING.match(line) or _SIGN_OFF.match(line))
 
 
+_GREETING_END = re.compile(r"[,!:\u2014]")
+
+
+def _after_greeting(line: str) -> str:
+    """What follows a greeting on its own line ("Hola Ada, sí, dos veces" → "sí, dos veces"); "" if nothing."""
+    if not _GREETING.match(line):
+        return ""
+    end = _GREETING_END.search(line)
+    rest = line[end.end() :].strip() if end else ""
+    return rest if any(c.isalnum() for c in rest) else ""
+
+
 def _body(lines: list[str]) -> str:
     """The new text without greeting and sign-off, for reading plain words."""
     start = 0
     # A first-line "Thanks!" is more likely "thanks for asking" than the end of the reply: skip it too.
     while start < len(lines) and _is_pleasantry(lines[start]):
+        # A one-line reply "Hi Ada! Yes, twice, CV, 4": the greeting goes, the answers stay. With more lines
+        # below, the greeting's line is only pleasantries ("Hallo Ada, wie geht's?").
+        alone = not any(line.strip() for line in lines[start + 1 :])
+        rest = _after_greeting(lines[start]) if alone else ""
+        if rest:
+            lines = [rest, *lines[start + 1 :]]
+            start = 0
+            break
         start += 1
     lines = lines[start:]
     for i, line in enumerate(lines):

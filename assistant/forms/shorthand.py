@@ -42,9 +42,14 @@ def read(body: str, form: Form, asked_keys: list[str]) -> list[tuple[str, str]] 
     """(question key, raw answer) for every piece, in order; None unless every piece has its place."""
     if len(asked_keys) < 2 or len(body) > _MAX_CHARS or body.count("\n") >= _MAX_LINES:
         return None
+    texts = [text.strip() for text in _BREAK.split(body) if text.strip()]
+    # "Hi Ada! Yes, twice, CV, 4. Thanks!": a greeting or a thank-you at either end answers nothing.
+    while texts and _pleasantry(texts[0]):
+        texts.pop(0)
+    while texts and _pleasantry(texts[-1]):
+        texts.pop()
     pieces: list[Piece] = []
-    for text in _BREAK.split(body):
-        text = text.strip()
+    for text in texts:
         if text:
             found = _classify(text)
             if found is None:
@@ -53,6 +58,10 @@ def read(body: str, form: Form, asked_keys: list[str]) -> list[tuple[str, str]] 
     if len(pieces) < 2:
         return None
     return _place(pieces, [form.question(key) for key in asked_keys])
+
+
+def _pleasantry(text: str) -> bool:
+    return values.aside(text) and not any(c.isdigit() for c in text)
 
 
 def _classify(text: str) -> list[Piece] | None:
