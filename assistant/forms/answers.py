@@ -318,12 +318,12 @@ def _after_greeting(line: str) -> str:
 def _body(lines: list[str]) -> str:
     """The new text without greeting and sign-off, for reading plain words."""
     start = 0
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)  # once: the loop stays linear
     # A first-line "Thanks!" is more likely "thanks for asking" than the end of the reply: skip it too.
     while start < len(lines) and _is_pleasantry(lines[start]):
         # A one-line reply "Hi Ada! Yes, twice, CV, 4": the greeting goes, the answers stay. With more lines
         # below, the greeting's line is only pleasantries ("Hallo Ada, wie geht's?").
-        alone = not any(line.strip() for line in lines[start + 1 :])
-        rest = _after_greeting(lines[start]) if alone else ""
+        rest = _after_greeting(lines[start]) if start == last else ""
         if rest:
             lines = [rest, *lines[start + 1 :]]
             start = 0
