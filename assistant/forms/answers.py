@@ -12,12 +12,15 @@ be huge or garbage.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from assistant.forms import shorthand, values
 from assistant.forms.form import MONTH, Form, Question, worded
+from assistant.forms.values import LEX
 from assistant.mail.reply_text import (
     history_start,
     is_footer,
@@ -29,6 +32,7 @@ from assistant.mail.reply_text import (
 
 # No real answer comes after this many characters; reading further would only spend time on garbage.
 _MAX_CHARS = 200_000
+_MAX_PLAIN = 50_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ def read_answers(text: str, form: Form, asked: Sequence[str] | None = None) -> R
     stay those of the form. Raises ValueError only for a key that is not in the form.
     """
     asked_keys = _asked_keys(form, asked)
-    lines = normalise_lines(text[:_MAX_CHARS])
+    # NFC: "é" typed as e + accent is the same letter as "é" for labels, words and patterns alike.
+    lines = normalise_lines(unicodedata.normalize("NFC", text[:_MAX_CHARS]))
     flags = new_line_flags(lines)
     found = [f for f in _structured(lines, flags, form) if f.key in asked_keys]
     if not any(f.raw for f in found):
@@ -108,13 +113,13 @@ _HINTS = (
     r"(?:\s*\((?:yes\s*/\s*no|yes or no|y/n|a date|optional|required"
     r"|I read\b[^\n]{0,100}?\band wasn['\u2019]t sure)\))*"
 )
+# A line that only signs off ("Thanks,", "Saludos", "Viele Grüße, Maya") or greets ("Hola Ada,"), in every language
+# of `assistant/forms/language.py`.
 _SIGN_OFF = re.compile(
-    r"[ \t]*(?:many thanks|thanks(?: (?:a lot|again|so much))?|thank you(?: (?:so much|very much))?|thx|"
-    r"best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|all the best|take care|warmly|"
-    r"sincerely|talk soon|see you)\b[\s,.!]*(?:[^\W\d_][\w'\u2019-]*[\s,.!]*){0,2}$",
+    r"[ \t]*(?:" + values.alternation(LEX.sign_offs) + r")(?!\w)[\s,.!]*(?:[^\W\d_][\w'\u2019-]*[\s,.!]*){0,2}$",
     re.IGNORECASE,
 )
-_GREETING = re.compile(r"[ \t]*(?:hi|hello|hey|dear|hiya|good (?:morning|afternoon|evening))\b.{0,40}$", re.I)
+_GREETING = re.compile(r"[ \t]*(?:" + values.alternation(LEX.greetings) + r")(?!\w).{0,40}$", re.IGNORECASE)
 # A person's name alone on the last line ("Maya", "- Maya Cohen"), left after the last answer.
 # Blanks on either side of the dash are matched once (`[ \t]*-?[ \t]*` was quadratic on a line of tabs).
 _NAME = re.compile(r"[ \t]*(?:[-\u2013\u2014][ \t]*)?[A-Z][\w'\u2019-]{0,20}(?: [A-Z][\w'\u2019-]{0,20}){0,2}[ \t]*$")
@@ -306,84 +311,36 @@ def _close(block: _Block | None, found: list[_Found], final: bool) -> None:
 
 # --------------------------------------------------------------------------- plain words
 
-_YES_NO_WORDS = {
-    # Longest phrases first within each polarity; negative ones are tried first ("we did not" vs "we did").
-    "no": [
-        "we did not",
-        "we didn't",
-        "did not",
-        "didn't",
-        "have not",
-        "haven't",
-        "hasn't",
-        "not yet",
-        "not really",
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "not",
-        "never",
-        "👎",
-        "❌",
-    ],
-    "yes": [
-        "of course",
-        "we did",
-        "we have",
-        "yes",
-        "y",
-        "yep",
-        "yeah",
-        "yup",
-        "yea",
-        "sure",
-        "indeed",
-        "absolutely",
-        "definitely",
-        "👍",
-        "✅",
-    ],
-}
-_PHRASES = [(tuple(p.split()), value) for value in ("no", "yes") for p in _YES_NO_WORDS[value]]
-_POLARITY_WORDS = {word for phrase, _ in _PHRASES for word in phrase}
-_UNSURE = re.compile(
-    r"yes and no|sort of|kind of|kinda|maybe|perhaps|not sure|partly|partially|more or less|n/a|\?", re.I
-)
-_TOKENS = re.compile(r"[a-z']+|👍|👎|✅|❌")
-
-_NUMBER_WORDS = {
-    "zero": 0,
-    "none": 0,
-    "one": 1,
-    "once": 1,
-    "two": 2,
-    "twice": 2,
-    "three": 3,
-    "thrice": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_VAGUE = re.compile(r"couple|few|several|some|many|multiple|lots|various|a number|handful|half|once or twice", re.I)
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)?|[a-z]+")
-
 
 def _is_pleasantry(line: str) -> bool:
     return not line.strip() or bool(_GREETING.match(line) or _SIGN_OFF.match(line))
 
 
+_GREETING_END = re.compile(r"[,!:\u2014]")
+
+
+def _after_greeting(line: str) -> str:
+    """What follows a greeting on its own line ("Hola Ada, sí, dos veces" → "sí, dos veces"); "" if nothing."""
+    if not _GREETING.match(line):
+        return ""
+    end = _GREETING_END.search(line)
+    rest = line[end.end() :].strip() if end else ""
+    return rest if any(c.isalnum() for c in rest) else ""
+
+
 def _body(lines: list[str]) -> str:
     """The new text without greeting and sign-off, for reading plain words."""
     start = 0
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)  # once: the loop stays linear
     # A first-line "Thanks!" is more likely "thanks for asking" than the end of the reply: skip it too.
     while start < len(lines) and _is_pleasantry(lines[start]):
+        # A one-line reply "Hi Ada! Yes, twice, CV, 4": the greeting goes, the answers stay. With more lines
+        # below, the greeting's line is only pleasantries ("Hallo Ada, wie geht's?").
+        rest = _after_greeting(lines[start]) if start == last else ""
+        if rest:
+            lines = [rest, *lines[start + 1 :]]
+            start = 0
+            break
         start += 1
     lines = lines[start:]
     for i, line in enumerate(lines):
@@ -403,12 +360,18 @@ def _plain_words(body: str, form: Form, asked_keys: list[str]) -> list[_Found]:
         return []
     if len(asked_keys) == 1:
         return [_Found(asked_keys[0], body)]  # one question asked: the whole reply answers it
+    placed = shorthand.read(body, form, asked_keys)
+    if placed:  # "Yes once - promotion case. 4/5": every piece in its place, in the form's order
+        return [_Found(key, raw) for key, raw in placed]
     asked = [form.question(key) for key in asked_keys]
     found: list[_Found] = []
+    # Split once, for the count and the scale. Prose that answers a check-in is a few sentences: past
+    # _MAX_PLAIN characters it is something else (a forwarded thread, garbage), not worth reading word by word.
+    words = values.words_of(body[:_MAX_PLAIN])
     for qtype, finder in (("yes_no", _plain_yes_no), ("count", _plain_count), ("scale", _plain_scale)):
         questions = [q for q in asked if q.type == qtype]
         if len(questions) == 1:  # with two such questions we could not tell which one a phrase answers
-            found.extend(finder(body, questions[0]))
+            found.extend(finder(body, words, questions[0]))
     texts = [q for q in asked if q.type == "text" and q.required]
     if len(texts) == 1:
         found.extend(_plain_text(body, texts[0]))
@@ -420,15 +383,21 @@ _MET_BEFORE = {"we", "i", "we've", "i've", "have", "has", "did", "already", "fin
 _LATER = re.compile(r"\s+(?:up\s+)?(?:next|tomorrow|soon|later|tonight|in|this)\b")
 
 
-def _plain_yes_no(body: str, question: Question) -> list[_Found]:
+def _plain_yes_no(body: str, _words: values.Words, question: Question) -> list[_Found]:
     found = []
     names = sorted({question.key, *question.labels}, key=len, reverse=True)
     # A reply opening with a bare "Yes," / "Not yet." answers the only yes/no question.
-    first_clause = re.split(r"[,.;:!\u2014\u2013\n-]", body[:200], maxsplit=1)[0]
-    filler = {"we", "i", "yet", "so", "oh", "well", "did", "have", *(n.lower() for n in names)}
-    words = _TOKENS.findall(first_clause.lower())
-    if _yes_no(first_clause) and all(w in filler or w in _POLARITY_WORDS for w in words):
-        found.append(_Found(question.key, first_clause.strip()))
+    sentence = re.split(r"[.!?\n]", body[:200], maxsplit=1)[0]
+    first_clause, *others = re.split(r"[,;:\u2014\u2013-]", sentence)
+    filler = LEX.fillers | {word for name in names for word in values.tokens(name)}
+    words = values.tokens(first_clause)
+    answer = values.yes_no(first_clause)
+    if answer and all(w in filler or w in values.POLARITY_WORDS for w in words):
+        both = _takes_back(body[:200], sentence, others, answer, filler)
+        if both:
+            found.append(_Found(question.key, both, value=None, decided=True))
+        else:
+            found.append(_Found(question.key, first_clause.strip()))
     # "we met", "we haven't met yet": the question's key or labels used as a verb.
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
     lowered = body.lower().replace("\u2019", "'")
@@ -441,37 +410,41 @@ def _plain_yes_no(body: str, question: Question) -> list[_Found]:
     return found
 
 
-_TIMES = re.compile(
-    r"\b(once|twice|thrice|\d{1,2}(?=\s*x\b)|\d{1,2}(?=\s+times)|[a-z]+(?=\s+times)"
-    r"|a couple(?= of times)|a few(?= times))"
-    r"(?:\s*x|\s+times|\s+of\s+times)?\b(?:\s+(?:a|per|every)\s+([a-z]+))?",
-    re.IGNORECASE,
-)
+def _takes_back(start: str, sentence: str, others: list[str], answer: str, filler: frozenset[str]) -> str | None:
+    """ "Non, enfin oui", "No, well yes", "Yes. No.": the opening yes or no is taken back, so ask.
+
+    Returns the words that say both (to show the person), or None when nothing takes the answer back.
+    """
+    for clause in others:  # the rest of the first sentence: a hedge or the other polarity
+        if values.unsure(clause) or values.polarities(values.tokens(clause)) - {answer}:
+            return sentence.strip()
+    # A bare yes or no later on ("Yes. No. 4").
+    for match in re.finditer(r"[^,;:.!?\n\u2014\u2013-]+", start[len(sentence) :]):
+        words = values.tokens(match.group())
+        bare = words and all(w in filler or w in values.POLARITY_WORDS for w in words)
+        if bare and values.polarities(words) - {answer}:
+            return start[: len(sentence) + match.end()].strip()
+    return None
 
 
-def _plain_count(body: str, question: Question) -> list[_Found]:
+def _plain_count(body: str, words: values.Words, question: Question) -> list[_Found]:
+    """ "twice", "dos veces", "zweimal", "2x" in running text; "twice a week" is how often, so it is unclear."""
     found = []
-    for match in _TIMES.finditer(body):
-        raw = match.group()
-        first = match.group(1).lower()
-        if not (first.isdigit() or first in _NUMBER_WORDS or _VAGUE.match(first)):
-            continue  # "other times", "both times"
-        if match.group(2) and not match.group(2).lower().startswith("month"):
-            found.append(_Found(question.key, raw, value=None, decided=True))  # "twice a week": not this month's count
-        else:
-            found.append(_Found(question.key, raw))
+    for first, end, frequency in values.count_phrases(words.folded):
+        raw = words.raw(body, first, end)
+        found.append(_Found(question.key, raw, value=None, decided=True) if frequency else _Found(question.key, raw))
     return found
 
 
-def _plain_scale(body: str, question: Question) -> list[_Found]:
-    pattern = re.compile(r"\b\d{1,2}(?:[.,]\d+)?\s*(?:/|out of)\s*\d{1,2}\b", re.IGNORECASE)
-    return [_Found(question.key, match.group()) for match in pattern.finditer(body)]
+def _plain_scale(body: str, words: values.Words, question: Question) -> list[_Found]:
+    """ "4/5", "4 out of 5", "4 von 5", "4 sur 5" in running text (digits only: words there are too loose)."""
+    return [
+        _Found(question.key, words.raw(body, f.start, f.end)) for f in values.fractions(words.folded, digits_only=True)
+    ]
 
 
-# At most 8 blanks after the punctuation: `\s*` there made a long run of blank lines quadratic.
 _WHAT_WE_DID = re.compile(
-    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s{0,8})(we\s+(?:worked on|talked about|discussed|focused on|went through|"
-    r"went over|covered|looked at|spoke about|chatted about)\b[^.!?\n]*)",
+    r"(?:^|(?<=[.!?\n,;:\u2014\u2013-])\s{0,8})((?:" + values.alternation(LEX.topic_openers) + r")(?!\w)[^.!?\n]*)",
     re.IGNORECASE,
 )
 
@@ -482,69 +455,6 @@ def _plain_text(body: str, question: Question) -> list[_Found]:
 
 
 # --------------------------------------------------------------------------- reading values
-
-
-def _yes_no(raw: str) -> str | None:
-    text = raw.lower().replace("\u2019", "'")
-    if _UNSURE.search(text):
-        return None
-    tokens = _TOKENS.findall(text)
-    seen = set()
-    i = 0
-    while i < len(tokens):
-        for phrase, value in _PHRASES:
-            if tuple(tokens[i : i + len(phrase)]) == phrase:
-                seen.add(value)
-                i += len(phrase) - 1
-                break
-        i += 1
-    return seen.pop() if len(seen) == 1 else None
-
-
-def _numbers(text: str, words: dict[str, int]) -> set[int] | None:
-    """Every number written in `text` (digits or words); None if one is not a whole number."""
-    numbers = set()
-    for match in _NUMBERS.finditer(text):
-        token = match.group()
-        if token[0].isdigit():
-            if not token.isdigit() or len(token) > 3:  # "3.5", "2,5", or too long to be a real answer
-                return None
-            numbers.add(int(token))
-        elif token in words:
-            numbers.add(words[token])
-    return numbers
-
-
-def _count(raw: str) -> str | None:
-    text = raw.lower()
-    if _VAGUE.search(text):
-        return None
-    numbers = _numbers(text, _NUMBER_WORDS)
-    return str(numbers.pop()) if numbers and len(numbers) == 1 else None
-
-
-# Bounded digit runs: "\d+" here would rescan a long run of digits from every position.
-_FRACTION = re.compile(r"(?<!\d)(\d{1,3})\s*(?:/|out of|of)\s*(\d{1,3})(?!\d)")
-
-
-def _scale(raw: str, question: Question) -> str | None:
-    text = raw.lower()
-    numbers: set[int] = set()
-    # "4/5", "4 out of 5": the second number must be the top of this scale, and is not an answer itself.
-    for match in _FRACTION.finditer(text):
-        if match.group(2) != str(question.max):
-            return None
-        numbers.add(int(match.group(1)))
-    rest = _FRACTION.sub(" ", text)
-    words = {w: n for w, n in _NUMBER_WORDS.items() if w not in ("none", "once", "twice", "thrice")}
-    others = _numbers(rest, words)
-    if others is None:
-        return None
-    numbers |= others
-    if len(numbers) != 1:
-        return None
-    value = numbers.pop()
-    return str(value) if question.min <= value <= question.max else None
 
 
 _MONTHS = {
@@ -599,48 +509,31 @@ def _date(raw: str) -> str | None:
     return dates.pop() if len(dates) == 1 else None
 
 
-_NOTHING = {
-    "no",
-    "nope",
-    "nothing",
-    "none",
-    "n/a",
-    "na",
-    "nil",
-    "-",
-    "--",
-    "all good",
-    "all fine",
-    "not really",
-    "nothing else",
-    "no all good",
-    "nothing really",
-    "no nothing",
-    "i'm good",
-    "im good",
-    "not needed",
-    "no need",
-}
-_FILLER = {"thanks", "thank", "you", "thx", "for", "now", "at", "the", "moment", "currently", "right", "so", "far"}
+# Words around "nothing" that do not change it: "nothing for now, thanks!", "nada, gracias".
+_FILLER = frozenset(
+    {"thanks", "thank", "you", "thx", "for", "now", "at", "the", "moment", "currently", "right", "so", "far"}
+    | {w for w in LEX.sign_offs if " " not in w}
+)
+_NOTHING_WORDS = re.compile(r"[^\W\d_]+(?:['/][^\W\d_]+)*|-+")
 
 
 def _says_nothing(raw: str) -> bool:
     """ "nothing, thanks" for an optional question: no answer needed (not an unclear one)."""
     if len(raw) > 60:
         return False
-    words = [w for w in re.findall(r"[a-z'/]+|-+", raw.lower().replace("\u2019", "'")) if w not in _FILLER]
-    return " ".join(words) in _NOTHING
+    words = [w for w in _NOTHING_WORDS.findall(values.fold(raw)) if w not in _FILLER]
+    return " ".join(words) in LEX.nothing
 
 
 def _value(found: _Found, question: Question) -> str | None:
     if found.decided:
         return found.value
     if question.type == "yes_no":
-        return _yes_no(found.raw)
+        return values.yes_no(found.raw)
     if question.type == "count":
-        return _count(found.raw)
+        return values.count(found.raw)
     if question.type == "scale":
-        return _scale(found.raw, question)
+        return values.scale(found.raw, question.min, question.max)
     if question.type == "date":
         return _date(found.raw)
     return found.raw.strip()
