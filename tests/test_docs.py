@@ -85,3 +85,14 @@ def test_every_command_has_help_that_teaches() -> None:
             [sys.executable, "-m", "assistant", *command.split(), "--help"], capture_output=True, text=True, check=True
         )
         assert len(result.stdout) > 200, command
+
+
+def test_every_coordinator_command_by_email_is_in_the_readme_the_help_and_its_own_help() -> None:
+    from assistant.program.coordinators.commands import _ACTIONS
+
+    readme, main_help = README, build_parser().format_help()
+    own_help = _ACTIONS["help"](None, None, "")  # type: ignore[arg-type]  # `help` reads nothing of the message
+    for verb in set(_ACTIONS) - {"participant", "help"}:
+        assert f"| `{verb}" in readme, verb  # a row of the README's table of coordinator commands
+        assert f"`{verb}" in main_help, verb
+        assert f"{verb} " in own_help or (verb == "status" and "status:" in own_help), verb

@@ -35,6 +35,11 @@ introductions with double opt-in, follow-through from YAML rules (reminders, esc
 milestones), commands by email (pause, stop, my data, delete me), a weekly digest for coordinators;
 everything recorded in one SQLite file, every email sent at most once.
 
+Coordinators act by email too: a line each of `pause EMAIL [until DATE]`, `resume EMAIL`,
+`close PAIR [reason]`, `note EMAIL text`, `move OLD NEW`, `status` or `help`, mailed to the assistant
+(acted on at once with our server's DMARC pass, else after she confirms); their replies to our mail are
+kept as notes. Mail the assistant would not guess about waits for a person: `review list`.
+
 Start here:
   mentor-assistant --config config.example.yaml check
   mentor-assistant --config config.example.yaml import participants examples/participants.csv
