@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.cli import main
 from assistant.forms.answers import read_answers
 from assistant.forms.form import load_form
 from assistant.forms.language import LANGUAGES, fold
 from assistant.mail.replies import reply
 from assistant.transport.maildir import deliver
 from tests.budget import cpu_budget
-from tests.conftest import CONFIG, ROOT
+from tests.conftest import ROOT
+from tests.program_cli import Cli as ProgramCli
 from tests.test_answers import GMAIL_HEADER, under_questions, values
 
 FORM = load_form(ROOT / "templates/forms/monthly.yaml")
@@ -431,35 +430,18 @@ def test_a_megabyte_of_any_language_is_quick(garbage: str) -> None:
 MAYA = ("Maya Patel", "maya.patel@example.org")
 
 
-class Cli:
-    """A program folder on Maildir in and out, driven only through `mentor-assistant`."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.config = folder / "config.yaml"
-        self.config.write_text(CONFIG.format(root=ROOT), encoding="utf-8")
-        assert self("import", "participants", str(ROOT / "examples" / "participants.csv")) == 0
-        assert self("import", "pairs", str(ROOT / "examples" / "pairs.csv")) == 0
-
-    def __call__(self, *args: str) -> int:
-        return main(["--config", str(self.config), *args])
-
-    def run(self, now: str) -> None:
-        assert self("--now", now, "run", "--once") == 0
-
+class Cli(ProgramCli):
     def sent_to(self, address: str) -> list[email.message.EmailMessage]:
-        files = sorted((self.folder / "sent" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
-        return [m for m in found if address in str(m["To"])]
+        return self.sent(to=address)
 
     def answers(self, address: str) -> dict[str, str]:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            rows = db.execute(
+        return dict(
+            self.sql(
                 "SELECT a.question, a.value FROM answers a JOIN checkins c ON c.id = a.checkin_id "
                 "JOIN participants p ON p.id = c.participant_id WHERE p.email = ?",
-                [address],
-            ).fetchall()
-        return dict(rows)
+                (address,),
+            )
+        )
 
 
 E2E = {code: _styles(code) for code in LANGS}

@@ -4,20 +4,16 @@ went out read back from the sent Maildir."""
 
 from __future__ import annotations
 
-import email
-import email.policy
-import sqlite3
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.engine.schema import load_file
 from assistant.mail.replies import reply
-from assistant.transport.maildir import deliver
 from assistant.yamlfile import YamlError
 from tests.conftest import CONFIG, ROOT
+from tests.program_cli import Cli as ProgramCli
 
 GRACE = "grace@example.org"
 ALAN = "alan@example.org"
@@ -30,49 +26,24 @@ PAIRS = [
 LENA = ("Lena Fischer", "lena.fischer@example.org")
 
 
-class Cli:
-    """The example program (two coordinators) on Maildir in and out, driven only through `mentor-assistant`."""
+class Cli(ProgramCli):
+    """The example program with two coordinators, imported on 20 November."""
 
     def __init__(self, folder: Path, started: str = ""):
         """`started`: every example pair's start date instead of the sheet's (September and October)."""
-        self.folder = folder
-        self.config = folder / "config.yaml"
         text = CONFIG.format(root=ROOT).replace(
             "coordinators: [{name: Grace Hopper, email: grace@example.org}]",
             "coordinators: [{name: Grace Hopper, email: grace@example.org}, {name: Alan Kay, email: alan@example.org}]",
         )
-        self.config.write_text(text, encoding="utf-8")
         pairs = ROOT / "examples" / "pairs.csv"
         if started:
             lines = pairs.read_text().splitlines()
             pairs = folder / "pairs.csv"
             pairs.write_text("\n".join([lines[0], *(line.rsplit(",", 1)[0] + f",{started}" for line in lines[1:])]))
-        assert (
-            self("--now", "2026-11-20T10:00", "import", "participants", str(ROOT / "examples" / "participants.csv"))
-            == 0
-        )
-        assert self("--now", "2026-11-20T10:00", "import", "pairs", str(pairs)) == 0
-
-    def __call__(self, *args: str) -> int:
-        return main(["--config", str(self.config), *args])
-
-    def run(self, now: str) -> None:
-        assert self("--now", now, "run", "--once") == 0
-
-    def deliver(self, raw: bytes) -> None:
-        deliver(self.folder / "inbox", raw)
-
-    def sent(self, subject: str = "", to: str = "") -> list[EmailMessage]:
-        files = sorted((self.folder / "sent" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
-        return [m for m in found if subject in str(m["Subject"]) and to in str(m["To"])]
+        super().__init__(folder, text, pairs, imported_at="2026-11-20T10:00")
 
     def to_coordinators(self) -> list[EmailMessage]:
         return [m for m in self.sent() if GRACE in str(m["To"]) or ALAN in str(m["To"])]
-
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            return db.execute(query, params).fetchall()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import email.policy
 import email.utils
 import itertools
 import re
-import sqlite3
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -35,10 +34,6 @@ PARTICIPANT_WORDING = {"checkin_reply", "command_done", "help_reply", "note_rece
 
 
 class Program(Cli):
-    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            return db.execute(query, params).fetchall()
-
     def prompt(self, who: tuple[str, str]) -> EmailMessage:
         return [m for m in self.sent("mentoring check-in", to=who[1]) if not str(m["Subject"]).startswith("Re:")][-1]
 

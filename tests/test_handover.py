@@ -7,19 +7,17 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
-import sqlite3
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from assistant.mail.replies import reply
 from assistant.program.introductions.consent import read_consent
 from assistant.program.introductions.words import her_words, split_note
-from assistant.transport.maildir import deliver
 from tests.conftest import CONFIG, ROOT
+from tests.program_cli import Cli as ProgramCli
 
 GRACE = ("Grace Hopper", "grace@example.org")
 DANA = ("Dana Okafor", "dana.okafor@example.org")
@@ -36,41 +34,20 @@ FORWARD = (
 )
 
 
-class Cli:
-    """A program folder on Maildir in and out, driven only through `mentor-assistant`."""
+class Cli(ProgramCli):
+    """The example program, DMARC verdicts of our own server (mx.example.org) trusted."""
 
     def __init__(self, folder: Path):
-        self.folder = folder
-        self.config = folder / "config.yaml"
         text = CONFIG.format(root=ROOT).replace(
             "address: mentoring@example.org}", "address: mentoring@example.org, authserv_id: mx.example.org}"
         )
-        self.config.write_text(text, encoding="utf-8")
-        assert self("import", "participants", str(ROOT / "examples" / "participants.csv")) == 0
-        assert self("import", "pairs", str(ROOT / "examples" / "pairs.csv")) == 0
-
-    def __call__(self, *args: str) -> int:
-        return main(["--config", str(self.config), *args])
-
-    def run(self, now: str) -> None:
-        assert self("--now", now, "run", "--once") == 0
-
-    def deliver(self, raw: bytes) -> None:
-        deliver(self.folder / "inbox", raw)
-
-    def sent(self, subject: str = "", to: str = "") -> list[EmailMessage]:
-        """What went out (the sent Maildir), oldest first, whose subject contains `subject` and To names `to`."""
-        files = sorted((self.folder / "sent" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
-        return [m for m in found if subject in str(m["Subject"]) and to in str(m["To"])]
+        super().__init__(folder, text)
 
     def outcomes(self) -> list[tuple[str, str]]:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            return db.execute("SELECT from_addr, outcome FROM messages ORDER BY id").fetchall()
+        return self.sql("SELECT from_addr, outcome FROM messages ORDER BY id")
 
     def goals(self, address: str) -> str:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            return db.execute("SELECT goals FROM participants WHERE email = ?", [address]).fetchone()[0]
+        return self.sql("SELECT goals FROM participants WHERE email = ?", (address,))[0][0]
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import email.utils
 import io
 import itertools
 import shutil
-import sqlite3
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -26,45 +25,26 @@ from assistant.cli import main
 from assistant.clock import iso
 from assistant.coordinator.importer import import_pairs
 from assistant.mail.replies import reply
-from assistant.transport.maildir import deliver
 from tests.conftest import CONFIG, ROOT, Program
 from tests.pace_simulation import simulate
+from tests.program_cli import Cli as ProgramCli
 
 ANSWERS = "1. Yes\n2. 2\n3. Her portfolio\n4. 4\n"
 
 
-class Cli:
-    """A program folder on Maildir in and out, driven only through `mentor-assistant`."""
+class Cli(ProgramCli):
+    """The example program; `extra` is added to its config."""
 
     def __init__(self, folder: Path, extra: str = ""):
-        self.folder = folder
-        self.config = folder / "config.yaml"
-        self.config.write_text(CONFIG.format(root=ROOT) + extra, encoding="utf-8")
-        assert self("import", "participants", str(ROOT / "examples" / "participants.csv")) == 0
-        assert self("import", "pairs", str(ROOT / "examples" / "pairs.csv")) == 0
-
-    def __call__(self, *args: str) -> int:
-        return main(["--config", str(self.config), *args])
+        super().__init__(folder, CONFIG.format(root=ROOT) + extra)
 
     def pair(self, mentor: str, mentee: str, started: str) -> None:
         sheet = self.folder / f"pair-{mentee}.csv"
         sheet.write_text(f"mentor_email,mentee_email,status,started_at\n{mentor},{mentee},active,{started}\n")
         assert self("import", "pairs", str(sheet)) == 0
 
-    def run(self, now: str) -> None:
-        assert self("--now", now, "run", "--once") == 0
-
-    def deliver(self, raw: bytes) -> None:
-        deliver(self.folder / "inbox", raw)
-
-    def sent(self, subject: str = "", to: str = "") -> list[EmailMessage]:
-        files = sorted((self.folder / "sent" / "new").iterdir(), key=lambda p: p.stat().st_mtime_ns)
-        found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
-        return [m for m in found if subject in str(m["Subject"]) and to in str(m["To"])]
-
     def query(self, sql: str, *params: object) -> list[tuple]:
-        with sqlite3.connect(self.folder / "program.db") as db:
-            return db.execute(sql, params).fetchall()
+        return self.sql(sql, params)
 
 
 def _text(message: EmailMessage) -> str:
