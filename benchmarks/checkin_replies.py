@@ -64,6 +64,7 @@ STYLES = [
 ]
 CYCLE_DAY = datetime.fromisoformat("2026-12-01T09:00:00+00:00")
 NEXT_DAY = datetime.fromisoformat("2026-12-02T09:00:00+00:00")
+STARTED = "2026-10-01T09:00:00+00:00"
 
 # (label, depth, functions whose cumulative time is the stage's): a stage that a refactor renamed shows "n/a".
 STAGES: list[tuple[str, int, list[tuple[str, str]]]] = [
@@ -131,7 +132,8 @@ def build(folder: Path, pairs: int) -> tuple[Config, App, dict[str, float]]:
             for role in ("mentor", "mentee"):
                 person = {"email": f"{role}{i}@example.org", "name": f"{role.title()} {i}", "role": role}
                 db["participants"].insert({**person, "created_at": now, "updated_at": now})
-            pairing = {"mentor_id": 2 * i + 1, "mentee_id": 2 * i + 2, "started_at": now, "created_at": now}
+            # Paired since October: the 1 December prompt asks them about November.
+            pairing = {"mentor_id": 2 * i + 1, "mentee_id": 2 * i + 2, "started_at": STARTED, "created_at": now}
             db["pairings"].insert(pairing)
     app = App(config, clock, db)
     started = time.perf_counter()

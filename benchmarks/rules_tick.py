@@ -108,12 +108,27 @@ def cached(pairs: int) -> Path:
         settle(folder, NOW - timedelta(days=1))
         settle(folder, NOW - timedelta(minutes=1))
         print(f"built {pairs} pairings in {built:.0f} s, settled in {time.perf_counter() - started - built:.0f} s")
-        (folder / "settled").touch()
+        (folder / "settled").write_text(_rules_hash())
     from assistant.db import open_db
 
     (folder / "config.yaml").write_text(CONFIG.format(root=ROOT))  # this checkout's templates and rules
     open_db(folder / "program.db").close()  # the current code's migrations, applied once here and not in a round
+    if (folder / "settled").read_text() != _rules_hash():
+        # Rules added or changed since the program was settled would all fire in the measured tick, as they would
+        # once when a running program's rules are edited: settled again, so the tick measures a running program.
+        settle(folder, NOW - timedelta(minutes=1))
+        (folder / "settled").write_text(_rules_hash())
     return folder
+
+
+def _rules_hash() -> str:
+    """What the program was settled with: this checkout's rules."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "rules").glob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def build(folder: Path, pairs: int) -> None:
