@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import email.utils
 import sqlite3
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 from assistant.cli import main
+from assistant.mail.replies import reply
 from assistant.transport.maildir import deliver
 from tests.conftest import CONFIG, ROOT
 
@@ -49,3 +52,22 @@ class Cli:
     def sql(self, query: str, params: tuple = ()) -> list[tuple]:
         with sqlite3.connect(self.folder / "program.db") as db:
             return db.execute(query, params).fetchall()
+
+
+def reply_at(original: EmailMessage, sender: tuple[str, str], text: str, when: str) -> bytes:
+    """`sender` replies to `original` with `text` at `when` (UTC, ISO without an offset), as Gmail writes replies."""
+    return reply(original.as_bytes(), sender, text, when=datetime.fromisoformat(when + "+00:00"))
+
+
+def written(
+    sender: tuple[str, str], to: str, subject: str, body: str, date: str = "Wed, 02 Dec 2026 10:00:00 +0000"
+) -> bytes:
+    """A new mail (no thread) from `sender` to `to`."""
+    message = EmailMessage()
+    message["From"] = email.utils.formataddr(sender)
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = date
+    message["Message-ID"] = email.utils.make_msgid(domain=sender[1].partition("@")[2])
+    message.set_content(body)
+    return message.as_bytes()

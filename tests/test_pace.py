@@ -9,9 +9,6 @@ waits for the pace too; a person with two pairings gets one prompt. Driven throu
 from __future__ import annotations
 
 import csv
-import email
-import email.policy
-import email.utils
 import io
 import itertools
 import shutil
@@ -24,10 +21,11 @@ import pytest
 from assistant.cli import main
 from assistant.clock import iso
 from assistant.coordinator.importer import import_pairs
-from assistant.mail.replies import reply
 from tests.conftest import CONFIG, ROOT, Program
 from tests.pace_simulation import simulate
 from tests.program_cli import Cli as ProgramCli
+from tests.program_cli import reply_at as _answer
+from tests.program_cli import written as _write
 
 ANSWERS = "1. Yes\n2. 2\n3. Her portfolio\n4. 4\n"
 
@@ -49,21 +47,6 @@ class Cli(ProgramCli):
 
 def _text(message: EmailMessage) -> str:
     return message.get_body(("plain",)).get_content()
-
-
-def _answer(original: EmailMessage, sender: tuple[str, str], text: str, when: str) -> bytes:
-    return reply(original.as_bytes(), sender, text, when=datetime.fromisoformat(when + "+00:00"))
-
-
-def _write(sender: tuple[str, str], to: str, subject: str, body: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = email.utils.formataddr(sender)
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = "Wed, 02 Dec 2026 12:30:00 +0000"
-    message["Message-ID"] = email.utils.make_msgid(domain="example.org")
-    message.set_content(body)
-    return message.as_bytes()
 
 
 def test_the_prompt_asks_about_the_month_just_ended_and_answers_count_for_it(
@@ -112,7 +95,7 @@ def test_a_mentor_with_two_mentees_gets_one_prompt_and_answers_each_pair(tmp_pat
 
     dana = ("Dana Okafor", "dana.okafor@example.org")
     cli.deliver(_answer(prompt, dana, "1. Yes\n2. 1\n3. Negotiating\n4. 5\n", "2026-12-02T10:00"))
-    cli.deliver(_write(dana, address, "My November check-in", "1. No\n4. 3\n"))
+    cli.deliver(_write(dana, address, "My November check-in", "1. No\n4. 3\n", "Wed, 02 Dec 2026 12:30:00 +0000"))
     cli.run("2026-12-02T10:05")
     recorded = cli.query(
         "SELECT e.name, a.question, a.value FROM answers a JOIN checkins c ON c.id = a.checkin_id"

@@ -16,14 +16,14 @@ import email.policy
 import email.utils
 import re
 import sqlite3
-from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
 from assistant.identity import address_hash
-from assistant.mail.replies import reply
+from tests.program_cli import reply_at as _reply
+from tests.program_cli import written as _fresh
 from tests.test_handover import GRACE, ZOE, Cli, _introduced
 
 DANA = ("Dana Okafor", "dana.okafor@example.org")
@@ -39,21 +39,6 @@ LEAVE = "Reply stop to leave the program"
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path)
-
-
-def _reply(original: EmailMessage, sender: tuple[str, str], text: str, when: str) -> bytes:
-    return reply(original.as_bytes(), sender, text, when=datetime.fromisoformat(when + "+00:00"))
-
-
-def _fresh(sender: tuple[str, str], to: str, subject: str, body: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = email.utils.formataddr(sender)
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = "Wed, 02 Dec 2026 10:00:00 +0000"
-    message["Message-ID"] = email.utils.make_msgid(domain="example.net")
-    message.set_content(body)
-    return message.as_bytes()
 
 
 def _db(cli: Cli) -> sqlite3.Connection:

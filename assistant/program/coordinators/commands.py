@@ -25,7 +25,7 @@ from assistant.program.addresses import change_address, tell_new_address
 from assistant.program.commands import until_moment
 from assistant.program.context import Inbound, Row
 from assistant.program.coordinators.notes import about_people, record_note
-from assistant.program.introductions.requests import asks_for_introduction, handle_intro_request
+from assistant.program.introductions.requests import ADDRESS, asks_for_introduction, handle_intro_request
 
 MAX_COMMANDS = 20  # per mail: the rest are named in the reply, not acted on
 MAX_WORDS = 25  # a pause/resume/close/move line longer than this is a sentence, not a command
@@ -33,7 +33,7 @@ MAX_ECHO = 200  # characters of a command quoted back in the reply
 MAX_REASON = 500
 LONGEST_PAUSE = timedelta(days=3 * 366)  # a date further away is more likely a typo than a plan
 
-_ADDRESS = re.compile(r"^<?([^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,})>?[,;.:]?$")
+_ADDRESS = re.compile(rf"^<?({ADDRESS.pattern})>?[,;.:]?$")  # one word that is an address, as intro: lines read it
 _PLEASE = re.compile(r"^(?:please)?[\s.!?]*$", re.I)
 _WORD = re.compile(
     r"^(pause|resume|unpause|close|note|status|help|commands|move|stop|unsubscribe|leave)\b\s*:?\s*(.*)$", re.I | re.S

@@ -27,7 +27,8 @@ from assistant.program.introductions import asks as introductions
 from assistant.program.introductions.words import her_words, split_note
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
-_ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
+# An address as a coordinator writes one in her mail (intro: lines, commands).
+ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
 _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
 
 
@@ -194,7 +195,7 @@ def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
         if mentee and not mentee["name"]:
             mentee["name"] = clean_name(forward.get("from_name"))
         goals = her_words(new_text(forward.get("body") or ""), mentee["name"] if mentee else "")
-    names_in_note = [n for n in _ADDRESS.findall(note)]
+    names_in_note = [n for n in ADDRESS.findall(note)]
     mentors = [_person(inbound, a, ("mentor", "both"), "a mentor", problems) for a in names_in_note]
     mentors += _mentors_named(inbound, note, problems) if not mentors else []
     if mentee is None and not problems:
@@ -226,7 +227,7 @@ def _person(
 ) -> dict[str, str] | None:
     name, address = strict_address(text.strip())
     if not address:
-        found = _ADDRESS.findall(text)
+        found = ADDRESS.findall(text)
         if len(found) == 1:
             name, address = clean_name(email.utils.parseaddr(text)[0]), found[0].lower()
     if address:
