@@ -327,7 +327,7 @@ def test_pace_days_sets_how_long_a_participant_waits_between_program_mails(tmp_p
     from assistant.config import load_config
     from assistant.db import open_db
     from assistant.engine.evaluate import Intent
-    from assistant.program.followup import paced
+    from assistant.program.followup import split
 
     config = load_config(ROOT / "config.example.yaml")
     assert config.limits.pace_days == 7
@@ -352,7 +352,7 @@ def test_pace_days_sets_how_long_a_participant_waits_between_program_mails(tmp_p
         limited = replace(config, limits=replace(config.limits, pace_days=days))
         return [
             f"{i.rule.name}:{i.fact.fields['participant.email']}"
-            for i in paced(db, limited, intents, at("2026-12-08T10:00"))
+            for i in split(db, limited, intents, at("2026-12-08T10:00"))[0]
         ]
 
     assert kept(7) == ["remind:dana@example.org"]  # Maya had a mail 4 days ago; Dana gets one of her two

@@ -57,11 +57,6 @@ def schedule(db: Database, config: Config, form: Form, rules: list[Rule], now: d
     return Plan(complete(db, kept, now, form_keys), held, settled)
 
 
-def paced(db: Database, config: Config, intents: list[Intent], now: datetime) -> list[Intent]:
-    """The intents the pace lets go now (see `split`)."""
-    return split(db, config, intents, now)[0]
-
-
 def split(db: Database, config: Config, intents: list[Intent], now: datetime) -> tuple[list[Intent], list[Held]]:
     """At most one program mail a week to a participant (PROGRAM.md; `limits.pace_days`, 0 for no pacing): an
     intent whose participant had a check-in prompt or a rule's mail in the last `pace_days` is held back until the
