@@ -18,7 +18,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: the repository root is the package root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.mail.reply_text import extract_reply  # noqa: E402
+from assistant.mail.reply_text import extract_reply
 
 PUBLIC = Path(__file__).resolve().parent / "fixtures" / "public"
 _INVISIBLE = str.maketrans({"\u00a0": " ", "\u200b": " ", "\ufeff": " ", "\u202f": " "})

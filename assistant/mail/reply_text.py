@@ -46,6 +46,11 @@ _ATTRIBUTION_OPENER = re.compile(
 # The end of an attribution that Gmail wrapped onto a line starting with ">": "> wrote:", ">:".
 _WRAPPED_TAIL = re.compile(rf"\s*+(?:(?:{_WROTE})\s*+)?[:：]\s*$|\s*+(?:{_WROTE})\s*+(?:[:：]\s*)?$", re.IGNORECASE)
 _STRONG_OPENER = re.compile(rf"\s*+(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data|{_OPENERS})\s|\s*+\d{{4}}-\d\d-\d\d")
+# Where an attribution starts inside a line that carries the answer too ("reply On Wed, … wrote:", talon's
+# "reply--- On …"): blanks or a dash rule, then an opener. No quantifier meets another over the same characters.
+_MID_OPENER = re.compile(
+    rf"(?:[ \t]++|-{{2,}}+[ \t]*+)(?=(?:On|Le|Am|El|Op|Il|Em|Den|W dniu|Dnia|In data|{_OPENERS})\s)"
+)
 _HAS_DATE = re.compile(r"\d{1,2}:\d\d|\d{1,4}[-./]\d{1,2}[-./]\d{2,4}|\b(?:19|20)\d\d\b|\d{1,2}\s*[年月]")
 _HAS_ADDRESS = re.compile(r"@[\w-]+\.|<mailto:|\[mailto:")
 # Gmail's old attribution starts with an ISO date: "2016-03-03 17:21 GMT+01:00 Some One <a@b>:".
@@ -413,9 +418,32 @@ def _tidy(kept: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", result).strip("\n")
 
 
+def _answer_before_attribution(lines: list[str]) -> list[str]:
+    """Lines, with an answer that shares its line with the attribution below it put on a line of its own.
+
+    Only a line that is an attribution as a whole is split, so the split keeps text that was dropped, never less.
+    """
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _WROTE_RE.search(line):
+            out.append(line)
+            continue
+        mid = _MID_OPENER.search(line, 1)
+        answer = line[: mid.start()].strip() if mid else ""
+        follows = _quote_follows(lines, i + 1)
+        whole, rest = _is_attribution_text(line, follows), mid and _is_attribution_text(line[mid.end() :], follows)
+        # The part before must not read as the start of the attribution itself ("في الخميس، 20 يونيو 2024 في …").
+        own = not _ATTRIBUTION_OPENER.match(line) and not _HAS_DATE.search(answer)
+        if mid and answer.strip("-") and own and whole and rest:
+            out += [line[: mid.start()].rstrip(), line[mid.end() :]]
+            continue
+        out.append(line)
+    return out
+
+
 def new_text(text: str) -> str:
     """Only what the person newly wrote in this reply, tidied (see the module docstring)."""
-    lines = normalise_lines(text)
+    lines = _answer_before_attribution(normalise_lines(text))
     return _tidy([line for line, new in zip(lines, new_line_flags(lines), strict=True) if new])
 
 
@@ -427,7 +455,7 @@ def reply_text(text: str) -> str:
     the answers mean nothing without them. A bottom-posted reply (attribution, quote, then the answer) keeps only
     the answer.
     """
-    lines = normalise_lines(text)
+    lines = _answer_before_attribution(normalise_lines(text))
     kinds = _kinds(lines)
     blocks: list[int] = []  # the sequence of non-blank line kinds, runs collapsed
     for line, kind in zip(lines, kinds, strict=True):

@@ -16,7 +16,11 @@ PHRASES = Phrases(
     header_to=("An", "Empfänger"),
     header_cc=("Cc", "Kopie", "Kopie (CC)"),
     header_subject=("Betreff",),
-    original_message=("Ursprüngliche Nachricht", "Originalnachricht"),
+    original_message=(
+        "Ursprüngliche Nachricht",
+        "Originalnachricht",
+        "Antwort Nachricht",
+    ),  # the last: mailgun/talon's tests, Apache-2.0
     forwarded_message=("Weitergeleitete Nachricht", "Anfang der weitergeleiteten Nachricht"),
     footers=(
         "Gesendet von",
