@@ -10,6 +10,8 @@ and the page that serves it, through the real command line (Maildir in and out, 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import email.utils
 import re
 import socket
@@ -258,3 +260,24 @@ def test_run_and_web_serve_the_page(cli: Cli, how: str) -> None:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_the_headers_are_ours_and_fold_cleanly() -> None:
+    """The link comes from the config and a token, never from mail; a link that could end the <> is refused."""
+    from assistant.mail.compose import Envelope, compose
+    from assistant.render import Rendered
+
+    def composed(url: str) -> EmailMessage:
+        envelope = Envelope(
+            "Ada", "mentoring@example.org", [("Maya", MAYA[1])], unsubscribe=MAYA[1], unsubscribe_url=url
+        )
+        raw = compose(Rendered("S", "t\n", "<p>t</p>"), envelope, "<a.1@example.org>", WHEN, "P").as_bytes()
+        return email.message_from_bytes(raw, policy=email.policy.default)
+
+    long = "https://mentoring.example.org/a/very/long/path/for/a/proxy/unsubscribe/" + "a" * 26
+    message = composed(long)
+    assert " ".join(str(message["List-Unsubscribe"]).split()) == f"<{long}>, <mailto:{MAYA[1]}?subject=stop>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    for bad in ("https://x.org/u>, <https://evil.example", "https://x.org/u\r\nBcc: a@b.c", "javascript:alert(1)"):
+        with pytest.raises(ValueError):
+            composed(bad)
