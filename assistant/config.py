@@ -7,6 +7,7 @@ Relative paths are read from the directory of the config file, so a program fold
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,19 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The one-click unsubscribe page (RFC 8058): the https address people reach it at (`public_url`, behind a
+    reverse proxy that terminates TLS), and where the assistant itself listens (loopback by default)."""
+
+    public_url: str  # e.g. https://mentoring.example.org (no trailing slash)
+    host: str = "127.0.0.1"
+    port: int = 8025
+
+    def unsubscribe_url(self, token: str) -> str:
+        return f"{self.public_url}/unsubscribe/{token}"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     program_name: str
@@ -152,6 +166,7 @@ class Config:
     templates: Path
     rules: Path
     limits: Limits
+    web: WebConfig | None = None  # the one-click unsubscribe endpoint; without `web:`: no https link, no server
     authserv_id: str | None = None  # our own mail server's name in Authentication-Results (trusted DMARC verdicts)
     notices: tuple[str, ...] = ()  # file:line notes that are not errors (an old key, still accepted): `check` says them
 
@@ -178,6 +193,7 @@ TOP_KEYS = {
     "templates",
     "rules",
     "limits",
+    "web",
 }
 IMAP_KEYS = {
     "type",
@@ -237,6 +253,7 @@ def load_config(path: Path | str) -> Config:
         templates=base / reader.text("templates", "./templates"),
         rules=base / reader.text("rules", "./rules"),
         limits=limits,
+        web=_web(reader),
         notices=tuple(notices),
         authserv_id=_optional(reader.section("assistant", {"name", "address", "authserv_id"}), "authserv_id"),
     )
@@ -409,6 +426,34 @@ def _tls(section: _Reader, valid: tuple[str, ...], default: str) -> str:
 
 def _optional(section: _Reader, key: str) -> str | None:
     return section.text(key) if section.data.get(key) is not None else None
+
+
+# Printable ASCII without anything that would end the URL in a header (`<>`, `,`, spaces) or need escaping.
+_PUBLIC_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?")
+_LISTEN = re.compile(r"(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})")
+
+
+def _web(reader: _Reader) -> WebConfig | None:
+    """`web:`: `public_url` must be https (RFC 8058 allows only an https URI in a one-click List-Unsubscribe), except
+    http on localhost for testing; `listen` is host:port, loopback by default (a reverse proxy sits in front)."""
+    if reader.data.get("web") is None:
+        return None
+    section = reader.section("web", {"public_url", "listen"})
+    url = section.text("public_url")
+    found = _PUBLIC_URL.fullmatch(url)
+    if not found:
+        raise section.fail("public_url", f"expected an address like https://mentoring.example.org, got {url!r}")
+    if found.group(1) != "https" and found.group(2).strip("[]") not in LOOPBACK:
+        raise section.fail(
+            "public_url",
+            f"must start with https:// (RFC 8058: mail clients use a one-click link only over https), got {url!r};"
+            " http:// is accepted only for localhost, for testing",
+        )
+    listen = section.text("listen", "127.0.0.1:8025")
+    where = _LISTEN.fullmatch(listen)
+    if not where or not 0 <= int(where.group(2)) <= 65535:
+        raise section.fail("listen", f"expected host:port, like 127.0.0.1:8025, got {listen!r}")
+    return WebConfig(public_url=url.rstrip("/"), host=where.group(1).strip("[]"), port=int(where.group(2)))
 
 
 def _checkins(reader: _Reader) -> CheckinConfig:

@@ -66,6 +66,28 @@ def unsubscribe_token(db: Database, addresses: list[str], reply_token: str | Non
     return None
 
 
+def one_click_token(db: Database, addresses: list[str], now: str) -> str | None:
+    """The token of a mail's https one-click link (RFC 8058: one POST, no questions, must unsubscribe the
+    recipient): her own `participant` token, and only when the mail goes to her and nobody else. A mail to the two
+    of a pair, or with a coordinator in Cc, gets none: anyone who received it could click, and the link cannot know
+    who did (a "stop" by mail can: it checks the sender). Those keep the mailto only."""
+    if len(set(addresses)) != 1:
+        return None
+    people, _ = _recipients(db, addresses[:1], None)
+    if len(people) != 1:
+        return None
+    return token_for(db, people[0], "participant", people[0], now)
+
+
+def link_owner(db: Database, token: str) -> dict[str, Any] | None:
+    """Whom a one-click link acts for: the participant whose own `participant` token it is, or None (a token we
+    never issued, someone's erased, or any other purpose: a pair token is known to both of the pair)."""
+    owner = token_owner(db, token)
+    if owner is None or owner["purpose"] != "participant" or owner["entity_id"] != owner["participant_id"]:
+        return None
+    return owner
+
+
 def _recipients(db: Database, addresses: list[str], reply_token: str | None) -> tuple[list[int], int | None]:
     """The participants (ids) whose stored address is among these, and whose reply token `reply_token` is: one
     statement, since every mail asks."""

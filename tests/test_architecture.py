@@ -20,7 +20,7 @@ DOC = ROOT / "docs" / "architecture.md"
 FLOORS: list[set[str]] = [
     {"__main__"},
     {"cli"},
-    {"demo", "service", "simulate"},
+    {"demo", "service", "simulate", "web"},
     {"app"},
     {"inbound", "coordinator"},
     {"program"},

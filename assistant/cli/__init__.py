@@ -159,6 +159,20 @@ def _add_running_commands(commands: argparse._SubParsersAction) -> None:
         "minute, send every 15 s); SIGTERM or Ctrl-C finishes the current step and exits 0.",
     )  # fmt: skip
     run.add_argument("--once", action="store_true", help="one full cycle (ingest, tick, drain), then exit")
+    web = command(
+        commands, "web", "serve the one-click unsubscribe page (RFC 8058) on its own",
+        "Serve the page behind the https link in every mail's List-Unsubscribe header (the config's\n"
+        "`web:` block). POST /unsubscribe/TOKEN with the body List-Unsubscribe=One-Click (what Gmail's\n"
+        "and Yahoo's Unsubscribe button sends) acts exactly as her replying \"stop\": she leaves, her\n"
+        "pairings close and the coordinators are told. GET shows a page with one button and changes\n"
+        "nothing (link scanners open every link). Anything else is a 404 that names nobody.\n\n"
+        "It listens on web.listen (default 127.0.0.1:8025), plain HTTP: it must sit behind web.public_url,\n"
+        "an https address served by a reverse proxy (Caddy, nginx) that forwards /unsubscribe/ to it.\n"
+        "`run` serves the same page itself when `web:` is configured: use this command only to serve it\n"
+        "from another process. It queues the coordinators' mail; `run` sends it.\n"
+        "  mentor-assistant --config config.yaml web --listen 127.0.0.1:8025",
+    )  # fmt: skip
+    web.add_argument("--listen", type=arguments.listen, help="host:port to listen on (default: web.listen)")
     demo = command(
         commands, "demo", "play a whole month of a small program with a simulated clock",
         "Creates a throw-away program folder, imports the example people and pairs, and plays a\n"
@@ -245,6 +259,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_auth.run(args, config)
     if args.command in cli_coordinator.COMMANDS:
         return cli_coordinator.run(args, config, clock)
+    if args.command == "web":
+        return _web(config, clock, args.listen)
     app = App(config, clock)
     try:
         if args.command == "status":
@@ -375,4 +391,32 @@ def _run(app: App, once: bool) -> int:
         return 0
     from assistant.service import Service
 
-    return Service(app).run()
+    if app.config.web is None:
+        return Service(app).run()
+    from assistant.web import serve_in_thread
+
+    served = serve_in_thread(app.config, app.clock)  # its own database connection, beside the loop's
+    log.info("serving the unsubscribe page on %s for %s", served.url, app.config.web.public_url)
+    try:
+        return Service(app).run()
+    finally:
+        served.stop()
+
+
+def _web(config: Config, clock: Clock, listen: tuple[str, int] | None) -> int:
+    if config.web is None:
+        print(
+            f"error: {config.path}: no `web:` block; add one with public_url (https) to serve the unsubscribe page",
+            file=sys.stderr,
+        )
+        return 1
+    from dataclasses import replace
+
+    from assistant.web import make_server
+
+    web = replace(config.web, host=listen[0], port=listen[1]) if listen else config.web
+    served = make_server(config, clock, web)
+    print(f"serving the unsubscribe page on {served.url} (public: {web.public_url}/unsubscribe/...); Ctrl-C stops")
+    sys.stdout.flush()
+    served.run()
+    return 0

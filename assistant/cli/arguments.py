@@ -55,6 +55,14 @@ def port(text: str) -> int:
     return _whole_number(text, 1, 65535)
 
 
+def listen(text: str) -> tuple[str, int]:
+    """`web --listen`: host:port (port 0: any free port, said when serving)."""
+    found = re.fullmatch(r"(\[[0-9A-Fa-f:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})", text.strip())
+    if not found or int(found.group(2)) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not host:port, like 127.0.0.1:8025")
+    return found.group(1).strip("[]"), int(found.group(2))
+
+
 def _whole_number(text: str, lowest: int, highest: int) -> int:
     if not re.fullmatch(r"[0-9]{1,9}", text.strip()) or not lowest <= int(text) <= highest:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {lowest} to {highest:,}")

@@ -40,6 +40,8 @@ _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # as the email package's generato
 _BOUNDARY = re.compile(r'boundary="([^"]+)"')
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no spaces, no nested <>: nothing to inject
+# ours too (config.web.public_url and a token): nothing that could end the <> or start a second URI
+_OUR_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?")
 _OUR_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")  # ours, for List-Unsubscribe
 
 
@@ -56,6 +58,8 @@ class Envelope:
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
+    # https one-click link (RFC 8058) for List-Unsubscribe, with List-Unsubscribe-Post; only beside the mailto
+    unsubscribe_url: str | None = None
 
 
 class ComposedMessage(Message):
@@ -102,8 +106,20 @@ def compose(
     _set_words(msg, "X-Auto-Response-Suppress", "OOF, AutoReply")
     msg[LOOP_HEADER] = text_header(LOOP_HEADER, program)
     if envelope.unsubscribe:  # with the token: acts at once
-        _set_words(msg, "List-Unsubscribe", f"<mailto:{_our_address(envelope.unsubscribe)}?subject=stop>")
+        _unsubscribe(msg, envelope.unsubscribe, envelope.unsubscribe_url)
     return msg
+
+
+def _unsubscribe(msg: Message, address: str, url: str | None) -> None:
+    """List-Unsubscribe (RFC 2369): the mailto, and first the https link when there is one, with
+    List-Unsubscribe-Post (RFC 8058), which says a POST to that link unsubscribes at once. Without an https link
+    there is no Post header: RFC 8058 allows it only with one."""
+    mailto = f"<mailto:{_our_address(address)}?subject=stop>"
+    if url is None:
+        _set_words(msg, "List-Unsubscribe", mailto)
+        return
+    _set_words(msg, "List-Unsubscribe", f"<{_our_url(url)}>, {mailto}")
+    _set_words(msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
 
 
 def _set_words(msg: Message, name: str, value: str) -> None:
@@ -134,6 +150,12 @@ def _our_address(addr: str) -> str:
     if not _OUR_ADDRESS.fullmatch(addr):
         raise ValueError(f"not an address we would write in List-Unsubscribe: {addr!r}")
     return addr
+
+
+def _our_url(url: str) -> str:
+    if not _OUR_URL.fullmatch(url):
+        raise ValueError(f"not a link we would write in List-Unsubscribe: {url!r}")
+    return url
 
 
 def _body(

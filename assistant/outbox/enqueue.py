@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.identity import is_suppressed, unsubscribe_token
+from assistant.identity import is_suppressed, one_click_token, unsubscribe_token
 from assistant.mail.compose import Envelope, compose
 from assistant.mail.tokens import new_message_id, reply_address
 from assistant.render import Renderer
@@ -101,14 +101,18 @@ def has(db: Database, key: str) -> bool:
 def _leave(db: Database, config: Config, clock: Clock, mail: Mail) -> dict[str, Any] | None:
     """For mail to participants: the address a "stop" acts at once from (their own token, identity.py), and whether
     a plain Reply reaches it (not when `Reply-To` is the pair: a reply goes to the other person). The body's
-    "Reply stop to leave the program" line (templates/_leave.*.j2) and `List-Unsubscribe` are made from it. None
+    "Reply stop to leave the program" line (templates/_leave.*.j2) and `List-Unsubscribe` are made from it; with
+    `web:` configured, also the https one-click link (`url`) when the mail is to her alone (identity.py). None
     for mail to nobody in the program (coordinators): none of this is theirs."""
     addresses = [a for _, a in [*mail.to, *mail.cc]]
-    token = unsubscribe_token(db, addresses, mail.reply_token, iso(clock.now()))
+    now = iso(clock.now())
+    token = unsubscribe_token(db, addresses, mail.reply_token, now)
     if token is None:
         return None
     by_reply = not mail.reply_to_people and not mail.reply_to_person and mail.reply_token in (None, token)
-    return {"address": reply_address(config.assistant.email, token), "by_reply": by_reply}
+    link = one_click_token(db, addresses, now) if config.web else None
+    url = config.web.unsubscribe_url(link) if config.web and link else None
+    return {"address": reply_address(config.assistant.email, token), "by_reply": by_reply, "url": url}
 
 
 def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None) -> Envelope:
@@ -128,6 +132,7 @@ def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None) -
         reply_to_people=mail.reply_to_people,
         in_reply_to=mail.in_reply_to,
         references=mail.references,
+        unsubscribe_url=leave["url"] if leave else None,
         unsubscribe=leave["address"]
         if leave
         else reply_address(assistant.email, mail.reply_token)

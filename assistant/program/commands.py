@@ -20,7 +20,7 @@ from assistant.identity import new_confirmation
 from assistant.outbox import Mail
 from assistant.program.context import Inbound
 from assistant.program.erasure import erase
-from assistant.program.leaving import leave
+from assistant.program.leaving import leave, stop
 from assistant.program.privacy import personal_data
 
 _POLITE = r"(?:\s+please)?[\s.!]*$"
@@ -103,20 +103,19 @@ def ask_to_confirm(inbound: Inbound, person: dict[str, Any], command: Command) -
 
 def execute(inbound: Inbound, person: dict[str, Any], action: str, payload: dict[str, Any]) -> str:
     db, now = inbound.db, iso(inbound.now)
-    changes: dict[str, Any] = {
-        "pause": {"status": "paused", "paused_until": until_moment(payload.get("until"), inbound)},
-        "resume": {"status": "active", "paused_until": None},
-        "stop": {"status": "left", "paused_until": None},
-    }.get(action, {})
-    if changes:
-        update_row(db, "participants", person["id"], {**changes, "updated_at": now})
-    if action == "stop":
-        db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
-    record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
-    if action in ("stop", "delete me"):  # her pairings close; the coordinators hear who needs a new match
-        why = "wrote stop" if action == "stop" else "asked to be erased"
-        leave(db, inbound.config, inbound.outbox, person, inbound.now, why, str(inbound.msg.message_id))
-    if action == "delete me":
+    key = str(inbound.msg.message_id)
+    if action == "stop":  # the one way to stop, shared with the one-click link: her pairings close, coordinators told
+        stop(db, inbound.config, inbound.outbox, person, inbound.now, key, **payload)
+    else:
+        changes: dict[str, Any] = {
+            "pause": {"status": "paused", "paused_until": until_moment(payload.get("until"), inbound)},
+            "resume": {"status": "active", "paused_until": None},
+        }.get(action, {})
+        if changes:
+            update_row(db, "participants", person["id"], {**changes, "updated_at": now})
+        record_event(db, now, f"command_{action.replace(' ', '_')}", f"participant:{person['id']}", **payload)
+    if action == "delete me":  # her pairings close; the coordinators hear who needs a new match
+        leave(db, inbound.config, inbound.outbox, person, inbound.now, "asked to be erased", key)
         # No mail after this, as the request said.
         erase(db, inbound.config, person, now, keep_ledger_id=inbound.ledger_id)
         inbound.erased = True

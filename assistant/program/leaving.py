@@ -1,5 +1,5 @@
 """When someone leaves (`stop`, `delete me`, or a coordinator closing her): her pairings close and the coordinators
-hear, in one mail, who needs a new match.
+hear, in one mail, who needs a new match. `stop` is her own "stop", by mail or by the one-click link (web.py).
 
 A mentor who leaves leaves mentees behind: their pairings with her close (`ended_at` set), their check-ins about her
 still waiting are skipped (so no reminder asks about her), and no pair mail names her again (the rules mail active
@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from assistant.clock import iso
 from assistant.config import Config
-from assistant.db import record_event, rows
+from assistant.db import record_event, rows, update_row
 from assistant.outbox import Mail, Outbox
 
 _OPEN = """
@@ -80,3 +80,16 @@ def leave(
     partners = close_pairings(db, person, now, why)
     tell_coordinators(config, outbox, person, partners, why, key)
     return partners
+
+
+def stop(
+    db: Database, config: Config, outbox: Outbox, person: dict[str, Any], now: datetime, key: str, **detail: Any
+) -> list[dict[str, Any]]:
+    """She stops, at her own word ("stop" by mail, acted on at once or confirmed; the one-click link): she is `left`,
+    mail still queued to her is cancelled, the event `command_stop` is recorded (with `detail`: how she asked), her
+    pairings close and the coordinators are told. The caller has checked she has not left already."""
+    at = iso(now)
+    update_row(db, "participants", person["id"], {"status": "left", "paused_until": None, "updated_at": at})
+    db.execute("UPDATE outbox SET status = 'cancelled' WHERE status = 'queued' AND to_addr = ?", [person["email"]])
+    record_event(db, at, "command_stop", f"participant:{person['id']}", **detail)
+    return leave(db, config, outbox, person, now, "wrote stop", key)
