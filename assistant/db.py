@@ -568,6 +568,29 @@ def _pace(db: Database) -> None:
     db.execute("CREATE INDEX deferred_not_before ON deferred(not_before)")
 
 
+@migrations(name="0015_wishes")
+def _wishes(db: Database) -> None:
+    # Warm wishes through the mentor: a birthday as month and day only (a year is never stored), and the milestones
+    # a mentee reported in her check-in's "What did you work on?" (forms/milestones.py), one row per kind per
+    # check-in, so a later reply to the same check-in finds nothing new.
+    db.execute("ALTER TABLE participants ADD COLUMN birthday TEXT")  # "MM-DD" ("03-14"); NULL when not given
+    db.execute(
+        """CREATE TABLE milestones (
+            id INTEGER PRIMARY KEY,
+            participant_id INTEGER NOT NULL REFERENCES participants(id),  -- the mentee who reported it
+            pairing_id INTEGER NOT NULL REFERENCES pairings(id),          -- the pairing whose check-in it was in
+            checkin_id INTEGER NOT NULL REFERENCES checkins(id),
+            kind TEXT NOT NULL CHECK (kind IN ('promotion', 'new_job', 'talk', 'paper', 'degree')),
+            sentence TEXT NOT NULL,                 -- her sentence, as she wrote it (bounded)
+            message_id TEXT NOT NULL DEFAULT '',    -- the reply it was read in
+            found_at TEXT NOT NULL,
+            UNIQUE (checkin_id, kind)
+        )"""
+    )
+    db.execute("CREATE INDEX milestones_pairing ON milestones(pairing_id, found_at)")
+    db.execute("CREATE INDEX milestones_participant ON milestones(participant_id)")
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

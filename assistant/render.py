@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ class Renderer:
         self.html_env = jinja2.Environment(loader=loader, autoescape=True, **common)
         for env in (self.text_env, self.html_env):
             env.filters["first_name"] = first_name
+            env.filters["weekday"] = weekday
+            env.filters["day_month"] = day_month
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         subject = self._render(self.text_env, f"{name}.subject.j2", context)
@@ -115,6 +118,23 @@ def _where(exc: BaseException, path: Path) -> str:
 def first_name(name: str) -> str:
     """'Maya Patel' → 'Maya'; an empty name stays empty so templates can say 'Hi,' instead."""
     return name.split()[0] if name and name.split() else ""
+
+
+def weekday(moment: str) -> str:
+    """'2027-03-12T00:00:00+00:00' → 'Friday' (a birthday note says the day); text that is not a moment stays as is."""
+    try:
+        return datetime.fromisoformat(moment).strftime("%A")
+    except (TypeError, ValueError):
+        return str(moment)
+
+
+def day_month(moment: str) -> str:
+    """'2027-03-12T00:00:00+00:00' → '12 March' (no year: a birthday is month and day)."""
+    try:
+        found = datetime.fromisoformat(moment)
+    except (TypeError, ValueError):
+        return str(moment)
+    return f"{found.day} {found.strftime('%B')}"
 
 
 def _tidy(text: str) -> str:

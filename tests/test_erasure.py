@@ -137,7 +137,10 @@ def her_program(example_config: Path) -> Path:
     for moment in ("2026-12-01T09:00", "2026-12-02T10:30"):
         assert _cli(example_config, "--now", moment, "run", "--once") == 0
     prompt = _sent(folder, HER[1], "check-in")
-    answers = "1. yes\n2. 2\n3. We rehearsed my xylograph keynote\n4. 1\n5. Bartholomew keeps sidelining me"
+    answers = (  # her news is a milestone kept for her mentor (program/wishes.py): erased with her
+        "1. yes\n2. 2\n3. We rehearsed my xylograph keynote. I gave my first xylograph keynote!\n4. 1\n"
+        "5. Bartholomew keeps sidelining me"
+    )
     deliver(inbox, reply(prompt, HER, answers))
     dana_prompt = _sent(folder, DANA[1], "check-in")
     assert b"Ottilie" in dana_prompt or b"=?utf-8?" in dana_prompt.lower() or "Ottilie" in _decoded(dana_prompt)
@@ -166,6 +169,8 @@ def test_before_erasure_she_is_everywhere(her_program: Path) -> None:
     to_grace_text = [_decoded(m.as_bytes()) for m in to_grace]
     assert any("Bartholomew" in text for text in to_grace_text)  # her words reached the coordinator
     assert any("xylograph sessions" in text for text in to_grace_text)  # her forwarded note
+    with sqlite3.connect(folder / "program.db") as db:
+        assert db.execute("SELECT kind FROM milestones").fetchall() == [("talk",)]
 
 
 def test_after_delete_me_no_file_holds_her_address_name_or_words(her_program: Path) -> None:
@@ -184,6 +189,7 @@ def test_after_delete_me_no_file_holds_her_address_name_or_words(her_program: Pa
         assert redacted[0] >= 2
         assert db.execute("SELECT count(*) FROM pairings WHERE status = 'closed'").fetchone()[0] == 1
         assert db.execute("SELECT count(*) FROM expunge").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM milestones").fetchone()[0] == 0
 
 
 MAYA = ("Maya Patel", "maya.patel@example.org")

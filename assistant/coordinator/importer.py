@@ -21,11 +21,12 @@ from assistant.clock import iso, parse_moment
 from assistant.coordinator.progress import Progress
 from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
+from assistant.forms.birthday import read_birthday
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
 from assistant.mail.message import strict_address
 
-PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
+PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity", "birthday")
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
@@ -161,15 +162,20 @@ def _participant(db: Database, row: dict[str, str], now: str) -> Change:
         "timezone": _timezone(row.get("timezone", "")),
         "capacity": _capacity(row.get("capacity", "")),
     }
+    birthday, said = _birthday(row.get("birthday", ""))
+    if birthday:  # an empty cell keeps the birthday she gave by email: the sheet never erases it
+        record["birthday"] = birthday
     if is_suppressed(db, record["email"]):
         return Change("skipped", note=f"{record['email']} asked to be erased: not imported, and never mailed")
     existing = one(db, "SELECT * FROM participants WHERE email = ?", [record["email"]])
     if existing is None:
-        return Change("added", lambda: insert_row(db, "participants", {**record, "created_at": now, "updated_at": now}))
+        add = {**record, "created_at": now, "updated_at": now}
+        return Change("added", lambda: insert_row(db, "participants", add), said)
     note = ""
     if existing["status"] in CHOSEN and record["status"] == "active":
         record["status"] = existing["status"]  # her own choice, by email: the sheet does not undo it
         note = f"{record['email']} stays {existing['status']} (her own choice; a sheet does not undo it)"
+    note = "; ".join(n for n in (note, said) if n)
     if all(existing[k] == v for k, v in record.items()):
         return Change("kept" if note else "unchanged", note=note)
     return Change(
@@ -187,6 +193,19 @@ def _timezone(value: str) -> str | None:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones, not one
         raise RowError(f"timezone {value!r} is not an IANA time zone like Europe/London") from None
     return value
+
+
+def _birthday(value: str) -> tuple[str | None, str]:
+    """A birthday as "MM-DD", and a note when the cell held a year (which is not kept); anything that could be two
+    dates ("03/04") or none is the row's problem, never guessed."""
+    if not value.strip():
+        return None, ""
+    read = read_birthday(value)
+    if read.value is None:
+        raise RowError(f"birthday {read.problem}")
+    if not read.year_dropped:
+        return read.value, ""
+    return read.value, f"birthday {value.strip()!r} stored as {read.value} (month and day only: a year is never kept)"
 
 
 def _capacity(value: str) -> int | None:

@@ -72,6 +72,46 @@ _PERIODS_MET = (
     "(SELECT count(DISTINCT c4.period) FROM checkins c4 JOIN answers a4 ON a4.checkin_id = c4.id"
     " AND a4.question = 'met' WHERE c4.pairing_id = pr.id AND a4.value = 'yes')"
 )
+
+
+def _birthday_in(year: str) -> str:
+    """The mentee's birthday in `year` (SQL), as a date: 29 February is noted on 28 February in other years."""
+    return (
+        f"(CASE WHEN e.birthday = '02-29' THEN date(printf('%04d-03-01', {year}), '-1 day')"
+        f" ELSE printf('%04d-%s', {year}, e.birthday) END)"
+    )
+
+
+# Birthdays are compared by the UTC day of the tick; a note a few days ahead does not need the hour.
+_YEAR = "CAST(strftime('%Y', :now) AS INTEGER)"
+_THIS, _NEXT_YEAR, _LAST_YEAR = _birthday_in(_YEAR), _birthday_in(f"{_YEAR} + 1"), _birthday_in(f"{_YEAR} - 1")
+_NEXT_BIRTHDAY = f"(CASE WHEN {_THIS} >= date(:now) THEN {_THIS} ELSE {_NEXT_YEAR} END)"
+_LAST_BIRTHDAY = f"(CASE WHEN {_THIS} <= date(:now) THEN {_THIS} ELSE {_LAST_YEAR} END)"
+
+
+def _when_birthday(sql: str) -> str:
+    return f"(CASE WHEN e.birthday IS NULL THEN NULL ELSE {sql} END)"
+
+
+_BIRTHDAY_FIELDS = {
+    "mentee.birthday": Field("e.birthday"),
+    "mentee.next_birthday": Field(_when_birthday(f"{_NEXT_BIRTHDAY} || 'T00:00:00+00:00'"), "time"),
+    "mentee.last_birthday": Field(_when_birthday(f"{_LAST_BIRTHDAY} || 'T00:00:00+00:00'"), "time"),
+    "mentee.days_until_birthday": Field(
+        _when_birthday(f"CAST(julianday({_NEXT_BIRTHDAY}) - julianday(date(:now)) AS INTEGER)"), "number"
+    ),
+}
+# The mentee's latest milestone reported in this pairing's check-ins (program/checkins/reply.py, milestones table).
+_MILESTONE = (
+    "(SELECT ms.{column} FROM milestones ms WHERE ms.pairing_id = pr.id ORDER BY ms.found_at DESC, ms.id LIMIT 1)"
+)
+_MILESTONE_FIELDS = {
+    "pairing.mentee_milestone_at": Field(_MILESTONE.format(column="found_at"), "time"),
+    "pairing.mentee_milestone_kind": Field(_MILESTONE.format(column="kind")),
+    "pairing.mentee_milestone_sentence": Field(_MILESTONE.format(column="sentence")),
+    "pairing.days_since_mentee_milestone": _days_since(_MILESTONE.format(column="found_at")),
+}
+
 _STATUS = {
     "checkin.status": ("checkins", "checkin.id", ("awaiting", "answered", "skipped")),
     "pairing.status": ("pairings", "pairing.id", ("proposed", "active", "paused", "closed")),
@@ -137,10 +177,12 @@ PAIRING = Entity(
         "pairing.checkins_answered": Field(
             "(SELECT count(*) FROM checkins c3 WHERE c3.pairing_id = pr.id AND +c3.status = 'answered')", "number"
         ),
+        **_MILESTONE_FIELDS,
         "mentor.id": Field("m.id", "number"),
         "mentee.id": Field("e.id", "number"),
         **_person("m", "mentor"),
         **_person("e", "mentee"),
+        **_BIRTHDAY_FIELDS,
     },
     people={"mentor": "mentor", "mentee": "mentee"},
     settable={k: v for k, v in _STATUS.items() if k == "pairing.status"},

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant import yamlfile
 from assistant.clock import iso
 from assistant.engine.evaluate import Fact, Firings, evaluate
+from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.yamlfile import Located, YamlError
 
@@ -95,7 +96,12 @@ def _run(path: Path, test: Any, line: int, rules: list[Rule], zone: ZoneInfo) ->
 
 
 def _fact(item: dict[str, Any]) -> Fact:
-    fields = {k: (_time(v) if k.endswith("_at") or isinstance(v, datetime | date) else v) for k, v in item.items()}
+    kind = str(item.get("entity", "")).partition(":")[0]
+    times = {n for n, f in ENTITIES[kind].fields.items() if f.kind == "time"} if kind in ENTITIES else set()
+    fields = {
+        k: (_time(v) if k.endswith("_at") or k in times or isinstance(v, datetime | date) else v)
+        for k, v in item.items()
+    }
     entity = str(fields.pop("entity"))
     kind, _, number = entity.partition(":")
     if not number.isdigit():

@@ -5,7 +5,8 @@ form {field, op, value}); `for` + `since` a duration since a timestamp; `send: {
 `set: {field: value}` (`send: {template, to: coordinator, batch: daily}`: the firing becomes one entry of the
 coordinators' daily list instead of a mail of its own); `repeat` and `max_sends`; `inhibited_by` other rules;
 `quiet` the hours (in the recipient's time zone) when mail may go out; `allow_inactive` to mail paused people or
-closed pairs; `enabled`.
+closed pairs; `on_time` for mail that means something only on time (held by the pace, it is judged again as of
+today and dropped once its conditions no longer hold: a birthday note after the birthday is no note); `enabled`.
 Conditions are data, never code: there is no eval, and `expr` is reserved for a safe expression language.
 """
 
@@ -36,6 +37,7 @@ RULE_KEYS = {
     "inhibited_by",
     "quiet",
     "allow_inactive",
+    "on_time",
     "enabled",
     "expr",
 }
@@ -104,6 +106,7 @@ class Rule:
     allow_inactive: bool
     enabled: bool
     where: str  # file:line, for messages
+    on_time: bool = False  # held by the pace, judged as of today (not as of when it was due): late is dropped
 
     @property
     def entity(self) -> Entity:
@@ -220,6 +223,7 @@ class _Parser:
             allow_inactive=bool(item.get("allow_inactive", False)),
             enabled=bool(item.get("enabled", True)),
             where=self.where("name"),
+            on_time=bool(item.get("on_time", False)),
         )
 
     def _since_and_wait(self) -> tuple[str | None, timedelta]:

@@ -2,8 +2,9 @@
 
 Where she can be, and what happens there:
 
-- her own rows (check-ins, answers, reply tokens, confirmations, coordinators' notes about her, her inbound mail,
-  mail sent only to her, events, firings and entries of the coordinators' daily list about her): deleted;
+- her own rows (check-ins, answers, milestones, reply tokens, confirmations, coordinators' notes about her, her
+  inbound mail, mail sent only to her, events, firings and entries of the coordinators' daily list about her):
+  deleted;
 - the rows that name her or carry her words but belong to others (her partner's prompt, a coordinator's alert or
   digest, a forwarded note, her partner's answers, events, introduction notes): redacted, her name, address and
   words replaced by a neutral placeholder. Queued mail still goes out, redacted; mail to her and others loses her
@@ -288,6 +289,7 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
     for checkin_id in checkins:
         db.execute("DELETE FROM answers WHERE checkin_id = ?", [checkin_id])
         db.execute("DELETE FROM answer_history WHERE checkin_id = ?", [checkin_id])
+    db.execute("DELETE FROM milestones WHERE participant_id = ?", [pid])  # her news, in her own words
     db.execute("DELETE FROM checkins WHERE participant_id = ?", [pid])
     db.execute("DELETE FROM reply_tokens WHERE participant_id = ?", [pid])
     # What coordinators noted about her goes with her; notes on her pairings are redacted like every text column.
@@ -325,6 +327,7 @@ def _anonymise(db: Database, person: dict[str, Any], now: str) -> None:
             "goals": "",
             "industry": "",
             "timezone": None,
+            "birthday": None,
             "status": "left",
             "paused_until": None,
             "capacity": None,

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from assistant.clock import iso
 from assistant.db import insert_row, record_event, update_row
 from assistant.forms.answers import read_answers
+from assistant.forms.birthday import read_birthday
 from assistant.forms.form import numbered
 from assistant.identity import token_for
 from assistant.outbox import Mail
@@ -60,14 +61,21 @@ def handle_join(inbound: Inbound) -> str:
     return "join_form_sent"
 
 
-def _send_form(inbound: Inbound, person_id: int, name: str, address: str, keys: list[str] | None) -> None:
+def _send_form(
+    inbound: Inbound, person_id: int, name: str, address: str, keys: list[str] | None, unclear: str = ""
+) -> None:
     token = token_for(inbound.db, person_id, "join", None, iso(inbound.now))
     inbound.outbox.enqueue(
         Mail(
             key=f"join-form:{inbound.msg.message_id}",
             template="join_form",
             to=[(name, address)],
-            context={"name": name, "questions": numbered(inbound.forms.profile, keys), "again": keys is not None},
+            context={
+                "name": name,
+                "questions": numbered(inbound.forms.profile, keys),
+                "again": keys is not None,
+                "unclear": unclear,
+            },
             reply_token=token,
             in_reply_to=inbound.msg.message_id,
             references=inbound.msg.references,
@@ -87,9 +95,19 @@ def _profile_reply(inbound: Inbound) -> str:
         changes["timezone"] = zone
     if values.get("capacity"):
         changes["capacity"] = int(values["capacity"])
+    birthday = read_birthday(values["birthday"]) if values.get("birthday", "").strip() else None
+    if birthday and birthday.value:
+        changes["birthday"] = birthday.value  # month and day: a year she wrote is not kept
+    unclear = f"I could not read your birthday: {birthday.problem}." if birthday and not birthday.value else ""
     person = inbound.look.sender or {}
-    if "role" not in changes and person.get("status") == "pending":
-        _send_form(inbound, person["id"], person["name"], person["email"], ["role"])
+    ask = [
+        *(["role"] if "role" not in changes and person.get("status") == "pending" else []),
+        *(["birthday"] * bool(unclear)),
+    ]
+    if ask:
+        # Asked, never guessed: "03/04" could be two days. Her other answers are stored as ever (below).
+        _send_form(inbound, person["id"], person["name"], person["email"], ask, unclear)
+    if "role" in ask:
         return "join_form_sent"
     was_pending = person.get("status") == "pending"
     update_row(

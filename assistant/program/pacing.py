@@ -5,7 +5,9 @@ A paced intent is written to `deferred`, keyed like its firing (rule, entity, ep
 `not_before` on, each tick revives it, judged as of the moment it was first due (`due_at`): its window (a
 `days_active lt 21`) is that moment's, while statuses, answers and people are today's. It is carried out at the first
 tick where the pace allows, or dropped, with an event saying why, once it no longer applies (the pairing closed, a
-recipient paused, the check-in was answered, a new episode began). The firing stays the at-most-once guard.
+recipient paused, the check-in was answered, a new episode began). A rule that says `on_time: true` (a birthday
+note) is judged as of today instead: once its window has passed, it is dropped rather than sent late. The firing
+stays the at-most-once guard.
 """
 
 from __future__ import annotations
@@ -80,11 +82,12 @@ def revive(
     if not waiting:
         return [], []
     by_name = {rule.name: rule for rule in rules if rule.enabled}
-    facts = _facts_then(db, [w for w in waiting if w["rule"] in by_name], by_name, form_keys)
+    facts = _facts_then(db, [w for w in waiting if w["rule"] in by_name], by_name, form_keys, now)
     firings = load_firings(db, sorted({w["entity"] for w in waiting}))
     intents, settled = [], []
     for row in waiting:
-        rule, fact = by_name.get(row["rule"]), facts.get((row["entity"], row["due_at"]))
+        rule = by_name.get(row["rule"])
+        fact = facts.get((row["entity"], _judged_at(rule, row, now)))
         key = (row["rule"], row["entity"], row["episode"], row["seq"])
         fired = len(firings.of(row["rule"], row["entity"], row["episode"]))
         if fired > row["seq"]:
@@ -97,20 +100,27 @@ def revive(
     return intents, settled
 
 
+def _judged_at(rule: Rule | None, row: dict, now: datetime) -> str:
+    """The moment a waiting intent is judged as of: when it was first due, or today for an `on_time` rule (a
+    birthday note that could not go before the birthday is dropped, not sent late)."""
+    return iso(now) if rule is not None and rule.on_time else row["due_at"]
+
+
 def _facts_then(
-    db: Database, waiting: list[dict], by_name: dict[str, Rule], form_keys: tuple[str, ...]
+    db: Database, waiting: list[dict], by_name: dict[str, Rule], form_keys: tuple[str, ...], now: datetime
 ) -> dict[tuple[str, str], Fact]:
-    """(entity, due_at) → the entity's fact as of due_at: one query per entity kind and moment (a tick defers many
-    intents at one moment)."""
+    """(entity, moment) → the entity's fact as of the moment it is judged at (`_judged_at`): one query per entity
+    kind and moment (a tick defers many intents at one moment)."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
     for row in waiting:
+        rule = by_name[row["rule"]]
         name, _, number = row["entity"].partition(":")
-        if name == by_name[row["rule"]].match and number.isdigit():
-            groups[(name, row["due_at"])].add(int(number))
+        if name == rule.match and number.isdigit():
+            groups[(name, _judged_at(rule, row, now))].add(int(number))
     return {
-        (fact.entity, due_at): fact
-        for (name, due_at), ids in groups.items()
-        for fact in load_facts(db, ENTITIES[name], ids, from_iso(due_at), form_keys)
+        (fact.entity, moment): fact
+        for (name, moment), ids in groups.items()
+        for fact in load_facts(db, ENTITIES[name], ids, from_iso(moment), form_keys)
     }
 
 

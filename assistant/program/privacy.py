@@ -32,6 +32,12 @@ def personal_data(db: Database, participant_id: int) -> dict[str, Any]:
         "you": {k: v for k, v in person.items() if k != "id"},
         "pairings": [dict(row) for row in db.query(_PAIRINGS, {"me": participant_id})],
         "checkins": checkins,
+        "milestones": [  # news read from her check-ins, told to her mentor (program/wishes.py)
+            dict(row)
+            for row in db.query(
+                "SELECT kind, sentence, found_at FROM milestones WHERE participant_id = ? ORDER BY id", [participant_id]
+            )
+        ],
         "mail_from_you": [
             dict(row)
             for row in db.query(

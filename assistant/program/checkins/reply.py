@@ -18,6 +18,7 @@ from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
 from assistant.program.checkins.cycle import is_month, period_end
 from assistant.program.context import Inbound, Row
+from assistant.program.wishes import note_milestones
 
 
 def is_checkin_reply(inbound: Inbound) -> str | None:
@@ -51,6 +52,7 @@ def handle_checkin_reply(inbound: Inbound) -> str:
             "UPDATE pairings SET last_met_at = ? WHERE id = ? AND (last_met_at IS NULL OR last_met_at < ?)",
             (met, checkin["pairing_id"], met),
         )
+    note_milestones(db, checkin, reading, inbound.msg.message_id, now)  # her news, for a word from her mentor
     if reading.answers and checkin["status"] != "answered":
         db.execute("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ?", (now, checkin["id"]))
     to_ask = still_needed(form, stored, reading)
