@@ -1,0 +1,150 @@
+"""A mentee's mentor wish list (issue 16), through the real command line on Maildir folders: she names the mentors she
+would like when she joins by mail, the digest offers the `intro:` line that follows her list, and a coordinator's
+request that names only her asks her wished mentors in her order; a wish that names nobody for sure is shown
+unresolved and never asked."""
+
+from __future__ import annotations
+
+import html
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from assistant.program import wishlist
+from tests.conftest import CONFIG, ROOT
+from tests.program_cli import Cli, reply_at, written
+from tests.test_handover import GRACE, PRIYA, SOFIA, TRUSTED
+
+ZOE = ("Zoe Mensah", "zoe.mensah@example.net")
+WISHES = "7. Alex Stone, Sofia, priya.raman@example.org"  # Alex is in no program; Sofia is one mentor's first name
+
+
+class Program(Cli):
+    """The example program with the weekly digest on (Mondays 08:00) and our own server's DMARC verdicts trusted."""
+
+    def __init__(self, folder: Path):
+        text = CONFIG.format(root=ROOT).replace(
+            "address: mentoring@example.org}", "address: mentoring@example.org, authserv_id: mx.example.org}"
+        )
+        text = text.replace("digest: {enabled: false}", "digest: {enabled: true, weekday: mon, hour: 8}")
+        super().__init__(folder, text, imported_at="2026-11-20T10:00")
+
+    def coordinator_writes(self, body: str, when: str) -> None:
+        self.deliver((TRUSTED + "\n").encode() + written(GRACE, "mentoring@example.org", "Introduction", body))
+        self.run(when)
+
+    def join(self, answers: str) -> EmailMessage:
+        """Zoe joins by mail and answers the profile form (Sunday 29 November); the form she answered."""
+        self.deliver(written(ZOE, "mentoring@example.org", "join", "Join"))
+        self.run("2026-11-29T10:00")
+        [form] = self.sent("a few questions", to=ZOE[1])
+        self.deliver(reply_at(form, ZOE, answers, "2026-11-29T10:30"))
+        self.run("2026-11-29T11:00")
+        return form
+
+    def wishes(self) -> list[tuple]:
+        return self.sql(
+            "SELECT w.position, w.wrote, m.email, w.unresolved FROM wishlist w LEFT JOIN participants m"
+            " ON m.id = w.mentor_id ORDER BY w.position"
+        )
+
+    def asked(self) -> list[tuple]:
+        return self.sql(
+            "SELECT m.email, a.status FROM intro_asks a JOIN participants m ON m.id = a.mentor_id ORDER BY a.position"
+        )
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Program:
+    return Program(tmp_path)
+
+
+def _text(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_her_wish_list_is_kept_in_order_offered_in_the_digest_and_followed_by_a_request(program: Program) -> None:
+    program.join(f"1. mentee\n2. building a design portfolio\n{WISHES}")
+    # Kept in her order; only what is unmistakable resolves
+    assert program.wishes() == [
+        (1, "Alex Stone", None, "no mentor in the program has that name"),
+        (2, "Sofia", SOFIA[1], ""),
+        (3, "priya.raman@example.org", PRIYA[1], ""),
+    ]
+    [news] = program.sent("New in the program: Zoe Mensah", to=GRACE[1])
+    assert '1. "Alex Stone" (not sure who: no mentor in the program has that name)' in _text(news)
+    assert f"2. Sofia Marquez <{SOFIA[1]}>" in _text(news)
+
+    # Monday's digest: her list, the unresolved wish shown as such, and the line that follows it
+    program.run("2026-11-30T08:05")
+    digest = program.sent("this week", to=GRACE[1])[-1]
+    text = _text(digest)
+    line = f"intro: {ZOE[1]} -> {SOFIA[1]}, {PRIYA[1]}"
+    assert line in text
+    assert '1. "Alex Stone" (not asked: not sure who she means: no mentor in the program has that name)' in text
+    assert line in html.unescape(digest.get_body(("html",)).get_content())
+
+    # Grace names only Zoe: Sofia, her first resolved wish, is asked; Alex never is
+    program.coordinator_writes(f"intro: {ZOE[1]}", "2026-11-30T09:00")
+    [ask] = program.sent("Would you mentor Zoe Mensah?")
+    assert ask["To"].addresses[0].addr_spec == SOFIA[1]
+    [ack] = program.sent("Asking Sofia Marquez about Zoe Mensah", to=GRACE[1])
+    assert "following Zoe's own wish list: Sofia Marquez, then Priya Raman" in _text(ack)
+    assert program.asked() == [(SOFIA[1], "asked"), (PRIYA[1], "waiting")]
+
+    # Sofia declines: Priya, next on Zoe's list, is asked
+    program.deliver(reply_at(ask, SOFIA, "No, sorry, I can't take anyone on right now.", "2026-11-30T10:00"))
+    program.run("2026-11-30T10:30")
+    asks = program.sent("Would you mentor Zoe Mensah?")
+    assert [m["To"].addresses[0].addr_spec for m in asks] == [SOFIA[1], PRIYA[1]]
+    assert program.asked() == [(SOFIA[1], "declined"), (PRIYA[1], "asked")]
+    assert not program.sent(to="alex")
+
+
+def test_the_digest_line_pasted_into_a_mail_asks_in_her_order(program: Program) -> None:
+    program.join(f"1. mentee\n{WISHES}")
+    program.run("2026-11-30T08:05")
+    digest = program.sent("this week", to=GRACE[1])[-1]
+    [line] = [x.strip() for x in _text(digest).splitlines() if x.strip().startswith(f"intro: {ZOE[1]} -> {SOFIA[1]}")]
+    program.coordinator_writes(f"Thanks!\n\n{line}", "2026-11-30T09:00")
+    assert program.asked() == [(SOFIA[1], "asked"), (PRIYA[1], "waiting")]
+
+
+def test_answering_again_replaces_her_list(program: Program) -> None:
+    form = program.join(f"1. mentee\n{WISHES}")
+    program.deliver(reply_at(form, ZOE, "7. Dana Okafor", "2026-11-29T12:00"))
+    program.run("2026-11-29T12:30")
+    assert program.wishes() == [(1, "Dana Okafor", "dana.okafor@example.org", "")]
+    program.deliver(reply_at(form, ZOE, "7. priya.raman@example.org, then Helen Cho", "2026-11-29T13:00"))
+    program.run("2026-11-29T13:30")
+    assert program.wishes() == [(1, PRIYA[1], PRIYA[1], ""), (2, "Helen Cho", "helen.cho@example.org", "")]
+    # "none" says nothing (the form reader drops it): her list stays as it was, never emptied by a shrug
+    program.deliver(reply_at(form, ZOE, "2. design\n7. none", "2026-11-29T14:00"))
+    program.run("2026-11-29T14:30")
+    assert len(program.wishes()) == 2
+
+
+def test_without_a_usable_wish_list_the_coordinator_is_asked_politely_and_nobody_is_guessed(program: Program) -> None:
+    program.join("1. mentee\n2. design\n7. Alex Stone")
+    program.coordinator_writes(f"intro: {ZOE[1]}", "2026-11-29T12:00")
+    [question] = program.sent("About your introduction request", to=GRACE[1])
+    assert "nobody on Zoe Mensah's wish list can be asked right now" in _text(question)
+    assert "1. 'Alex Stone': not sure who she means" in _text(question)
+    assert program.asked() == [] and not program.sent("Would you mentor")
+
+    program.coordinator_writes("intro: maya.patel@example.org", "2026-11-29T13:00")  # Maya made no list
+    [_, again] = program.sent("About your introduction request", to=GRACE[1])
+    assert "Maya Patel has no wish list" in _text(again)
+    assert program.asked() == []
+
+
+def test_a_wish_resolves_only_when_unmistakable() -> None:
+    assert wishlist.read("1. Dana Okafor\n2) priya@example.org; then Sofia and Helen") == [
+        "Dana Okafor",
+        "priya@example.org",
+        "Sofia",
+        "Helen",
+    ]
+    assert wishlist.read("None.") == [] and wishlist.read("-") == []
+    assert wishlist.read('"Dana Okafor" <dana@example.org>, Dana') == ['"Dana Okafor" <dana@example.org>', "Dana"]
