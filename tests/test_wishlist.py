@@ -102,6 +102,27 @@ def test_her_wish_list_is_kept_in_order_offered_in_the_digest_and_followed_by_a_
     assert not program.sent(to="alex")
 
 
+def test_report_shows_her_wish_list_and_its_line(program: Program, capsys: pytest.CaptureFixture[str]) -> None:
+    program.join(f"1. mentee\n{WISHES}")
+    capsys.readouterr()
+    assert program("--now", "2026-11-29T12:00", "report") == 0
+    out = capsys.readouterr().out
+    assert "Wish list of Zoe Mensah" in out and "not sure who she means" in out
+    assert f"intro: {ZOE[1]} -> {SOFIA[1]}, {PRIYA[1]}" in out
+
+
+def test_a_forward_that_names_no_mentor_follows_her_wish_list(program: Program) -> None:
+    program.join(f"1. mentee\n{WISHES}")
+    forward = (
+        "Zoe would love a mentor.\n\n---------- Forwarded message ---------\n"
+        "From: Zoe Mensah <zoe.mensah@example.net>\n"
+        "Date: Sun, 29 Nov 2026 at 20:14\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n\n"
+        "Hi Grace,\n\nI'd love a mentor for my design portfolio.\n\nZoe\n"
+    )
+    program.coordinator_writes(forward, "2026-11-29T12:00")
+    assert program.asked() == [(SOFIA[1], "asked"), (PRIYA[1], "waiting")]
+
+
 def test_the_digest_line_pasted_into_a_mail_asks_in_her_order(program: Program) -> None:
     program.join(f"1. mentee\n{WISHES}")
     program.run("2026-11-30T08:05")
