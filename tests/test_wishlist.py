@@ -17,7 +17,7 @@ from tests.program_cli import Cli, reply_at, written
 from tests.test_handover import GRACE, PRIYA, SOFIA, TRUSTED
 
 ZOE = ("Zoe Mensah", "zoe.mensah@example.net")
-WISHES = "7. Alex Stone, Sofia, priya.raman@example.org"  # Alex is in no program; Sofia is one mentor's first name
+WISHES = "Wish list: Alex Stone, Sofia, priya.raman@example.org"  # Alex is in no program; Sofia: one mentor
 
 
 class Program(Cli):
@@ -39,6 +39,7 @@ class Program(Cli):
         self.deliver(written(ZOE, "mentoring@example.org", "join", "Join"))
         self.run("2026-11-29T10:00")
         [form] = self.sent("a few questions", to=ZOE[1])
+        assert "which mentors would you like to be introduced to?" in _text(form)
         self.deliver(reply_at(form, ZOE, answers, "2026-11-29T10:30"))
         self.run("2026-11-29T11:00")
         return form
@@ -51,7 +52,8 @@ class Program(Cli):
 
     def asked(self) -> list[tuple]:
         return self.sql(
-            "SELECT m.email, a.status FROM intro_asks a JOIN participants m ON m.id = a.mentor_id ORDER BY a.position"
+            "SELECT m.email, a.status FROM intro_asks a JOIN participants m ON m.id = a.mentor_id"
+            " ORDER BY a.introduction_id, a.position"
         )
 
 
@@ -123,6 +125,23 @@ def test_a_forward_that_names_no_mentor_follows_her_wish_list(program: Program) 
     assert program.asked() == [(SOFIA[1], "asked"), (PRIYA[1], "waiting")]
 
 
+def test_the_line_leaves_out_who_has_no_room_is_paused_or_declined_her(program: Program) -> None:
+    program.join("1. mentee\nWish list: Helen Cho, Sofia, Priya, dana.okafor@example.org")
+    program.coordinator_writes(f"intro: {ZOE[1]} -> {SOFIA[1]}", "2026-11-29T12:00")
+    [ask] = program.sent("Would you mentor Zoe Mensah?")
+    program.deliver(reply_at(ask, SOFIA, "No, sorry.", "2026-11-29T12:30"))
+    program.run("2026-11-29T13:00")  # Sofia was the whole list: the introduction is declined by all
+    program.sql("UPDATE participants SET status = 'paused' WHERE email = ?", (PRIYA[1],))
+    program.run("2026-11-30T08:05")
+    text = _text(program.sent("this week", to=GRACE[1])[-1])
+    assert "1. Helen Cho <helen.cho@example.org> (not asked: no room)" in text  # Helen mentors Jo, her only place
+    assert f"2. Sofia Marquez <{SOFIA[1]}> (not asked: declined her, or did not answer)" in text
+    assert f"3. Priya Raman <{PRIYA[1]}> (not asked: paused, not active)" in text
+    assert f"intro: {ZOE[1]} -> dana.okafor@example.org\n" in text
+    program.coordinator_writes(f"intro: {ZOE[1]}", "2026-11-30T09:00")
+    assert program.asked()[-1:] == [("dana.okafor@example.org", "asked")]
+
+
 def test_the_digest_line_pasted_into_a_mail_asks_in_her_order(program: Program) -> None:
     program.join(f"1. mentee\n{WISHES}")
     program.run("2026-11-30T08:05")
@@ -134,20 +153,20 @@ def test_the_digest_line_pasted_into_a_mail_asks_in_her_order(program: Program) 
 
 def test_answering_again_replaces_her_list(program: Program) -> None:
     form = program.join(f"1. mentee\n{WISHES}")
-    program.deliver(reply_at(form, ZOE, "7. Dana Okafor", "2026-11-29T12:00"))
+    program.deliver(reply_at(form, ZOE, "Wish list: Dana Okafor", "2026-11-29T12:00"))
     program.run("2026-11-29T12:30")
     assert program.wishes() == [(1, "Dana Okafor", "dana.okafor@example.org", "")]
-    program.deliver(reply_at(form, ZOE, "7. priya.raman@example.org, then Helen Cho", "2026-11-29T13:00"))
+    program.deliver(reply_at(form, ZOE, "Wish list: priya.raman@example.org, then Helen Cho", "2026-11-29T13:00"))
     program.run("2026-11-29T13:30")
     assert program.wishes() == [(1, PRIYA[1], PRIYA[1], ""), (2, "Helen Cho", "helen.cho@example.org", "")]
     # "none" says nothing (the form reader drops it): her list stays as it was, never emptied by a shrug
-    program.deliver(reply_at(form, ZOE, "2. design\n7. none", "2026-11-29T14:00"))
+    program.deliver(reply_at(form, ZOE, "2. design\nWish list: none", "2026-11-29T14:00"))
     program.run("2026-11-29T14:30")
     assert len(program.wishes()) == 2
 
 
 def test_without_a_usable_wish_list_the_coordinator_is_asked_politely_and_nobody_is_guessed(program: Program) -> None:
-    program.join("1. mentee\n2. design\n7. Alex Stone")
+    program.join("1. mentee\n2. design\nWish list: Alex Stone")
     program.coordinator_writes(f"intro: {ZOE[1]}", "2026-11-29T12:00")
     [question] = program.sent("About your introduction request", to=GRACE[1])
     assert "nobody on Zoe Mensah's wish list can be asked right now" in _text(question)
