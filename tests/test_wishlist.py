@@ -6,6 +6,7 @@ unresolved and never asked."""
 from __future__ import annotations
 
 import html
+import json
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -177,6 +178,26 @@ def test_without_a_usable_wish_list_the_coordinator_is_asked_politely_and_nobody
     [_, again] = program.sent("About your introduction request", to=GRACE[1])
     assert "Maya Patel has no wish list" in _text(again)
     assert program.asked() == []
+
+
+def test_her_wish_list_is_in_my_data_and_goes_with_her(program: Program) -> None:
+    program.join(f"1. mentee\n{WISHES}")
+    program.deliver(written(ZOE, "mentoring@example.org", "my data", "my data"))
+    program.run("2026-11-29T12:00")
+    [data] = program.sent("", to=ZOE[1])[-1:]
+    attached = next(part for part in data.iter_attachments() if part.get_filename() == "my-data.json")
+    assert [w["you_wrote"] for w in json.loads(attached.get_content())["mentor_wish_list"]] == [
+        "Alex Stone",
+        "Sofia",
+        PRIYA[1],
+    ]
+    program.deliver(written(ZOE, "mentoring@example.org", "delete me", "delete me"))
+    program.run("2026-11-29T13:00")
+    [confirm] = program.sent("", to=ZOE[1])[-1:]
+    program.deliver(reply_at(confirm, ZOE, "Yes, delete everything.", "2026-11-29T13:30"))
+    program.run("2026-11-29T14:00")
+    assert program.sql("SELECT count(*) FROM participants WHERE email = ?", (ZOE[1],)) == [(0,)]  # erased
+    assert program.wishes() == []
 
 
 def test_a_wish_resolves_only_when_unmistakable() -> None:
