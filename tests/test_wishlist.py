@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.program import wishlist
+from assistant.program.introductions import requests
 from tests.conftest import CONFIG, ROOT
 from tests.program_cli import Cli, reply_at, written
 from tests.test_handover import GRACE, PRIYA, SOFIA, TRUSTED
@@ -200,7 +201,38 @@ def test_her_wish_list_is_in_my_data_and_goes_with_her(program: Program) -> None
     assert program.wishes() == []
 
 
-def test_a_wish_resolves_only_when_unmistakable() -> None:
+def test_an_intro_line_may_name_only_the_mentee_and_nothing_else() -> None:
+    assert requests.intro_lines("intro: Maya Patel <maya@example.org>\nintroduce: zoe@example.net ->") == [
+        ("Maya Patel <maya@example.org>", ""),
+        ("zoe@example.net", ""),
+    ]
+    assert requests.intro_lines("intro: maya@example.org -> dana@example.org, priya@example.org") == [
+        ("maya@example.org", "dana@example.org, priya@example.org")
+    ]
+    assert requests.intro_lines("intro: maya@example.org was lovely\nIntro: went well\nintro: a@x.org, b@x.org") == []
+
+
+def test_a_wish_resolves_only_when_unmistakable(program: Program) -> None:
+    program.sql(
+        "INSERT INTO participants (email, name, role, status, created_at, updated_at) VALUES"
+        " ('dana.smith@example.org', 'Dana Smith', 'mentor', 'active', '2026-11-20', '2026-11-20')"
+    )
+    program.join("1. mentee\nWish list: Dana, dana okafor, maya.patel@example.org, nobody@example.org, zoe@x")
+    assert program.wishes() == [
+        (
+            1,
+            "Dana",
+            None,
+            "2 mentors have that name: Dana Okafor <dana.okafor@example.org>, Dana Smith <dana.smith@example.org>",
+        ),
+        (2, "dana okafor", "dana.okafor@example.org", ""),
+        (3, "maya.patel@example.org", None, "maya.patel@example.org is not a mentor in the program"),
+        (4, "nobody@example.org", None, "no participant has the address nobody@example.org"),
+        (5, "zoe@x", None, "not one clear email address"),
+    ]
+
+
+def test_a_wish_list_is_read_in_her_order() -> None:
     assert wishlist.read("1. Dana Okafor\n2) priya@example.org; then Sofia and Helen") == [
         "Dana Okafor",
         "priya@example.org",

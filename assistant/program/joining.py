@@ -1,7 +1,8 @@
 """Joining by email: someone writes "join", gets a short profile form, and replies to it like a check-in.
 
 The new person is `pending` until the profile names a role; then they are active and the coordinators are told,
-so that a person, not the assistant, decides on a match.
+so that a person, not the assistant, decides on a match. A mentee's mentor wish list, when she gives one, is kept
+in her order (program/wishlist.py); answering it again replaces it.
 """
 
 from __future__ import annotations

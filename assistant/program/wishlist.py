@@ -96,7 +96,10 @@ def resolve(db: Database, mentee_id: int, wrote: str) -> tuple[int | None, str]:
 def _by_name(db: Database, mentee_id: int, wrote: str) -> tuple[int | None, str]:
     wanted = _fold(clean_name(wrote))
     mentors = list(
-        db.execute("SELECT id, name, email FROM participants WHERE role IN ('mentor', 'both') AND id != ?", [mentee_id])
+        db.execute(
+            "SELECT id, name, email FROM participants WHERE role IN ('mentor', 'both') AND id != ? ORDER BY name, id",
+            [mentee_id],
+        )
     )
     same = [m for m in mentors if _fold(m[1]) == wanted]
     if not same and " " not in wanted:  # a first name alone: hers only if no other mentor's name starts with it

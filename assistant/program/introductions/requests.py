@@ -48,9 +48,15 @@ def intro_lines(text: str) -> list[tuple[str, str]]:
         alone = None if full else _MENTEE_ONLY.match(line)
         if full:
             found.append((full.group(1), full.group(2)))
-        elif alone:
+        elif alone and _just_an_address(alone.group(1)):  # "intro: maya@… was lovely" is a note, not a request
             found.append((alone.group(1), ""))
     return found
+
+
+def _just_an_address(text: str) -> bool:
+    """Exactly one address, with or without a name, and nothing else ("Maya Patel <maya@example.org>")."""
+    address = strict_address(text.strip())[1]
+    return bool(address) and address in text.lower()
 
 
 def is_intro_request(inbound: Inbound) -> str | None:
