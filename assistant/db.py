@@ -44,6 +44,8 @@ TABLES = (
     "address_changes",
     "escalation_items",
     "deferred",
+    "milestones",
+    "wishlist",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -589,6 +591,25 @@ def _wishes(db: Database) -> None:
     )
     db.execute("CREATE INDEX milestones_pairing ON milestones(pairing_id, found_at)")
     db.execute("CREATE INDEX milestones_participant ON milestones(participant_id)")
+
+
+@migrations(name="0016_wishlist")
+def _wishlist(db: Database) -> None:
+    # A mentee's mentor wish list, from the profile form (program/wishlist.py): her words kept in her order, and the
+    # mentor each resolves to only when unmistakable. A new answer replaces the whole list (no history kept).
+    db.execute(
+        """CREATE TABLE wishlist (
+    id INTEGER PRIMARY KEY,
+    mentee_id INTEGER NOT NULL REFERENCES participants(id),
+    position INTEGER NOT NULL,              -- her order, 1 first
+    wrote TEXT NOT NULL,                    -- the words she wrote for this mentor (a name or an address)
+    mentor_id INTEGER REFERENCES participants(id),  -- who it is, only when unmistakable; empty: unresolved
+    unresolved TEXT NOT NULL DEFAULT '',    -- why it could not be told who she means (empty when resolved)
+    created_at TEXT NOT NULL,
+    UNIQUE (mentee_id, position)
+)"""
+    )
+    db.execute("CREATE INDEX wishlist_mentor ON wishlist(mentor_id)")
 
 
 class DatabaseError(Exception):

@@ -211,6 +211,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "by": "who asked: the participant (how it was confirmed) or a coordinator",
         },
     ),
+    "wishlist": (
+        "Each mentee's mentor wish list, from the profile form, in her order; a new answer replaces it.",
+        {
+            "id": "wish id",
+            "mentee_id": "whose wish (participants.id)",
+            "position": "her order, 1 first",
+            "wrote": "the name or address she wrote",
+            "mentor_id": "the mentor it names, only when unmistakable (participants.id); empty: unresolved",
+            "unresolved": "why it could not be told whom she means (empty when resolved)",
+            "created_at": "when she gave the list (UTC)",
+        },
+    ),
     "firings": (
         "One row each time a follow-through rule fired.",
         {

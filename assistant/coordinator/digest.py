@@ -30,6 +30,7 @@ from assistant.engine.conditions import number
 from assistant.engine.schema import Rule
 from assistant.outbox import Mail, Outbox
 from assistant.outbox.enqueue import common_context
+from assistant.program import wishlist
 from assistant.program.matching import Pool, has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
@@ -515,17 +516,24 @@ def _waiting(db: Database, now: datetime) -> list[dict[str, Any]]:
 
 
 def _suggestions(db: Database, mentees: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Suggested mentors for each of these waiting mentees (the mentors with room are read once)."""
-    mentors = Pool(mentors_with_room(db) if mentees else [])
+    """Suggested mentors for each of these waiting mentees (the mentors with room are read once), and her own wish
+    list with the `intro:` line that follows it."""
+    with_room = mentors_with_room(db) if mentees else []
+    mentors, room = Pool(with_room), {m.id for m in with_room}
     result = []
     for person in mentees:
         found = suggest(db, person, mentors)
         picks = [*found["matches"], *([found["outside"]] if found["outside"] else [])]
+        wishes = wishlist.review(db, person["id"], room)
+        usable = [w["mentor"] for w in wishes if not w["skip"]]
         result.append(
             {
                 "mentee": {k: person[k] for k in ("name", "email", "role", "goals", "industry", "days_waiting")},
                 **found,
                 "intro_lines": [f"intro: {person['email']} -> {m['email']}" for m in picks],
+                # Her own wish list, each wish with why it is not asked now; the line asks the rest in her order.
+                "wishes": wishes,
+                "wish_line": wishlist.intro_line(person["email"], usable) if usable else "",
             }
         )
     return result

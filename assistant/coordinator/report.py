@@ -121,6 +121,13 @@ def render(figs: dict[str, Any]) -> str:
         right=[2],
     )
     for s in figs["suggestions"]:
+        if s["wishes"]:  # her own list first, as in the digest: who she named, and why someone is not asked
+            wished = [
+                [w["position"], w["wrote"], _name(w["mentor"]) if w["mentor"] else "", w["skip"] or "to ask"]
+                for w in s["wishes"]
+            ]
+            section(f"Wish list of {s['mentee']['name']}", ["#", "she wrote", "mentor", "asked?"], wished, right=[0])
+            out.append("  " + (s["wish_line"] or "nobody on her wish list can be asked right now"))
         rows = [[str(i + 1), m["name"], ", ".join(m["shared"]), m["spare"]] for i, m in enumerate(s["matches"])]
         if s["outside"]:
             rows.append(

@@ -2,9 +2,9 @@
 
 Where she can be, and what happens there:
 
-- her own rows (check-ins, answers, milestones, reply tokens, confirmations, coordinators' notes about her, her
-  inbound mail, mail sent only to her, events, firings and entries of the coordinators' daily list about her):
-  deleted;
+- her own rows (check-ins, answers, milestones, her mentor wish list, reply tokens, confirmations, coordinators'
+  notes about her, her inbound mail, mail sent only to her, events, firings and entries of the coordinators' daily
+  list about her): deleted;
 - the rows that name her or carry her words but belong to others (her partner's prompt, a coordinator's alert or
   digest, a forwarded note, her partner's answers, events, introduction notes): redacted, her name, address and
   words replaced by a neutral placeholder. Queued mail still goes out, redacted; mail to her and others loses her
@@ -295,6 +295,8 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
     # What coordinators noted about her goes with her; notes on her pairings are redacted like every text column.
     db.execute("DELETE FROM notes WHERE participant_id = ?", [pid])
     db.execute("DELETE FROM address_changes WHERE participant_id = ?", [pid])  # her old addresses are hers too
+    # Her wish list is her words; a wish naming her on someone else's list is redacted like every text column.
+    db.execute("DELETE FROM wishlist WHERE mentee_id = ?", [pid])
     for entity in entities:
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])

@@ -1,7 +1,8 @@
 """Joining by email: someone writes "join", gets a short profile form, and replies to it like a check-in.
 
 The new person is `pending` until the profile names a role; then they are active and the coordinators are told,
-so that a person, not the assistant, decides on a match.
+so that a person, not the assistant, decides on a match. A mentee's mentor wish list, when she gives one, is kept
+in her order (program/wishlist.py); answering it again replaces it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from assistant.forms.birthday import read_birthday
 from assistant.forms.form import numbered
 from assistant.identity import token_for
 from assistant.outbox import Mail
+from assistant.program import wishlist
 from assistant.program.context import Inbound
 
 _JOIN = re.compile(r"^(?:join|sign me up|i(?:'d| would) like to join(?: the program(?:me)?)?|subscribe)[\s.!]*$", re.I)
@@ -113,8 +115,11 @@ def _profile_reply(inbound: Inbound) -> str:
     update_row(
         inbound.db, "participants", person["id"], {**changes, "status": "active", "updated_at": iso(inbound.now)}
     )
+    wishes = None
+    if "wishlist" in values:  # answered again: her new list replaces the old one
+        wishes = wishlist.replace(inbound.db, person["id"], values["wishlist"] or "", inbound.now)
     if was_pending:
-        _tell_coordinators(inbound, {**person, **changes})
+        _tell_coordinators(inbound, {**person, **changes}, wishes or [])
     return "joined" if was_pending else "profile_updated"
 
 
@@ -126,13 +131,13 @@ def _valid_zone(name: str) -> bool:
     return "/" in name
 
 
-def _tell_coordinators(inbound: Inbound, person: dict[str, Any]) -> None:
+def _tell_coordinators(inbound: Inbound, person: dict[str, Any], wishes: list[dict[str, Any]]) -> None:
     inbound.outbox.enqueue(
         Mail(
             key=f"new-participant:{person['id']}",
             template="new_participant",
             to=[(c.name, c.email) for c in inbound.config.coordinators],
-            context={"person": person},
+            context={"person": person, "wishlist": wishes},
             reply_to_person=(person["name"], person["email"]),
         )
     )

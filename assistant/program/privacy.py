@@ -38,6 +38,14 @@ def personal_data(db: Database, participant_id: int) -> dict[str, Any]:
                 "SELECT kind, sentence, found_at FROM milestones WHERE participant_id = ? ORDER BY id", [participant_id]
             )
         ],
+        "mentor_wish_list": [
+            dict(row)
+            for row in db.query(
+                "SELECT w.position, w.wrote AS you_wrote, m.name AS mentor, w.unresolved FROM wishlist w"
+                " LEFT JOIN participants m ON m.id = w.mentor_id WHERE w.mentee_id = ? ORDER BY w.position",
+                [participant_id],
+            )
+        ],
         "mail_from_you": [
             dict(row)
             for row in db.query(

@@ -22,11 +22,14 @@ from assistant.identity import new_confirmation
 from assistant.mail.message import strict_address
 from assistant.mail.reply_text import new_text
 from assistant.outbox import Mail
+from assistant.program import wishlist
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
 from assistant.program.introductions.words import her_words, split_note
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
+# `intro: maya@example.org` (an address, no mentors): ask the mentors on her wish list, in her order.
+_MENTEE_ONLY = re.compile(r"^\s*intro(?:duce)?\s*:\s*([^\n]*?@[^\n]*?)\s*(?:->|→|=>)?\s*$", re.I)
 # An address as a coordinator writes one in her mail (intro: lines, commands).
 ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
 _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
@@ -34,7 +37,26 @@ _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
 
 def asks_for_introduction(inbound: Inbound) -> bool:
     """`intro:` lines in what she newly wrote, or a forward: a request, whatever thread it is in."""
-    return bool(_INTRO_LINE.search(inbound.new_text) or inbound.forward["forwarded"])
+    return bool(intro_lines(inbound.new_text) or inbound.forward["forwarded"])
+
+
+def intro_lines(text: str) -> list[tuple[str, str]]:
+    """(mentee, mentors) of each `intro:` line, in order; mentors is "" on a line that names only the mentee."""
+    found = []
+    for line in text.splitlines():
+        full = _INTRO_LINE.match(line)
+        alone = None if full else _MENTEE_ONLY.match(line)
+        if full:
+            found.append((full.group(1), full.group(2)))
+        elif alone and _just_an_address(alone.group(1)):  # "intro: maya@… was lovely" is a note, not a request
+            found.append((alone.group(1), ""))
+    return found
+
+
+def _just_an_address(text: str) -> bool:
+    """Exactly one address, with or without a name, and nothing else ("Maya Patel <maya@example.org>")."""
+    address = strict_address(text.strip())[1]
+    return bool(address) and address in text.lower()
 
 
 def is_intro_request(inbound: Inbound) -> str | None:
@@ -43,7 +65,7 @@ def is_intro_request(inbound: Inbound) -> str | None:
     if coordinator is None:
         return None
     text = inbound.msg.text
-    if not (_INTRO_LINE.search(inbound.new_text) or inbound.forward["forwarded"] or _INTRODUCE.search(text)):
+    if not (intro_lines(inbound.new_text) or inbound.forward["forwarded"] or _INTRODUCE.search(text)):
         return None
     return f"an introduction request from coordinator {coordinator.email}"
 
@@ -164,8 +186,8 @@ def _reply_to_coordinator(inbound: Inbound, template: str, request: dict[str, An
 def parse_request(inbound: Inbound) -> dict[str, Any]:
     """{mentee, mentors, note} or {problems, suggestions}: what the coordinator asked for, or what is missing."""
     own = inbound.new_text
-    lines = _INTRO_LINE.findall(own)
-    note = "\n".join(line for line in own.splitlines() if not _INTRO_LINE.match(line)).strip()
+    lines = intro_lines(own)
+    note = "\n".join(line for line in own.splitlines() if not intro_lines(line)).strip()
     if lines:
         return _from_intro_lines(inbound, lines, note)
     return _from_forward(inbound, note)
@@ -247,8 +269,9 @@ def _result(
 ) -> dict[str, Any]:
     """The request as it is kept: `note` only the words meant for the pair, `mentee_goals` her own words (a
     forward), else those."""
-    if mentee and not mentors and not problems:
-        problems.append("which mentor to ask first (one address, or several in order: the mentee's wish list)")
+    from_wishlist = bool(mentee and not mentors and not problems)
+    if from_wishlist and mentee:  # no mentor named: her own wish list, in her order, or a polite question
+        mentors = _from_wishlist(inbound, mentee, problems)
     if mentee and any(m["email"] == mentee["email"] for m in mentors):
         problems.append("a mentor other than the mentee herself")
     coordinator = inbound.look.coordinator
@@ -258,11 +281,34 @@ def _result(
         "mentors": mentors,
         "note": for_pair[:2000],
         "mentee_goals": (goals or for_pair)[:2000],
+        "from_wishlist": from_wishlist and not problems,
     }
     if problems:
         result["problems"] = problems
         result["suggestions"] = _suggestions(inbound, mentee)
     return result
+
+
+def _from_wishlist(inbound: Inbound, mentee: dict[str, str], problems: list[str]) -> list[dict[str, str]]:
+    """The mentors on her wish list who can be asked now, in her order; none: the problem says why, never a guess."""
+    row = one(inbound.db, "SELECT id FROM participants WHERE email = ?", [mentee["email"]])
+    wishes = wishlist.review(inbound.db, row["id"]) if row else []
+    who = mentee["name"] or mentee["email"]
+    if not wishes:
+        problems.append(
+            f"which mentor to ask first: {who} has no wish list (one address, or several in the order to ask them)"
+        )
+        return []
+    usable = [{"name": w["mentor"]["name"], "email": w["mentor"]["email"]} for w in wishes if not w["skip"]]
+    if not usable:
+        why = "; ".join(f"{w['position']}. {_wished(w)}: {w['skip']}" for w in wishes)
+        problems.append(f"which mentor to ask: nobody on {who}'s wish list can be asked right now ({why})")
+    return usable
+
+
+def _wished(wish: dict[str, Any]) -> str:
+    mentor = wish["mentor"]
+    return f"{mentor['name']} <{mentor['email']}>" if mentor else repr(wish["wrote"])
 
 
 def _suggestions(inbound: Inbound, mentee: dict[str, str] | None) -> list[dict[str, Any]]:
