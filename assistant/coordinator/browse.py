@@ -45,6 +45,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "capacity": "how many mentees a mentor takes at once",
             "mentored_by": "the lineage: who mentored her before she became a mentor (participants.id)",
             "became_mentor_at": "when she said yes to paying it forward (UTC)",
+            "invited_to_mentor_at": "when pay it forward invited her to mentor (UTC): once per person, ever",
             "bounced_at": "when mail to this address last bounced (UTC)",
             "created_at": "when the person was added (UTC)",
             "updated_at": "last change (UTC)",
@@ -61,7 +62,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ended_at": "when it was closed (UTC)",
             "last_met_at": "the last check-in answer saying they met (UTC)",
             "created_at": "when the row was created (UTC)",
-            "close_reason": "why a coordinator closed it (her `close … reason`), else empty",
+            "close_reason": "why it ended: completed, goals_met, no_time, not_a_good_match, moved_on, left_program or"
+            " other (empty: closed before reasons were kept); while it runs, what its closing survey said",
+            "close_note": "the words the reason was read from (a survey answer, a `close … reason`, the sheet)",
+            "close_reason_by": "whose reason it is: mentee, mentor, coordinator, sheet, rule or leaving",
         },
     ),
     "notes": (
