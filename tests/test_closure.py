@@ -14,8 +14,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
-from assistant.db import CLOSE_REASONS
+from assistant.db import CLOSE_REASONS, migrations, open_db
 from assistant.forms.reasons import check_tables, reason_of
 from assistant.mail.replies import reply
 from tests.conftest import CONFIG, ROOT
@@ -175,6 +176,8 @@ def test_a_coordinator_closes_in_her_own_words(tmp_path: Path, capsys: pytest.Ca
     report = json.loads(cli.out(capsys, "--now", "2026-12-03T10:00", "report", "--json"))
     counts = {c["reason"]: c["pairs"] for c in report["closures"] if c["pairs"]}
     assert counts == {"no_time": 1, "other": 2}
+    explained = cli.out(capsys, "--now", "2026-12-03T10:00", "explain", MAYA[1])
+    assert "ended 2026-12-02 (no time: Maya has no time this spring; from a coordinator)" in explained
 
 
 def test_a_re_import_that_closes_a_pair_sets_its_end_and_reason(tmp_path: Path) -> None:
@@ -361,3 +364,60 @@ def test_every_path_that_closes_a_pairing_goes_through_closure() -> None:
         if source.name in ("closure.py", "db.py"):
             continue
         assert "SET status = 'closed'" not in text, f"{source} closes a pairing without closure.close"
+
+
+def test_the_upgrade_backfills_ends_reasons_and_invitations_from_the_best_evidence(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = Database(sqlite3.connect(path, isolation_level=None))
+    migrations.apply(db, stop_before="0015_closure")
+    at = "2026-06-01T09:00:00+00:00"
+    for i in range(1, 8):
+        db.execute(
+            "INSERT INTO participants (id, email, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            [i, f"p{i}@x.org", at, at],
+        )
+    pairs = (  # id, mentee, status, started_at, ended_at, close_reason
+        (1, 2, "closed", at, "2026-10-01T10:00:00+00:00", "Lena changed teams"),  # a coordinator's words
+        (2, 3, "closed", at, None, None),  # closed by a re-import: no end; its last check-in was answered
+        (3, 4, "closed", at, None, None),  # closed by someone leaving (the event says when)
+        (4, 5, "closed", at, None, None),  # closed by closing-thanks (the firing says when)
+        (5, 6, "closed", None, None, None),  # nothing known: when the row was created
+        (6, 7, "active", at, None, None),  # open: untouched
+    )
+    for pid, mentee, status, started, ended, reason in pairs:
+        db.execute(
+            "INSERT INTO pairings (id, mentor_id, mentee_id, status, started_at, ended_at, close_reason, created_at)"
+            " VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
+            [pid, mentee, status, started, ended, reason, "2026-05-20T09:00:00+00:00"],
+        )
+    db.execute(
+        "INSERT INTO checkins (pairing_id, participant_id, period, status, sent_at, answered_at)"
+        " VALUES (2, 3, '2026-09', 'answered', '2026-10-01T09:00:00+00:00', '2026-10-03T18:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO events (at, kind, entity) VALUES ('2026-11-02T08:00:00+00:00', 'pairing_closed', 'pairing:3')"
+    )
+    db.execute(
+        "INSERT INTO firings (rule, entity, episode, seq, fired_at) VALUES"
+        " ('closing-thanks', 'pairing:4', '', 0, '2026-12-19T10:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO outbox (dedupe_key, to_addr, subject, message_id, template, raw, created_at)"
+        " VALUES ('rule:x', 'p7@x.org', 'Would you mentor someone?', '<m@x>', 'pay_it_forward', x'', ?)",
+        ["2026-12-01T10:00:00+00:00"],
+    )
+    db.conn.close()
+    upgraded = open_db(path)
+    found = upgraded.execute(
+        "SELECT id, ended_at, close_reason, close_note, close_reason_by FROM pairings ORDER BY id"
+    ).fetchall()
+    assert found == [
+        (1, "2026-10-01T10:00:00+00:00", "other", "Lena changed teams", "coordinator"),
+        (2, "2026-10-03T18:00:00+00:00", None, None, None),
+        (3, "2026-11-02T08:00:00+00:00", "left_program", None, "leaving"),
+        (4, "2026-12-19T10:00:00+00:00", "completed", None, "rule"),
+        (5, "2026-05-20T09:00:00+00:00", None, None, None),
+        (6, None, None, None, None),
+    ]
+    invited = upgraded.execute("SELECT email, invited_to_mentor_at FROM participants WHERE invited_to_mentor_at != ''")
+    assert invited.fetchall() == [("p7@x.org", "2026-12-01T10:00:00+00:00")]
