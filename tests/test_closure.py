@@ -95,6 +95,16 @@ def _answer_prompts(cli: Cli, people: list[tuple[str, str]]) -> None:
     cli.run("2026-12-01T13:00")
 
 
+def _erase(cli: Cli, who: tuple[str, str], day: str) -> None:
+    """She writes `delete me` (a fresh mail, so she confirms it first)."""
+    cli.deliver(_mail(who, "delete me", subject="delete me"))
+    cli.run(f"{day}T10:00")
+    [confirm] = [m for m in cli.sent(to=who[1]) if _is(m, "confirm_command", cli)]
+    cli.answer(confirm, who, "yes", f"{day}T11:00")
+    cli.run(f"{day}T12:00")
+    assert cli.sql("SELECT count(*) FROM participants WHERE email = ?", (who[1],)) == [(0,)]
+
+
 def _survey(cli: Cli, who: tuple[str, str], side: str) -> EmailMessage:
     return [m for m in cli.sent(to=who[1]) if _is(m, f"closing_survey_{side}", cli)][-1]
 
@@ -145,6 +155,8 @@ def test_a_closing_survey_answer_is_the_reason_the_closing_records_and_report_co
     assert (pair["ended_at"], pair["close_reason"], pair["close_note"], pair["close_reason_by"]) == (
         "2026-12-19T10:00:00+00:00", "goals_met", "Goals met!", "mentee",
     )  # fmt: skip
+    _erase(cli, MAYA, "2026-12-21")  # her words were hers: they go; the pairing's reason stays
+    assert cli.sql("SELECT close_reason, close_note FROM pairings") == [("goals_met", None)]
 
 
 def test_a_coordinator_closes_in_her_own_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -221,12 +233,7 @@ def test_a_leavers_pairings_close_as_left_the_program(tmp_path: Path) -> None:
             "by": "leaving",
         }  # fmt: skip
     assert cli.pairing(SOFIA[1], JO[1])["status"] == "active"
-    cli.deliver(_mail(JO, "delete me", subject="delete me"))  # erasure: her pairing closes the same way
-    cli.run("2026-12-03T10:00")
-    confirm = [m for m in cli.sent(to=JO[1]) if "confirm" in str(m["Subject"]).lower()]
-    if confirm:  # not written with her token: she confirms first
-        cli.answer(confirm[-1], JO, "yes", "2026-12-03T11:00")
-        cli.run("2026-12-03T12:00")
+    _erase(cli, JO, "2026-12-03")  # erasure: her pairing closes the same way
     rows = cli.sql(
         "SELECT p.status, p.close_reason, p.close_reason_by, p.ended_at FROM pairings p"
         " JOIN participants m ON m.id = p.mentor_id WHERE m.email = ?",
