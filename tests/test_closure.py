@@ -214,6 +214,15 @@ def test_a_re_import_that_closes_a_pair_sets_its_end_and_reason(tmp_path: Path) 
     assert (added["status"], added["ended_at"], added["reason"]) == ("closed", "2026-12-03T10:00:00+00:00", "goals_met")
     assert cli("--now", "2026-12-04T10:00", "import", "pairs", str(sheet)) == 0  # again: nothing changes
     assert cli.pairing(DANA[1], MAYA[1])["ended_at"] == "2026-12-03T10:00:00+00:00"
+    sheet.write_text("mentor_email,mentee_email,status\ndana.okafor@example.org,maya.patel@example.org,active\n")
+    assert cli("--now", "2026-12-05T10:00", "import", "pairs", str(sheet)) == 0  # opened again: a fresh start
+    assert cli.pairing(DANA[1], MAYA[1]) == {
+        "status": "active",
+        "ended_at": None,
+        "reason": None,
+        "note": None,
+        "by": None,
+    }
 
 
 def test_a_leavers_pairings_close_as_left_the_program(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from assistant.db import insert_row, one, update_row
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
 from assistant.mail.message import strict_address
-from assistant.program.closure import close, read
+from assistant.program.closure import close, read, reopened
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "close_reason")
@@ -240,4 +240,6 @@ def _pair(db: Database, row: dict[str, str], now: str) -> Change:
         return Change("unchanged")
     if status == "closed":  # closed by the sheet: it ended now, with the sheet's reason (or one someone gave)
         return Change("updated", lambda: _close(db, existing["id"], now, reason, words))
-    return Change("updated", lambda: update_row(db, "pairings", existing["id"], {"status": status}))
+    # Opened again by the sheet: its last end and reason belong to the time it was closed, not to now.
+    again = reopened() if existing["status"] == "closed" else {}
+    return Change("updated", lambda: update_row(db, "pairings", existing["id"], {"status": status, **again}))
