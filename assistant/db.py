@@ -51,6 +51,11 @@ TABLES = (
 migrations = Migrations("mentorship-assistant")
 BUSY_TIMEOUT_MS = 30_000  # how long a statement waits for another process's lock
 
+# Why a pairing ended (`pairings.close_reason`): the program's small vocabulary, in the order reports list it. What
+# people write is mapped onto it only when unmistakable (assistant/forms/reasons.py); else `other`, her words kept in
+# `pairings.close_note`. Here, below every room, because the rules (`set: {pairing.close_reason: …}`) check it too.
+CLOSE_REASONS = ("completed", "goals_met", "no_time", "not_a_good_match", "moved_on", "left_program", "other")
+
 
 def _run_script(db: Database, script: str) -> None:
     """Statement by statement: executescript() would commit the migration's transaction half-way."""
@@ -610,6 +615,49 @@ def _wishlist(db: Database) -> None:
 )"""
     )
     db.execute("CREATE INDEX wishlist_mentor ON wishlist(mentor_id)")
+
+
+@migrations(name="0017_closure")
+def _closure(db: Database) -> None:
+    _run_script(db, _CLOSURE)
+
+
+# Closure with a reason. `close_reason` (added by 0011 for a coordinator's free text) now holds a word of
+# CLOSE_REASONS; the words it was read from go to `close_note`, and `close_reason_by` says whose reason it is.
+# `invited_to_mentor_at`: pay it forward asks each person once, ever (the rule sets it with its mail).
+# Backfill, from the best evidence there is:
+# - a coordinator's free text written before the vocabulary: kept as her words, reason `other`;
+# - a pairing closed by someone leaving (a `pairing_closed` event): `left_program`; closed by the cycle's end (a
+#   `closing-thanks` firing): `completed`; any other closed pairing keeps an empty reason (not recorded);
+# - `ended_at` where a closed pairing has none: when its closing was recorded (the event or the firing), else its last
+#   sign of life (the last check-in sent or answered, the last reported meeting), else its start, else its creation;
+# - `invited_to_mentor_at`: the first pay-it-forward mail queued for her, so no one is invited twice after upgrading.
+_CLOSURE = """
+ALTER TABLE pairings ADD COLUMN close_note TEXT;
+ALTER TABLE pairings ADD COLUMN close_reason_by TEXT;
+ALTER TABLE participants ADD COLUMN invited_to_mentor_at TEXT;
+UPDATE pairings SET close_note = close_reason, close_reason = 'other', close_reason_by = 'coordinator'
+    WHERE close_reason IS NOT NULL AND trim(close_reason) != '';
+UPDATE pairings SET close_reason = NULL WHERE close_reason IS NOT NULL AND trim(close_reason) = '';
+UPDATE pairings SET close_reason = 'left_program', close_reason_by = 'leaving'
+    WHERE status = 'closed' AND close_reason IS NULL
+    AND EXISTS (SELECT 1 FROM events ev WHERE ev.entity = 'pairing:' || pairings.id AND ev.kind = 'pairing_closed');
+UPDATE pairings SET close_reason = 'completed', close_reason_by = 'rule'
+    WHERE status = 'closed' AND close_reason IS NULL
+    AND EXISTS (SELECT 1 FROM firings f WHERE f.rule = 'closing-thanks' AND f.entity = 'pairing:' || pairings.id);
+UPDATE pairings SET ended_at = COALESCE(
+    (SELECT min(ev.at) FROM events ev WHERE ev.entity = 'pairing:' || pairings.id
+        AND ev.kind IN ('pairing_closed', 'coordinator_close')),
+    (SELECT min(f.fired_at) FROM firings f WHERE f.rule = 'closing-thanks' AND f.entity = 'pairing:' || pairings.id),
+    NULLIF(max(COALESCE(last_met_at, ''),
+        COALESCE((SELECT max(max(c.sent_at, COALESCE(c.answered_at, ''))) FROM checkins c
+            WHERE c.pairing_id = pairings.id), '')), ''),
+    started_at, created_at)
+    WHERE status = 'closed' AND ended_at IS NULL;
+UPDATE participants SET invited_to_mentor_at = (SELECT min(o.created_at) FROM outbox o
+    WHERE o.template = 'pay_it_forward' AND o.to_addr = participants.email)
+    WHERE invited_to_mentor_at IS NULL
+"""
 
 
 class DatabaseError(Exception):

@@ -229,11 +229,15 @@ def test_close_resume_note_and_status_in_one_mail(program: Program, capsys: pyte
         pairing = db.execute(
             "SELECT p.* FROM pairings p JOIN participants m ON m.id = p.mentor_id WHERE m.email = ?", [PRIYA[1]]
         ).fetchone()
-    assert (pairing["status"], pairing["close_reason"]) == ("closed", "Lena changed teams") and pairing["ended_at"]
+    assert (pairing["status"], pairing["close_reason"], pairing["close_note"]) == (
+        "closed",
+        "moved_on",  # "changed teams", unmistakable: mapped onto the reasons, her words kept
+        "Lena changed teams",
+    ) and pairing["ended_at"] == "2026-12-02T10:00:00+00:00"
     assert program.status(DANA[1]) == ("active", None)
     [answer] = program.sent("Done: your commands", to=GRACE[1])
     text = answer.get_body(("plain",)).get_content()
-    assert "Closed pair 2 (Lena Fischer and Priya Raman), because: Lena changed teams" in text
+    assert "Closed pair 2 (Lena Fischer and Priya Raman), because: Lena changed teams (reason: moved on)" in text
     assert "Resumed Dana Okafor" in text and "Noted on Maya Patel" in text
     assert "November 2026: 7 check-ins sent, 0 answered (0%), 7 still awaited." in text  # Dana was paused at 9:00
     assert "Not done" not in text

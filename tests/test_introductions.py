@@ -253,9 +253,30 @@ def test_a_time_zone_that_is_a_folder_of_zones_is_not_one(program: Program) -> N
 def test_paying_it_forward_records_the_lineage_and_asks_for_a_mentor_profile(program: Program) -> None:
     program.db.execute("UPDATE pairings SET started_at = '2026-06-05T10:00:00+00:00', created_at = started_at")
     program.run("2026-12-01T09:05")
-    program.deliver(reply(program.last_to(MAYA[1], "checkin_prompt"), MAYA, "1. yes\n2. 2\n3. my CV\n4. 5"))
+    for who in (MAYA, DANA):  # they met in three months, and rated them 5
+        prompt = program.last_to(who[1], "checkin_prompt")
+        program.deliver(reply(prompt, who, "1. yes\n2. 2\n3. my CV\n4. 5"))
     program.run("2026-12-01T18:00")
-    program.run("2026-12-08T13:00")  # six months in, every rating 4 or more; a week after her last program mail
+    checkins = program.db.execute("SELECT id FROM checkins WHERE period != 'closing'").fetchall()
+    for period in ("2026-09", "2026-10"):  # the months before, copied from December's answers
+        for (checkin_id,) in checkins:
+            program.db.execute(
+                "INSERT INTO checkins (pairing_id, participant_id, period, status, sent_at, answered_at)"
+                " SELECT pairing_id, participant_id, ?, status, sent_at, answered_at FROM checkins WHERE id = ?",
+                [period, checkin_id],
+            )
+            program.db.execute(
+                "INSERT INTO answers (checkin_id, question, value, raw, recorded_at) SELECT"
+                " (SELECT max(id) FROM checkins), question, value, raw, recorded_at FROM answers WHERE checkin_id = ?",
+                [checkin_id],
+            )
+    # Its cycle ended well (the closing thanks closed it as completed a week ago).
+    program.db.execute(
+        "UPDATE pairings SET status = 'closed', ended_at = '2026-12-01T10:00:00+00:00', close_reason = 'completed'"
+        " WHERE mentee_id = (SELECT id FROM participants WHERE email = ?)",
+        [MAYA[1]],
+    )
+    program.run("2026-12-08T13:00")  # a week after it ended, and after her last program mail
     invitation = program.last_to(MAYA[1], "pay_it_forward")
     program.deliver(reply(invitation, MAYA, "Yes, I'd love to!"))
     program.run("2026-12-08T18:00")

@@ -22,7 +22,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "quiet pairs (no answer to the cycle's check-in after a week, or no meeting for as long as the mentee-nudge\n"
         "rule waits, 45 days by default), low ratings (as the coordinator-alert rule sees them: 2 or less by default)\n"
         "and help requests of the last 14 days, introductions, people waiting for a match with suggested mentors,\n"
-        "quarantined mail, bounced addresses, and the last six months.\n"
+        "quarantined mail, bounced addresses, closed pairs by reason, and the last six months.\n"
         "Example: mentor-assistant --config config.yaml report --cycle 2026-12",
         formatter_class=argparse.RawTextHelpFormatter,
     )
@@ -84,9 +84,10 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
         now = clock.now()
         if args.command == "report":
             from assistant.coordinator.digest import figures
-            from assistant.coordinator.report import as_json, render
+            from assistant.coordinator.report import as_json, closures, render
 
             figs = figures(app.db, config, now, args.cycle, rules=app.rules)
+            figs["closures"] = closures(app.db)
             print(as_json(figs) if args.json else render(figs))
             return 0
         if args.command == "digest":

@@ -45,7 +45,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "capacity": "how many mentees a mentor takes at once",
             "mentored_by": "the lineage: who mentored her before she became a mentor (participants.id)",
             "became_mentor_at": "when she said yes to paying it forward (UTC)",
+            "invited_to_mentor_at": "when pay it forward invited her to mentor (UTC): once per person, ever",
             "bounced_at": "when mail to this address last bounced (UTC)",
+            "birthday": "MM-DD, month and day only (a year is never stored); empty when not given",
             "created_at": "when the person was added (UTC)",
             "updated_at": "last change (UTC)",
         },
@@ -61,7 +63,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "ended_at": "when it was closed (UTC)",
             "last_met_at": "the last check-in answer saying they met (UTC)",
             "created_at": "when the row was created (UTC)",
-            "close_reason": "why a coordinator closed it (her `close … reason`), else empty",
+            "close_reason": "why it ended: completed, goals_met, no_time, not_a_good_match, moved_on, left_program or"
+            " other (empty: closed before reasons were kept); while it runs, what its closing survey said",
+            "close_note": "the words the reason was read from (a survey answer, a `close … reason`, the sheet)",
+            "close_reason_by": "whose reason it is: mentee, mentor, coordinator, sheet, rule or leaving",
         },
     ),
     "notes": (
@@ -221,6 +226,19 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "mentor_id": "the mentor it names, only when unmistakable (participants.id); empty: unresolved",
             "unresolved": "why it could not be told whom she means (empty when resolved)",
             "created_at": "when she gave the list (UTC)",
+        },
+    ),
+    "milestones": (
+        "A milestone a mentee reported in a check-in (a promotion, a talk given), read only when unmistakable.",
+        {
+            "id": "milestone id",
+            "participant_id": "the mentee who reported it (participants.id)",
+            "pairing_id": "the pairing whose check-in it was in (pairings.id)",
+            "checkin_id": "the check-in (checkins.id)",
+            "kind": "promotion, new_job, talk, paper or degree",
+            "sentence": "her sentence, at most 300 characters",
+            "message_id": "the reply it was read in",
+            "found_at": "when it was read (UTC)",
         },
     ),
     "firings": (

@@ -24,6 +24,7 @@ from assistant.engine.evaluate import judge
 from assistant.engine.facts import load_facts, load_firings
 from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
+from assistant.forms.reasons import label
 
 HORIZON_DAYS = 90
 QUIET = "waiting for the recipient's quiet window"  # judge()'s reason when only the recipient's local hour holds
@@ -181,6 +182,22 @@ WHERE pr.mentor_id = :id OR pr.mentee_id = :id ORDER BY pr.id
 """
 
 
+def _why_it_ended(pairing: dict[str, Any]) -> str:
+    """ " (moved on: Lena changed teams; from a coordinator)": its reason, the words, whose."""
+    if not pairing.get("close_reason"):
+        return ""
+    words = f": {pairing['close_note']}" if pairing.get("close_note") else ""
+    by = {
+        "mentee": "the mentee",
+        "mentor": "the mentor",
+        "coordinator": "a coordinator",
+        "sheet": "the pairs sheet",
+        "rule": "the rules",
+        "leaving": "someone leaving",
+    }.get(pairing.get("close_reason_by") or "")
+    return f" ({label(pairing['close_reason'])}{words}" + (f"; from {by})" if by else ")")
+
+
 def explain_person(
     db: Database, person: dict[str, Any], rules: Sequence[Rule], form_keys: tuple[str, ...], now: datetime, zone: tzinfo
 ) -> list[str]:
@@ -205,7 +222,7 @@ def explain_person(
             f"  pairing:{p['id']} {p['side']} with {p['partner_name']} <{p['partner_email']}>, {p['status']},"
             f" started {(p['started_at'] or '')[:10] or '-'}, last meeting {met}"
             + (f", ended {p['ended_at'][:10]}" if p["ended_at"] else "")
-            + (f" ({p['close_reason']})" if p.get("close_reason") else "")
+            + _why_it_ended(p)
         )
     checkins = list(db.query("SELECT * FROM checkins WHERE participant_id = ? ORDER BY period, id", [pid]))
     answers: dict[int, list[str]] = {}

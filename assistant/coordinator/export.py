@@ -36,7 +36,8 @@ def rows(db: Database, period: str | None = None) -> list[dict]:
 
 PAIRS = """
 SELECT pr.id AS pairing_id, pr.status, m.email AS mentor, m.name AS mentor_name, e.email AS mentee,
-       e.name AS mentee_name, pr.started_at, pr.ended_at, pr.last_met_at, pr.created_at,
+       e.name AS mentee_name, pr.started_at, pr.ended_at, pr.close_reason, pr.close_note, pr.close_reason_by,
+       pr.last_met_at, pr.created_at,
        (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id) AS checkins_sent,
        (SELECT count(*) FROM checkins c WHERE c.pairing_id = pr.id AND +c.status = 'answered') AS checkins_answered,
        (SELECT round(avg(CAST(a.value AS REAL)), 2) FROM answers a JOIN checkins c ON c.id = a.checkin_id
@@ -59,7 +60,8 @@ ORDER BY c.period, a.checkin_id, a.id
 _COLUMNS = {
     "pairs": (
         "pairing_id", "status", "mentor", "mentor_name", "mentee", "mentee_name", "started_at", "ended_at",
-        "last_met_at", "created_at", "checkins_sent", "checkins_answered", "rating_avg", "rating_min",
+        "close_reason", "close_note", "close_reason_by", "last_met_at", "created_at", "checkins_sent",
+        "checkins_answered", "rating_avg", "rating_min",
     ),
     "answers": (
         "answer_id", "checkin_id", "period", "participant", "role", "pairing_id", "question", "value", "raw",

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlite_utils import Database
 
-from assistant.clock import iso, parse_moment
+from assistant.clock import from_iso, iso, parse_moment
 from assistant.coordinator.progress import Progress
 from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
@@ -25,9 +25,10 @@ from assistant.forms.birthday import read_birthday
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
 from assistant.mail.message import strict_address
+from assistant.program.closure import close, read, reopened
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity", "birthday")
-PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
+PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "close_reason")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
 PAIR_STATUSES = ("proposed", "active", "paused", "closed")
@@ -226,6 +227,10 @@ def _moment(value: str) -> str | None:
         raise RowError(f"started_at {exc}") from None
 
 
+def _close(db: Database, pairing_id: int, now: str, reason: str, words: str | None) -> None:
+    close(db, pairing_id, from_iso(now), "sheet", reason, words)
+
+
 def _pair(db: Database, row: dict[str, str], now: str) -> Change:
     people = {}
     for column in ("mentor_email", "mentee_email"):
@@ -243,12 +248,17 @@ def _pair(db: Database, row: dict[str, str], now: str) -> Change:
     left = [row[c] for c in ("mentor_email", "mentee_email") if people[c]["status"] == "left"]
     if left and status in ("active", "proposed") and (existing is None or existing["status"] != status):
         return Change("kept", note=f"not made {status}: {' and '.join(left)} left the program")
+    # Why the sheet closes it: its words mapped onto the reasons when unmistakable, else `other`, the words kept.
+    reason, words = read(row.get("close_reason", "")) if status == "closed" else ("other", None)
     if existing is None:
         record = {"mentor_id": mentor["id"], "mentee_id": mentee["id"], "status": status, "started_at": started}
+        if status == "closed":  # it ended now, as far as anyone can tell
+            record |= {"ended_at": now, "close_reason": reason, "close_note": words, "close_reason_by": "sheet"}
         return Change("added", lambda: insert_row(db, "pairings", {**record, "created_at": now}))
     if existing["status"] == status:
         return Change("unchanged")
-    changes: dict[str, Any] = {"status": status}
-    if status == "closed" and not existing["ended_at"]:
-        changes["ended_at"] = now  # closed by the sheet: it ended now, as far as anyone can tell
-    return Change("updated", lambda: update_row(db, "pairings", existing["id"], changes))
+    if status == "closed":  # closed by the sheet: it ended now, with the sheet's reason (or one someone gave)
+        return Change("updated", lambda: _close(db, existing["id"], now, reason, words))
+    # Opened again by the sheet: its last end and reason belong to the time it was closed, not to now.
+    again = reopened() if existing["status"] == "closed" else {}
+    return Change("updated", lambda: update_row(db, "pairings", existing["id"], {"status": status, **again}))

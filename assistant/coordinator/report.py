@@ -1,10 +1,27 @@
-"""`mentor-assistant report`: the digest's figures in the terminal, as readable tables (or JSON for scripts)."""
+"""`mentor-assistant report`: the digest's figures in the terminal, as readable tables (or JSON for scripts), and
+the closed pairings counted by why they ended."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.db import CLOSE_REASONS
+from assistant.forms.reasons import label
+
+_CLOSURES = "SELECT close_reason AS reason, count(*) AS n FROM pairings WHERE status = 'closed' GROUP BY close_reason"
+
+
+def closures(db: Database) -> list[dict[str, Any]]:
+    """Closed pairings by reason, in the vocabulary's order (every reason listed, zero included, so a script sees
+    the same keys each time), then `unknown`: those closed before reasons were kept."""
+    found = {row["reason"]: row["n"] for row in db.query(_CLOSURES)}
+    listed = [{"reason": r, "label": label(r), "pairs": found.get(r, 0)} for r in CLOSE_REASONS]
+    unknown = sum(n for r, n in found.items() if r not in CLOSE_REASONS)
+    return [*listed, {"reason": "unknown", "label": label(None), "pairs": unknown}] if unknown else listed
 
 
 def as_json(figs: dict[str, Any]) -> str:
@@ -140,6 +157,13 @@ def render(figs: dict[str, Any]) -> str:
         ["since", "who"],
         [[b["bounced_at"][:10], _name(b)] for b in figs["bounced"]],
     )
+    if "closures" in figs:
+        section(
+            "Closed pairs by reason",
+            ["reason", "pairs"],
+            [[c["label"], c["pairs"]] for c in figs["closures"]],
+            right=[1],
+        )
     section(
         "The last six months",
         ["month", "check-ins sent", "answered", "pairs met"],

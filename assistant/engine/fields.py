@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.db import CLOSE_REASONS
+
 PERSON_FIELDS = ("name", "email", "status", "role", "timezone")
 _CHECKED = ("status", "role")  # columns whose CHECK allows only lowercase words
 KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"  # answers.<key>: inlined in SQL only after this check
@@ -24,15 +26,28 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Settable:
+    """What a rule's `set` may change: a status (any of `values`), a reason that fills an empty one, or a mark
+    (`now`: the moment, set once; a rule whose mark is already set fires without its mail)."""
+
+    table: str
+    column: str
+    id_field: str  # the fact field holding the row's id
+    values: tuple[str, ...]
+
+    @property
+    def mark(self) -> bool:
+        return self.values == ("now",)
+
+
+@dataclass(frozen=True)
 class Entity:
     name: str
     source: str  # FROM … JOIN …
     key: str  # the SQL of the entity's id
     fields: dict[str, Field]
     people: dict[str, str]  # recipient name → field prefix ("participant" → "participant.")
-    settable: dict[str, tuple[str, str, tuple[str, ...]]] = field(
-        default_factory=dict
-    )  # field → (table, id field, values)
+    settable: dict[str, Settable] = field(default_factory=dict)
 
     def sql(self, name: str, form_keys: tuple[str, ...] = ()) -> Field | None:
         if name in self.fields:
@@ -113,9 +128,15 @@ _MILESTONE_FIELDS = {
 }
 
 _STATUS = {
-    "checkin.status": ("checkins", "checkin.id", ("awaiting", "answered", "skipped")),
-    "pairing.status": ("pairings", "pairing.id", ("proposed", "active", "paused", "closed")),
-    "participant.status": ("participants", "participant.id", ("active", "paused", "left")),
+    "checkin.status": Settable("checkins", "status", "checkin.id", ("awaiting", "answered", "skipped")),
+    "pairing.status": Settable("pairings", "status", "pairing.id", ("proposed", "active", "paused", "closed")),
+    "participant.status": Settable("participants", "status", "participant.id", ("active", "paused", "left")),
+}
+# A rule that closes a pairing says why (`set: {pairing.status: closed, pairing.close_reason: completed}`); a reason
+# someone gave (a closing survey) is kept. Pay it forward marks the mentee it invited, once, ever.
+_CLOSURE = {
+    "pairing.close_reason": Settable("pairings", "close_reason", "pairing.id", CLOSE_REASONS),
+    "mentee.invited_to_mentor_at": Settable("participants", "invited_to_mentor_at", "mentee.id", ("now",)),
 }
 
 CHECKIN = Entity(
@@ -161,6 +182,9 @@ PAIRING = Entity(
         "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
         "pairing.ended_at": Field("pr.ended_at", "time"),
+        "pairing.days_since_ended": _days_since("pr.ended_at"),
+        # A word of CLOSE_REASONS (db.py): why it ended, or, while it runs, what its closing survey said.
+        "pairing.close_reason": _status("pr.close_reason"),
         "pairing.days_active": _days_since("pr.started_at"),
         "pairing.last_met_at": Field(_LAST_MET, "time"),
         "pairing.days_since_met": _days_since(_LAST_MET),
@@ -180,12 +204,14 @@ PAIRING = Entity(
         **_MILESTONE_FIELDS,
         "mentor.id": Field("m.id", "number"),
         "mentee.id": Field("e.id", "number"),
+        # When pay it forward invited her (a mark: once per person, whichever pairing it came from).
+        "mentee.invited_to_mentor_at": Field("e.invited_to_mentor_at", "time"),
         **_person("m", "mentor"),
         **_person("e", "mentee"),
         **_BIRTHDAY_FIELDS,
     },
     people={"mentor": "mentor", "mentee": "mentee"},
-    settable={k: v for k, v in _STATUS.items() if k == "pairing.status"},
+    settable={"pairing.status": _STATUS["pairing.status"], **_CLOSURE},
 )
 
 PARTICIPANT = Entity(

@@ -300,7 +300,7 @@ class _Parser:
                 raise _error(
                     where, f"{name!r} cannot be set from a {self.entity.name}; valid: {', '.join(self.entity.settable)}"
                 )
-            allowed = self.entity.settable[name][2]
+            allowed = self.entity.settable[name].values
             if new not in allowed:
                 raise _error(where, f"{name} cannot become {new!r}; valid: {', '.join(allowed)}")
         return tuple((str(k), str(v)) for k, v in value.items())

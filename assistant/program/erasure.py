@@ -25,12 +25,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from assistant.clock import from_iso
 from assistant.config import Config
 from assistant.db import update_row
 from assistant.identity import suppress
 from assistant.mail.message import parse_message
 from assistant.mail.redact import Phrases, mentions, redact
 from assistant.mail.reply_text import new_text
+from assistant.program.closure import close
 
 PLACEHOLDER = "a former participant"
 WORDS_PLACEHOLDER = "[erased]"
@@ -309,9 +311,16 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
         " updated_at = ? WHERE mentee_id = ?",
         [now, pid],
     )
+    # Usually closed already (leaving.leave runs first); any still open ends now, because she left.
+    for (pairing_id,) in db.execute(
+        "SELECT id FROM pairings WHERE (mentor_id = ? OR mentee_id = ?) AND status != 'closed'", [pid, pid]
+    ).fetchall():
+        close(db, pairing_id, from_iso(now), by="leaving", reason="left_program")
+    # Her closing survey's words, kept as a pairing's reason, are hers: the reason stays, the words go.
     db.execute(
-        "UPDATE pairings SET status = 'closed', ended_at = COALESCE(ended_at, ?) WHERE mentor_id = ? OR mentee_id = ?",
-        [now, pid, pid],
+        "UPDATE pairings SET close_note = NULL WHERE (mentor_id = ? AND close_reason_by = 'mentor')"
+        " OR (mentee_id = ? AND close_reason_by = 'mentee')",
+        [pid, pid],
     )
 
 

@@ -24,7 +24,7 @@ from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail, Outbox
-from assistant.program import escalations
+from assistant.program import closure, escalations
 from assistant.program.pacing import Held, Settled, keep, last_mailed, revive
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,11 @@ def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Inte
         ).rowcount
         if not inserted:
             return 0
-        for name, value in rule.set:
-            _set(db, fact, name, value, now)
+        fresh = _set(db, rule, fact, now)
         sent = 0
-        if rule.send and rule.send.batch:  # an entry of the coordinators' daily list, not a mail of its own
+        if not fresh:  # its mark was already set (pay it forward, once per person): the firing stays, no mail
+            record_event(db, iso(now), "rule_already_marked", fact.entity, rule=rule.name)
+        elif rule.send and rule.send.batch:  # an entry of the coordinators' daily list, not a mail of its own
             escalations.record(db, config, outbox, intent, context(form, intent, [], now), now)
         elif rule.send:
             for to, threaded in recipients(config, intent):
@@ -123,12 +124,28 @@ def apply(db: Database, config: Config, form: Form, outbox: Outbox, intent: Inte
         return sent
 
 
-def _set(db: Database, fact: Fact, name: str, value: str, now: datetime) -> None:
-    table, id_field, _ = ENTITIES[fact.entity.split(":")[0]].settable[name]
-    changes: dict[str, Any] = {"status": value}
-    if table == "pairings" and value == "closed":
-        changes["ended_at"] = iso(now)
-    db[table].update(fact.fields[id_field], changes)
+def _set(db: Database, rule: Rule, fact: Fact, now: datetime) -> bool:
+    """The rule's `set`: statuses; a pairing closed through `closure.close` (its end, and the rule's reason when
+    nobody gave one; `other` when the rule names none); a reason alone fills an empty one; a mark is set once.
+    False when a mark was already set: the caller then sends nothing."""
+    settable = ENTITIES[fact.entity.split(":")[0]].settable
+    sets = dict(rule.set)
+    fresh = True
+    for name, value in sets.items():
+        target = settable[name]
+        row_id = fact.fields[target.id_field]
+        if name == "pairing.status" and value == "closed":
+            closure.close(db, row_id, now, by="rule", reason=sets.get("pairing.close_reason", "other"))
+        elif name == "pairing.close_reason":
+            if "pairing.status" not in sets:  # a reason alone fills an empty one
+                sql = "UPDATE pairings SET close_reason = ?, close_reason_by = 'rule' WHERE id = ?"
+                db.execute(sql + " AND close_reason IS NULL", [value, row_id])
+        elif target.mark:
+            sql = f"UPDATE {target.table} SET {target.column} = ? WHERE id = ? AND {target.column} IS NULL"
+            fresh = db.execute(sql, [iso(now), row_id]).rowcount == 1 and fresh
+        else:
+            db[target.table].update(row_id, {target.column: value})
+    return fresh
 
 
 def recipients(config: Config, intent: Intent) -> list[tuple[list[tuple[str, str]], bool]]:

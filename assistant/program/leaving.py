@@ -1,10 +1,10 @@
 """When someone leaves (`stop`, `delete me`, or a coordinator closing her): her pairings close and the coordinators
 hear, in one mail, who needs a new match. `stop` is her own "stop", by mail or by the one-click link (web.py).
 
-A mentor who leaves leaves mentees behind: their pairings with her close (`ended_at` set), their check-ins about her
-still waiting are skipped (so no reminder asks about her), and no pair mail names her again (the rules mail active
-pairings only). A mentee who leaves frees her mentor's place. Nothing else about the others changes: they stay in
-the program, and the coordinator decides what comes next.
+A mentor who leaves leaves mentees behind: their pairings with her close (`ended_at` set, reason `left_program`,
+through closure.py), their check-ins about her still waiting are skipped (so no reminder asks about her), and no pair
+mail names her again (the rules mail active pairings only). A mentee who leaves frees her mentor's place. Nothing else
+about the others changes: they stay in the program, and the coordinator decides what comes next.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from assistant.clock import iso
 from assistant.config import Config
 from assistant.db import record_event, rows, update_row
 from assistant.outbox import Mail, Outbox
+from assistant.program.closure import close
 
 _OPEN = """
 SELECT pr.id, CASE WHEN pr.mentor_id = :id THEN 'mentee' ELSE 'mentor' END AS partner_side,
@@ -33,9 +34,7 @@ def close_pairings(db: Database, person: dict[str, Any], now: datetime, why: str
     at = iso(now)
     closed = rows(db, _OPEN, {"id": person["id"]})
     for pairing in closed:
-        db.execute(
-            "UPDATE pairings SET status = 'closed', ended_at = COALESCE(ended_at, ?) WHERE id = ?", [at, pairing["id"]]
-        )
+        close(db, pairing["id"], now, by="leaving", reason="left_program")
         # Her partner's check-in about her waits no longer: no reminder, no escalation asks about someone who left.
         db.execute(
             "UPDATE checkins SET status = 'skipped' WHERE pairing_id = ? AND status = 'awaiting'", [pairing["id"]]

@@ -11,6 +11,7 @@ from assistant.forms.answers import read_answers
 from assistant.forms.form import numbered
 from assistant.identity import token_for
 from assistant.outbox import Mail
+from assistant.program.closure import give_reason
 from assistant.program.context import Inbound
 from assistant.program.introductions.answers import classify_answer
 
@@ -117,7 +118,8 @@ SURVEYS = ("closing_survey_mentor", "closing_survey_mentee")
 
 def _record_survey(inbound: Inbound, ours: dict[str, Any]) -> None:
     """A closing survey's answers are kept like a check-in's (period "closing"), so sponsorship and the rest are
-    data a coordinator can count; the coordinator also reads the words themselves."""
+    data a coordinator can count; the coordinator also reads the words themselves. Its last answer, why the pairing
+    ends, becomes the pairing's reason."""
     db, msg, now = inbound.db, inbound.msg, iso(inbound.now)
     forms = inbound.forms
     form = forms.closing_mentor if ours["template"] == "closing_survey_mentor" else forms.closing_mentee
@@ -145,3 +147,7 @@ def _record_survey(inbound: Inbound, ours: dict[str, Any]) -> None:
             [checkin["id"], answer.key, answer.value, answer.raw[:2000], msg.message_id, now],
         )
     record_event(db, now, "closing_survey", f"pairing:{pairing_id}", recorded=sorted(reading.answers))
+    ending = reading.answers.get("ending")
+    if ending is not None:  # why it ends, in her words: the pairing's reason (closure.py says whose counts)
+        side = "mentor" if ours["template"] == "closing_survey_mentor" else "mentee"
+        give_reason(db, pairing_id, side, ending.value, inbound.now)

@@ -19,9 +19,11 @@ from typing import Any
 
 from assistant.clock import iso, month_name
 from assistant.db import one, record_event, rows, update_row
+from assistant.forms.reasons import label
 from assistant.identity import new_confirmation
 from assistant.outbox import Mail
 from assistant.program.addresses import change_address, tell_new_address
+from assistant.program.closure import close, read
 from assistant.program.commands import until_moment
 from assistant.program.context import Inbound, Row
 from assistant.program.coordinators.notes import about_people, record_note
@@ -219,13 +221,14 @@ def _close(inbound: Inbound, command: Command, by: str) -> str:
         ended = f" on {_day(date.fromisoformat(pairing['ended_at'][:10]))}" if pairing["ended_at"] else ""
         return f"Pair {pairing['id']} ({pairing['label']}) was already closed{ended}: nothing to change."
     now = iso(inbound.now)
-    reason = reason.strip(" \t-:;,")[:MAX_REASON] or None
-    inbound.db.execute(
-        "UPDATE pairings SET status = 'closed', ended_at = ?, close_reason = ? WHERE id = ?",
-        [now, reason, pairing["id"]],
-    )
-    record_event(inbound.db, now, "coordinator_close", f"pairing:{pairing['id']}", by=by, reason=reason)
-    because = f", because: {reason}" if reason else ""
+    words = reason.strip(" \t-:;,")[:MAX_REASON] or None
+    # Her words, mapped onto the reasons when unmistakable ("no time" → no_time), else `other`; kept either way.
+    kind, words = read(words)
+    close(inbound.db, pairing["id"], inbound.now, by="coordinator", reason=kind, words=words)
+    record_event(inbound.db, now, "coordinator_close", f"pairing:{pairing['id']}", by=by, reason=kind, words=words)
+    stored = one(inbound.db, "SELECT close_reason FROM pairings WHERE id = ?", [pairing["id"]])
+    kept = label(stored["close_reason"] if stored else kind)
+    because = f", because: {words} (reason: {kept})" if words else f" (reason: {kept})"
     after = "No more check-ins or program mail about it go to either of them."
     return f"Closed pair {pairing['id']} ({pairing['label']}){because}. {after}"
 

@@ -18,6 +18,7 @@ from assistant.config import Config
 from assistant.db import insert_row, one, record_event, update_row
 from assistant.identity import token_for
 from assistant.outbox import Mail, Outbox
+from assistant.program.closure import reopened
 from assistant.program.introductions.words import in_her_words
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def accept(
         db, "SELECT id FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ask["mentor_id"], ask["mentee_id"]]
     )
     if existing:
-        update_row(db, "pairings", existing["id"], {"status": "active", "started_at": at, "ended_at": None})
+        update_row(db, "pairings", existing["id"], {"status": "active", "started_at": at, **reopened()})
         pairing_id = existing["id"]
     else:
         pairing_id = insert_row(
