@@ -17,7 +17,7 @@ import functools
 import itertools
 import re
 
-from assistant.mail.phrases import alternation
+from assistant.mail.phrases import alternation, label_alternation
 
 # Lines longer than this are never a header, footer or attribution: checking them would only cost time.
 _MAX_MARKER_LINE = 400
@@ -58,6 +58,8 @@ _ISO_DATED = re.compile(
     r"\s*+\d{4}[-/]\d{1,2}[-/]\d{1,2},?\s+(?:\d{1,2}:\d\d(?::\d\d)?\s+(?:GMT[+-]\d\d:?\d\d\s+)?[^\W\d]|.*[@<])"
 )
 _ENDS_LIKE_HEADER = re.compile(r"(?::|\s-{2,})\s*$")
+# Quoted-printable left undecoded by the sender's client ("escribi=C3=B3:", "=C3=A0 12:32"): runs of "=XX".
+_QP_RUN = re.compile(r"(?:=[0-9A-F]{2})++")
 
 _SEPARATOR_WORDS = alternation("original_message", "forwarded_message")
 # No two neighbouring parts match the same characters (as `[\s*_]*` then `\s*` did: a line of 400 blanks cost
@@ -76,6 +78,9 @@ _BEGIN_FORWARDED = re.compile(
 _RULE = re.compile(r"\s*+(?:-{4,}|={4,}|_{4,}|\*{3,}|(?:\* ){2,}\*|~{4,})\s*$")
 # Underscores alone (Outlook's separator, a mailing list's footer rule) end the new text whatever follows.
 _UNDERSCORES = re.compile(r"\s*+_{5,}\s*$")
+# A shorter rule ends it only above a mailing list's footer ("__" / "riak-users mailing list" / address / link).
+_SHORT_UNDERSCORES = re.compile(r"\s*+_{2,}\s*$")
+_LIST_FOOTER = re.compile(rf"\S.*(?:{alternation('list_footers')})\s*$", re.IGNORECASE)
 
 # Mail header names as quoting clients write them, in every language of the phrase tables; html2text may render
 # them bold, and right-to-left text may carry direction marks before them.
@@ -84,6 +89,13 @@ _OTHER_NAMES = alternation("header_sent", "header_date", "header_to", "header_cc
 _LEAD = r"[\s*\u200e\u200f\u202a-\u202e]*+"
 _FROM = re.compile(rf"{_LEAD}(?:{_FROM_NAMES})[\s*]*+[:：]", re.IGNORECASE)
 _OTHER_HEADER = re.compile(rf"{_LEAD}(?:{_OTHER_NAMES})[\s*]*+[:：]", re.IGNORECASE)
+# A header label inside a line, after a blank: a client that ran the header block into one line writes
+# "Date: … From: … To: … Subject: …". Labels keep their capital here, so "to: " in a sentence is not one.
+_INLINE_LABELS = label_alternation(
+    "header_from", "header_sent", "header_date", "header_to", "header_cc", "header_subject", shortest=2
+)
+_INLINE_LABEL = re.compile(rf"[ \t](?:{_INLINE_LABELS})[ \t]?[:：][ \t]")
+_INLINE_FROM = re.compile(rf"(?:^|[ \t])(?:{label_alternation('header_from', shortest=2)})[ \t]?[:：]")
 
 # A mobile or desktop client's automatic line: "Sent from my iPhone", "Get Outlook for iOS", "Envoyé de mon …".
 _FOOTER_WORDS, _FOOTER_ENDINGS = alternation("footers"), alternation("footer_endings")
@@ -148,11 +160,26 @@ def is_footer(line: str) -> bool:
     return bool(_FOOTER_DEVICE.search(head))  # "Sent from my cell, please excuse typos" still is one
 
 
+def _unqp(text: str) -> str:
+    """The text with quoted-printable leftovers decoded where they spell UTF-8 ("escribi=C3=B3" → "escribió");
+    a run that does not decode is left as it is."""
+    if "=" not in text:
+        return text
+
+    def decode(match: re.Match[str]) -> str:
+        try:
+            return bytes.fromhex(match.group().replace("=", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return match.group()
+
+    return _QP_RUN.sub(decode, text)
+
+
 def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     """Does this (joined) text read as "On <date>, <person> wrote:"?"""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
         return False
-    text = text.translate(_BIDI).strip().strip("*").strip()
+    text = _unqp(text.translate(_BIDI)).strip().strip("*").strip()
     if not text:
         return False
     tail = text.rstrip(" -:：").rstrip()
@@ -205,7 +232,32 @@ def _is_header_block(lines: list[str], i: int) -> bool:
     if len(line) > _MAX_MARKER_LINE or not (_FROM.match(line) or _OTHER_HEADER.match(line)):
         return False
     count, has_from = _header_count(lines, i)
-    return count >= 3 and (has_from or _FROM.match(line) is not None)
+    if count >= 3 and (has_from or _FROM.match(line) is not None):
+        return True
+    return _is_header_run(line) or _is_dated_address_block(lines, i) or _is_from_above_quote(lines, i)
+
+
+def _is_header_run(line: str) -> bool:
+    """A header block run into one line: "Date: … From: a@b.c To: … Subject: …" (three labels or more, one From)."""
+    labels = sum(1 for _ in itertools.islice(_INLINE_LABEL.finditer(line), 3))
+    return labels >= 2 and bool(_INLINE_FROM.search(line)) and bool(_HAS_ADDRESS.search(line) or _HAS_DATE.search(line))
+
+
+def _is_dated_address_block(lines: list[str], i: int) -> bool:
+    """A block of header lines only (two or more, nothing else before the blank line), one a date and one an
+    address: "Date: Wed, 16 May 2012 00:15:02 -0600" / "To: a@b.c" is a header copy even without its From."""
+    block = list(itertools.takewhile(str.strip, lines[i : i + 7]))
+    if not 2 <= len(block) <= 6 or not all(_FROM.match(b) or _OTHER_HEADER.match(b) for b in block):
+        return False
+    return any(_HAS_DATE.search(b) for b in block) and any(_HAS_ADDRESS.search(b) for b in block)
+
+
+def _is_from_above_quote(lines: list[str], i: int) -> bool:
+    """A lone "From: someone@example.com" whose message follows quoted within a few lines (talon's tracking-link
+    case: the link's closing ">" starts a line)."""
+    if not _FROM.match(lines[i]) or not _HAS_ADDRESS.search(lines[i]):
+        return False
+    return any(split_quote(line)[0] for line in lines[i + 1 : i + 6])
 
 
 def _joined_attribution(lines: list[str], i: int) -> int:
@@ -234,11 +286,10 @@ def _joined_attribution(lines: list[str], i: int) -> int:
         if _STRONG_OPENER.match(line) and _is_attribution_text(line, _quote_follows(lines, j)):
             return 0  # the attribution starts on that line, not here
         depth, content = split_quote(line)
-        if depth and not _WRAPPED_TAIL.match(content):
+        if depth and not _WRAPPED_TAIL.match(_unqp(content)):
             return 0  # quoted lines start: no attribution wrapped into them (but "> wrote:" is Gmail's wrap)
-        text += (" " if not text.endswith("=") else "") + line.strip()
-        if text.endswith("="):
-            text = text[:-1]  # a quoted-printable soft break left in the text
+        # A quoted-printable soft break ("…@exampl=" / "e.com>") joins the halves of a word without a blank.
+        text = text[:-1] + line.strip() if text.endswith("=") else text + " " + line.strip()
         if _is_attribution_text(text, _quote_follows(lines, j)):
             return j - i
         if re.search(r"[.!?]\s*$", line) and not _HAS_ADDRESS.search(line):
@@ -275,14 +326,34 @@ def _quote_follows(lines: list[str], i: int) -> bool:
 
 
 def _is_wrapped_quote(lines: list[str], i: int) -> bool:
-    """A quoted line the sender's client wrapped without a ">": between two quoted lines, right after a long one."""
+    """A quoted line the sender's client wrapped without a ">": between two quoted lines, right after a long one,
+    or the broken-off end of a link there (talon's "View ticket (http://…action" / "_nonce=3dd518)")."""
     if i == 0 or i + 1 >= len(lines):
         return False
     before, after = split_quote(lines[i - 1]), split_quote(lines[i + 1])
-    if not before[0] or not after[0] or len(before[1]) < 50:
+    if not before[0] or not after[0]:
         return False
     text = lines[i].strip()
+    if _is_link_debris(text, before[1]):
+        return True
+    if len(before[1]) < 50:
+        return False
     return len(text) <= 3 or text[0].islower() or not text[0].isalnum()
+
+
+# A link alone in brackets with the quote marker pushed to the end ("(http://example.com/c/Yz) >"), or the rest
+# of a link closing a bracket the quoted line above opened ("_nonce=3dd518)"): no blank inside either.
+_LINK_ALONE = re.compile(r"\(https?://[^\s()]++\)[ \t]*+>$")
+_LINK_TAIL = re.compile(r"[^\s()]++\)$")
+
+
+def _is_link_debris(text: str, quoted_above: str) -> bool:
+    if len(text) > 200:
+        return False
+    if _LINK_ALONE.match(text):
+        return True
+    opened = quoted_above.rfind("(") > quoted_above.rfind(")") and "://" in quoted_above[quoted_above.rfind("(") :]
+    return opened and bool(_LINK_TAIL.match(text))
 
 
 # Line kinds produced by _classify
@@ -306,7 +377,7 @@ def _classify(lines: list[str]) -> list[int]:
             kinds[i] = _QUOTED
             i += 1
             continue
-        if is_footer(line) or is_signature_start(line) or _UNDERSCORES.match(line):
+        if is_footer(line) or is_signature_start(line) or _UNDERSCORES.match(line) or _is_list_footer(lines, i):
             break
         kind, span = history_start(lines, i)
         if kind == "attribution":
@@ -338,6 +409,14 @@ def _classify(lines: list[str]) -> list[int]:
             seen_new = True
         i += 1
     return kinds
+
+
+def _is_list_footer(lines: list[str], i: int) -> bool:
+    """A short rule ("__") right above a mailing list's footer line ("riak-users mailing list")."""
+    if not _SHORT_UNDERSCORES.match(lines[i]) or i + 1 >= len(lines):
+        return False
+    after = lines[i + 1]
+    return len(after) < 120 and bool(_LIST_FOOTER.match(after))
 
 
 def _paragraph_end(lines: list[str], i: int) -> int:

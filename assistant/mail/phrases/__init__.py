@@ -53,6 +53,8 @@ class Phrases:
     sign_offs: tuple[str, ...] = ()
     # The first words of a legal disclaimer or confidentiality notice.
     disclaimers: tuple[str, ...] = ()
+    # The words a mailing list's footer line ends with ("riak-users mailing list"), under a short "__" rule.
+    list_footers: tuple[str, ...] = ()
 
 
 _TUPLE_FIELDS = tuple(f.name for f in fields(Phrases) if f.name not in ("language", "source"))

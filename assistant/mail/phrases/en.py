@@ -19,6 +19,8 @@ PHRASES = Phrases(
     original_message=("Original Message", "Reply Message"),  # "Reply Message": mailgun/talon's tests, Apache-2.0
     forwarded_message=("Forwarded message", "Begin forwarded message", "Forwarded message follows"),
     footers=("Sent from", "Sent with", "Sent via", "Sent using", "Get Outlook for"),
+    # GNU Mailman's default footer ("<list> mailing list", its address, the listinfo link), as it appears in mail.
+    list_footers=("mailing list",),
     sign_offs=(
         "Best regards",
         "Kind regards",
