@@ -9,6 +9,8 @@ in the data (Maya recorded as Dana's mentor) must not keep `report` or `explain`
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import json
 import signal
@@ -124,6 +126,13 @@ def test_a_mentees_yes_is_recorded_once_and_shown_everywhere(
     # The message it came from is kept.
     [(message_id,)] = program.sql("SELECT message_id FROM sponsorships WHERE what = 'a conference panel'")
     assert program.sql("SELECT outcome FROM messages WHERE message_id = ?", (message_id,)) == [("recorded",)]
+
+    # A week on, the reminders: a mentor's repeats her questions, never the mentees' one.
+    program.run("2026-12-09T10:00")
+    reminders = program.sql("SELECT to_addr, raw FROM outbox WHERE template = 'checkin_reminder'")
+    assert PRIYA[1] in {to for to, _ in reminders} <= {m[1] for m in MENTORS}  # mentors who had not answered
+    reminded = [email.message_from_bytes(raw, policy=email.policy.default) for _, raw in reminders]
+    assert reminded and not any(QUESTION in _text(m) for m in reminded)
 
     # January: she says it again (other case and punctuation): still one row.
     program.run("2027-01-01T09:00")

@@ -8,6 +8,7 @@ stored.
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,10 +46,11 @@ def load(db: Database) -> Graph:
             continue  # nobody is her own mentor: a row saying so is a mistake, left out
         graph.mentees.setdefault(mentor, []).append(mentee)
         graph.mentors.setdefault(mentee, []).append(mentor)
-    people = set(graph.mentees) | set(graph.mentors)
-    for row in db.execute("SELECT id, name, email FROM participants").fetchall():
-        if row[0] in people:
-            graph.names[row[0]], graph.emails[row[0]] = row[1] or "", row[2] or ""
+    people = json.dumps(sorted(set(graph.mentees) | set(graph.mentors)))
+    for row in db.execute(
+        "SELECT id, name, email FROM participants WHERE id IN (SELECT value FROM json_each(?))", [people]
+    ).fetchall():
+        graph.names[row[0]], graph.emails[row[0]] = row[1] or "", row[2] or ""
     return graph
 
 
