@@ -24,6 +24,7 @@ from assistant.forms.form import load_form
 from assistant.yamlfile import YamlError
 from tests.conftest import CONFIG, ROOT
 from tests.program_cli import Cli, reply_at
+from tests.program_cli import written as _written
 from tests.test_handover import GRACE, _mail
 
 DANA = ("Dana Okafor", "dana.okafor@example.org")
@@ -230,3 +231,17 @@ def test_only_for_is_checked_when_the_form_is_loaded(tmp_path: Path) -> None:
         load_form(form)
     shipped = load_form(Path(__file__).parent.parent / "templates/forms/monthly.yaml")
     assert "sponsored" not in shipped.keys_for("mentor") and "sponsored_for" in shipped.keys_for("mentee")
+
+
+def test_her_erasure_removes_the_sponsorships_she_received(program: Program) -> None:
+    program.run("2026-12-01T09:00")
+    program.answer(MAYA, "1. yes\n2. once\n3. panel prep\n4. 5\n6. yes\n7. a conference panel", "2026-12-02T08:00")
+    program.run("2026-12-02T09:00")
+    assert len(program.sponsorships()) == 1
+    program.deliver(_written(MAYA, "mentoring@example.org", "delete me", "delete me"))
+    program.run("2026-12-02T10:00")
+    confirm = program.sent(to=MAYA[1])[-1]  # "reply yes to confirm"
+    program.deliver(reply_at(confirm, MAYA, "yes", "2026-12-02T10:30"))
+    program.run("2026-12-02T11:00")
+    assert program.sql("SELECT outcome FROM messages ORDER BY id DESC LIMIT 1") == [("erased",)]
+    assert program.sponsorships() == []
