@@ -46,6 +46,7 @@ TABLES = (
     "deferred",
     "milestones",
     "wishlist",
+    "sponsorships",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -657,6 +658,36 @@ UPDATE pairings SET ended_at = COALESCE(
 UPDATE participants SET invited_to_mentor_at = (SELECT min(o.created_at) FROM outbox o
     WHERE o.template = 'pay_it_forward' AND o.to_addr = participants.email)
     WHERE invited_to_mentor_at IS NULL
+"""
+
+
+@migrations(name="0018_sponsor")
+def _sponsor(db: Database) -> None:
+    # Sponsorship (a mentor recommending her mentee for an opportunity), one row per sponsorship: read from a
+    # mentee's check-in answer or logged by a coordinator (program/sponsorships.py). `what_key` (the words folded)
+    # keeps a later check-in repeating the same one from adding a row.
+    _run_script(db, _SPONSORSHIPS)
+
+
+_SPONSORSHIPS = """
+CREATE TABLE sponsorships (
+    id INTEGER PRIMARY KEY,
+    sponsor_id INTEGER NOT NULL REFERENCES participants(id),   -- the mentor who recommended her
+    protege_id INTEGER NOT NULL REFERENCES participants(id),   -- the mentee she recommended
+    pairing_id INTEGER REFERENCES pairings(id),
+    what TEXT NOT NULL DEFAULT '',          -- for what, in the mentee's (or coordinator's) words; '' when not said
+    what_key TEXT NOT NULL DEFAULT '',      -- `what` folded (case, accents, punctuation, spaces): the duplicate test
+    period TEXT,                            -- the check-in's period it was reported for (YYYY-MM)
+    recorded_at TEXT NOT NULL,              -- when it was recorded
+    checkin_id INTEGER,                     -- the check-in it was read from (none when a coordinator logged it)
+    message_id TEXT,                        -- the message it came from (messages.message_id)
+    source TEXT NOT NULL DEFAULT 'checkin', -- checkin | coordinator
+    logged_by TEXT NOT NULL DEFAULT ''      -- the coordinator who logged it
+);
+CREATE UNIQUE INDEX sponsorships_once ON sponsorships(sponsor_id, protege_id, what_key);
+CREATE INDEX sponsorships_recorded ON sponsorships(recorded_at);
+CREATE INDEX sponsorships_protege ON sponsorships(protege_id);
+CREATE INDEX sponsorships_checkin ON sponsorships(checkin_id)
 """
 
 

@@ -443,7 +443,7 @@ def test_unknown_asked_key_is_a_programming_error() -> None:
 def test_a_changed_form_is_read_by_its_own_wording() -> None:
     questions = (*FORM.questions, Question(key="goal", text="What is your next goal?", type="text", required=False))
     form = replace(FORM, questions=questions)
-    reading = read_answers("6. Get promoted\n1. yes", form)
+    reading = read_answers(f"{len(questions)}. Get promoted\n1. yes", form)
     assert values(reading) == {"met": "yes", "goal": "Get promoted"}
 
 

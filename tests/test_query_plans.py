@@ -37,6 +37,7 @@ LOW = {"status", "question", "period", "role", "purpose"}
 WHOLE = {
     "SELECT 1 FROM participants LIMIT 1": "is the program empty? It stops at the first row",
     "+p.bounced_at IS NULL": "who waits for a match, which mentors have room: each active participant, once",
+    "UNION SELECT mentored_by, id FROM participants": "the lineage in `report`: who mentored whom, every pairing once",
 }
 # Partial indexes that may be read whole, and why: they hold a small share of their table.
 SMALL = {

@@ -36,7 +36,8 @@ milestones), commands by email (pause, stop, my data, delete me), a weekly diges
 everything recorded in one SQLite file, every email sent at most once.
 
 Coordinators act by email too: a line each of `pause EMAIL [until DATE]`, `resume EMAIL`,
-`close PAIR [reason]`, `note EMAIL text`, `move OLD NEW`, `status` or `help`, mailed to the assistant
+`close PAIR [reason]`, `note EMAIL text`, `sponsor MENTOR MENTEE what` (the sponsorship log), `move OLD NEW`,
+`status` or `help`, mailed to the assistant
 (acted on at once with our server's DMARC pass, else after she confirms); their replies to our mail are
 kept as notes. Mail the assistant would not guess about waits for a person: `review list`.
 
@@ -203,8 +204,9 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         "Example: mentor-assistant --config config.yaml export --format csv --period 2026-12 > december.csv",
     )  # fmt: skip
     export.add_argument(
-        "--what", choices=["checkins", "pairs", "answers"], default="checkins",
-        help="one row per check-in (default), per pairing, or per answer",
+        "--what", choices=["checkins", "pairs", "answers", "sponsorships"], default="checkins",
+        help="one row per check-in (default), per pairing, per answer, or per sponsorship (a mentor recommending\n"
+        "her mentee for an opportunity: who, whom, for what, when, and the message it came from)",
     )  # fmt: skip
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default %(default)s")
     export.add_argument(

@@ -22,7 +22,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "quiet pairs (no answer to the cycle's check-in after a week, or no meeting for as long as the mentee-nudge\n"
         "rule waits, 45 days by default), low ratings (as the coordinator-alert rule sees them: 2 or less by default)\n"
         "and help requests of the last 14 days, introductions, people waiting for a match with suggested mentors,\n"
-        "quarantined mail, bounced addresses, closed pairs by reason, and the last six months.\n"
+        "quarantined mail, bounced addresses, closed pairs by reason,\n"
+        "sponsorships (a mentor recommending her mentee for an opportunity),\n"
+        "the lineage (who mentored whom: people per generation and the longest chains, Ada -> Grace -> Maya),\n"
+        "and the last six months.\n"
         "Example: mentor-assistant --config config.yaml report --cycle 2026-12",
         formatter_class=argparse.RawTextHelpFormatter,
     )
@@ -45,7 +48,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="why the assistant did what it did with a message or to a person",
         description="For a Message-ID: how the message was handled (outcome and reasons, error, attempts), what\n"
         "it recorded and what was sent because of it. For an address: the person, pairings, check-ins and\n"
-        "answers, coordinators' notes on them and their pairings, events (a coordinator's pause, resume or close),\n"
+        "answers, sponsorships given or received, the lineage (her mentors upward, her mentees downward),\n"
+        "coordinators' notes on them and their pairings, events (a coordinator's pause, resume or close),\n"
         "the rules that fired, the mail sent and received, and what the rules would do next.\n"
         "Examples:\n  mentor-assistant --config config.yaml explain '<CAB123@mail.gmail.com>'\n"
         "  mentor-assistant --config config.yaml explain maya.patel@example.org",

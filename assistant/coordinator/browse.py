@@ -272,6 +272,23 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "dropped": "why it was left out instead (she answered before the list went out)",
         },
     ),
+    "sponsorships": (
+        "One row per sponsorship: a mentor recommending her mentee for an opportunity.",
+        {
+            "id": "sponsorship id",
+            "sponsor_id": "the mentor who recommended her (participants.id)",
+            "protege_id": "the mentee she recommended (participants.id)",
+            "pairing_id": "their pairing (pairings.id)",
+            "what": "for what, in the mentee's (or coordinator's) words; empty when not said",
+            "what_key": "`what` folded (case, accents, punctuation, spaces): the same words are one sponsorship",
+            "period": "the check-in period it was reported for (YYYY-MM)",
+            "recorded_at": "when it was recorded (UTC)",
+            "checkin_id": "the check-in it was read from (checkins.id); empty when a coordinator logged it",
+            "message_id": "the message it came from (messages.message_id)",
+            "source": "checkin or coordinator",
+            "logged_by": "the coordinator who logged it by email",
+        },
+    ),
     "deferred": (
         "A rule's mail held back by pacing, waiting for its free slot (at most one program mail a week).",
         {

@@ -1,7 +1,8 @@
 """The coordinators' weekly digest: what happened, what needs a person, and who is waiting for a match.
 
 What needs a person comes first: the mail the assistant kept rather than guess (the review queue, review.py), then
-low ratings and help requests, quiet pairs, stalled introductions and bounces.
+low ratings and help requests, quiet pairs, stalled introductions and bounces. Sponsorships recorded in the last
+week are celebrated lower down; `report` adds every sponsorship and the lineage (lineage.py).
 
 `figures` reads the database and returns plain data (also used by `mentor-assistant report`); `chart_png`
 (chart.py) draws the last six months; `send_digest_if_due` queues one digest per coordinator per ISO week, once the
@@ -23,19 +24,20 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
-from assistant.coordinator import review
+from assistant.coordinator import lineage, review
 from assistant.coordinator.chart import chart_png
 from assistant.coordinator.policy import Policy, policy
 from assistant.engine.conditions import number
 from assistant.engine.schema import Rule
 from assistant.outbox import Mail, Outbox
 from assistant.outbox.enqueue import common_context
-from assistant.program import wishlist
+from assistant.program import sponsorships, wishlist
 from assistant.program.matching import Pool, has_industry, mentors_with_room, suggest
 
 TEMPLATE = "digest"
 CHART_CID = "chart"
 RECENT = timedelta(days=14)  # low ratings and help requests this recent are listed
+WEEK = timedelta(days=7)  # a sponsorship recorded this recently is new in the digest
 SILENT_AFTER = timedelta(days=7)  # a cycle's prompt unanswered by both for this long makes a pair silent
 MONTHS = 6
 LIMIT = 20  # rows per list in the digest mail; a mail of thousands of rows helps nobody
@@ -138,6 +140,7 @@ def figures(
     waiting = _waiting(db, now)
     kept, kept_count = review.waiting(db, zone, limit)  # mail kept for a person: the digest lists it first
     bounced = _bounced(db, zone)
+    sponsored = _sponsorships(db, zone)
     lists = {
         "met_pairs": pairs["met"],
         "silent_pairs": pairs["silent"],
@@ -148,6 +151,8 @@ def figures(
         "waiting_mentors": [w for w in waiting if w["role"] == "mentor"],
         "review": kept,
         "bounced": bounced,
+        "sponsorships": sponsored,
+        "sponsorships_new": [s for s in sponsored if s["recorded_at"] >= iso(now - WEEK)],
     }
     counts = {name: len(items) for name, items in lists.items()} | pairs["counts"]
     counts |= {"concerns": concern_count, "review": kept_count}
@@ -170,6 +175,10 @@ def figures(
         "suggestions": _suggestions(db, shown["waiting_mentees"]),
         "review": shown["review"],
         "bounced": shown["bounced"],
+        "sponsorships": shown["sponsorships"],
+        "sponsorships_new": shown["sponsorships_new"],
+        # Who mentored whom: `report` shows it; the weekly mail does not, so a large program's tick is spared it.
+        "lineage": lineage.summary(db) if limit is None else None,
         "needs_you": sum(counts[name] for name in needs),
         "months": _months(db, cycle),
         "counts": counts,
@@ -177,6 +186,22 @@ def figures(
         "limit": limit,
         "policy": thresholds.as_dict(),
     }
+
+
+def _sponsorships(db: Database, zone: tzinfo) -> list[dict[str, Any]]:
+    """Every sponsorship recorded, newest first: who recommended whom, for what, when."""
+    return [
+        {
+            "sponsor": {"name": s["sponsor_name"] or s["sponsor"], "email": s["sponsor"]},
+            "protege": {"name": s["protege_name"] or s["protege"], "email": s["protege"]},
+            "what": s["what"],
+            "period": s["period"],
+            "recorded_at": s["recorded_at"],
+            "on": _on(s["recorded_at"], zone),
+            "source": s["source"],
+        }
+        for s in reversed(sponsorships.listed(db))
+    ]
 
 
 def _in_order(everything: list[dict[str, Any]], kept: list[dict[str, Any]]) -> list[dict[str, Any]]:

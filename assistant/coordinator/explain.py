@@ -19,12 +19,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from assistant.clock import from_iso
+from assistant.coordinator import lineage
 from assistant.db import one
 from assistant.engine.evaluate import judge
 from assistant.engine.facts import load_facts, load_firings
 from assistant.engine.fields import ENTITIES
 from assistant.engine.schema import Rule
 from assistant.forms.reasons import label
+from assistant.program import sponsorships
 
 HORIZON_DAYS = 90
 QUIET = "waiting for the recipient's quiet window"  # judge()'s reason when only the recipient's local hour holds
@@ -236,6 +238,9 @@ def explain_person(
     for c in checkins:
         when = f"answered {_when(c['answered_at'], zone)}" if c["answered_at"] else f"sent {_when(c['sent_at'], zone)}"
         lines.append(f"  checkin:{c['id']} {c['period']} {c['status']} ({when}) {', '.join(answers.get(c['id'], []))}")
+    lines += _sponsorships(db, pid, zone)
+    found = lineage.for_person(db, pid)
+    lines += ["Lineage (who mentored whom):", *found] if found else ["Lineage: none"]
     entities = [
         f"participant:{pid}",
         *(f"pairing:{p['id']}" for p in pairings),
@@ -258,6 +263,20 @@ def explain_person(
     lines += notes(db, pid, [p["id"] for p in pairings], zone)
     lines += _events(db, [f"participant:{pid}", *(f"pairing:{p['id']}" for p in pairings)], zone)
     lines += scheduled(db, pairings, checkins, pid, rules, form_keys, now, zone)
+    return lines
+
+
+def _sponsorships(db: Database, pid: int, zone: tzinfo) -> list[str]:
+    """Sponsorships she gave (as a mentor) or received (as a mentee), where each came from."""
+    found = sponsorships.listed(db, person=pid)
+    lines = ["Sponsorships:" if found else "Sponsorships: none"]
+    for s in found:
+        what = f"for {s['what']!r}" if s["what"] else "(for what was not said)"
+        source = f"checkin:{s['checkin_id']}" if s["checkin_id"] else f"logged by {s['logged_by'] or 'a coordinator'}"
+        lines.append(
+            f"  {_when(s['recorded_at'], zone)}  {s['sponsor_name']} recommended {s['protege_name']} {what}"
+            f" ({s['period'] or '-'}, {source}, message {s['message_id'] or '-'})"
+        )
     return lines
 
 

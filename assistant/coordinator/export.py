@@ -1,5 +1,6 @@
 """Export the program's data as CSV or JSON: check-ins (one row each, a column per question, the default),
-pairs (one row per pairing with its figures) or answers (one row per recorded answer). CSV cells that a spreadsheet
+pairs (one row per pairing with its figures), answers (one row per recorded answer) or sponsorships (one row per
+sponsorship: who recommended whom, for what, when, and where it came from). CSV cells that a spreadsheet
 would run as formulas are neutralised; JSON is exact."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlite_utils import Database
 
 from assistant.coordinator.progress import progress
 
-WHAT = ("checkins", "pairs", "answers")
+WHAT = ("checkins", "pairs", "answers", "sponsorships")
 
 CHECKINS = """
 SELECT c.id AS checkin_id, c.period, c.status, c.sent_at, c.answered_at, pr.id AS pairing_id,
@@ -57,6 +58,14 @@ JOIN participants me ON me.id = c.participant_id
 WHERE :period IS NULL OR c.period = :period
 ORDER BY c.period, a.checkin_id, a.id
 """
+SPONSORSHIPS = """
+SELECT s.id AS sponsorship_id, m.email AS mentor, m.name AS mentor_name, e.email AS mentee, e.name AS mentee_name,
+       s.pairing_id, s.what, s.period, s.recorded_at, s.source, s.logged_by, s.checkin_id, s.message_id
+FROM sponsorships s JOIN participants m ON m.id = s.sponsor_id JOIN participants e ON e.id = s.protege_id
+WHERE :period IS NULL OR s.period = :period
+ORDER BY s.recorded_at, s.id
+"""
+_QUERIES = {"pairs": PAIRS, "answers": ANSWERS, "sponsorships": SPONSORSHIPS}
 _COLUMNS = {
     "pairs": (
         "pairing_id", "status", "mentor", "mentor_name", "mentee", "mentee_name", "started_at", "ended_at",
@@ -67,16 +76,20 @@ _COLUMNS = {
         "answer_id", "checkin_id", "period", "participant", "role", "pairing_id", "question", "value", "raw",
         "recorded_at", "message_id",
     ),
+    "sponsorships": (
+        "sponsorship_id", "mentor", "mentor_name", "mentee", "mentee_name", "pairing_id", "what", "period",
+        "recorded_at", "source", "logged_by", "checkin_id", "message_id",
+    ),
 }  # fmt: skip
 
 
 def table(db: Database, what: str = "checkins", period: str | None = None) -> list[dict]:
-    """The rows of one export: `checkins` (a column per question), `pairs` or `answers`."""
+    """The rows of one export: `checkins` (a column per question), `pairs`, `answers` or `sponsorships`."""
     if what == "checkins":
         return rows(db, period)
     if what not in WHAT:
         raise ValueError(f"unknown export {what!r}; choose one of {', '.join(WHAT)}")
-    return [dict(row) for row in db.query(PAIRS if what == "pairs" else ANSWERS, {"period": period})]
+    return [dict(row) for row in db.query(_QUERIES[what], {"period": period})]
 
 
 def export(db: Database, fmt: str, period: str | None, out: TextIO, what: str = "checkins") -> None:

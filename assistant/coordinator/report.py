@@ -70,6 +70,8 @@ def render(figs: dict[str, Any]) -> str:
                 ["waiting for a match", counts["waiting_mentees"] + counts["waiting_mentors"]],
                 ["mail waiting for a person (review)", counts["review"]],
                 ["bounced addresses", counts["bounced"]],
+                ["sponsorships recorded", counts["sponsorships"]],
+                ["sponsorships this week", counts["sponsorships_new"]],
                 ["things that need a person", figs["needs_you"]],
             ],
             right=[1],
@@ -165,9 +167,38 @@ def render(figs: dict[str, Any]) -> str:
             right=[1],
         )
     section(
+        "Sponsorships (a mentor recommending her mentee)",
+        ["on", "mentor", "mentee", "for", "period", "from"],
+        [
+            [s["recorded_at"][:10], s["sponsor"]["name"], s["protege"]["name"], s["what"][:60] or "-", s["period"],
+             s["source"]]
+            for s in figs["sponsorships"]
+        ],
+    )  # fmt: skip
+    out.extend(_lineage(figs["lineage"]) if figs.get("lineage") else [])
+    section(
         "The last six months",
         ["month", "check-ins sent", "answered", "pairs met"],
         [[m["period"], m["sent"], m["answered"], m["pairs_met"]] for m in figs["months"]],
         right=[1, 2, 3],
     )
     return "\n".join(out)
+
+
+def _lineage(found: dict[str, Any]) -> list[str]:
+    """Who mentored whom: people per generation, the longest chains, and anyone a loop in the data leaves out."""
+    out = ["", "Lineage (who mentored whom):"]
+    if not found["generations"]:
+        return [*out, "  none"]
+    out.append(
+        "  generations: "
+        + ", ".join(
+            f"{g['generation']}: {g['people']} {'person' if g['people'] == 1 else 'people'}"
+            for g in found["generations"]
+        )
+    )
+    out.extend(f"  {chain['text']}" for chain in found["chains"])
+    if found["in_a_loop"]:
+        names = ", ".join(p["name"] for p in found["in_a_loop"][:20])
+        out.append(f"  in a loop (each mentored by another of them; check the pairings): {names}")
+    return out

@@ -370,6 +370,8 @@ def _plain_words(body: str, form: Form, asked_keys: list[str]) -> list[_Found]:
     words = values.words_of(body[:_MAX_PLAIN])
     for qtype, finder in (("yes_no", _plain_yes_no), ("count", _plain_count), ("scale", _plain_scale)):
         questions = [q for q in asked if q.type == qtype]
+        if len(questions) > 1:  # an optional question beside a required one ("recommended?" beside "met?")
+            questions = [q for q in questions if q.required]  # is never answered by plain words alone
         if len(questions) == 1:  # with two such questions we could not tell which one a phrase answers
             found.extend(finder(body, words, questions[0]))
     texts = [q for q in asked if q.type == "text" and q.required]

@@ -14,6 +14,7 @@ from assistant import yamlfile
 from assistant.yamlfile import Located, YamlError
 
 QUESTION_TYPES = ("yes_no", "count", "scale", "text", "date")
+ROLES = ("mentor", "mentee")  # whom a question may be asked of alone (`only_for`)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Question:
     min: int = 1  # scale only
     max: int = 5  # scale only
     only_if: str | None = None  # ask only when this yes_no question was answered yes
+    only_for: str | None = None  # ask only the mentor or only the mentee (None: everyone)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a form is loaded once, and caches key on it
@@ -42,6 +44,11 @@ class Form:
 
     def number_of(self, key: str) -> int:
         return [q.key for q in self.questions].index(key) + 1
+
+    def keys_for(self, role: str | None) -> list[str]:
+        """The questions asked of this role (mentor, mentee), in form order: `only_for` another role left out.
+        Their numbers stay those of the full form, so a question only for mentees is best put last."""
+        return [q.key for q in self.questions if q.only_for is None or role is None or q.only_for == role]
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def form_problems(folder: Path, checkin: str) -> list[str]:
     return problems
 
 
-_QUESTION_KEYS = {"key", "text", "type", "required", "labels", "min", "max", "only_if"}
+_QUESTION_KEYS = {"key", "text", "type", "required", "labels", "min", "max", "only_if", "only_for"}
 
 
 def load_form(path: Path | str) -> Form:
@@ -98,6 +105,12 @@ def load_form(path: Path | str) -> Form:
     for i, q in enumerate(questions):
         if q.only_if and q.only_if not in keys[:i]:
             raise YamlError(path, items.line_of(i), f"only_if names {q.only_if!r}, which is not an earlier question")
+        parent = questions[keys.index(q.only_if)] if q.only_if else None
+        if parent and parent.only_for and parent.only_for != q.only_for:
+            # Asked of someone who is never asked the question it depends on: it could never be asked.
+            raise YamlError(
+                path, items.line_of(i), f"only_if names {q.only_if!r}, which is only for {parent.only_for}s"
+            )
     return Form(name=path.stem, title=str(data.get("title", "Monthly check-in")), questions=questions)
 
 
@@ -117,6 +130,9 @@ def _question(path: Path, item: object, line: int) -> Question:
     labels = item.get("labels", [])
     if not isinstance(labels, list):
         raise YamlError(path, item.line_of("labels"), "`labels` must be a list of words")
+    only_for = item.get("only_for")
+    if only_for is not None and only_for not in ROLES:
+        raise YamlError(path, item.line_of("only_for"), f"only_for {only_for!r} is not one of {', '.join(ROLES)}")
     return Question(
         key=key,
         text=str(item["text"]).strip(),
@@ -126,6 +142,7 @@ def _question(path: Path, item: object, line: int) -> Question:
         min=int(item.get("min", 1)),
         max=int(item.get("max", 5)),
         only_if=item.get("only_if"),
+        only_for=only_for,
     )
 
 

@@ -303,6 +303,8 @@ def _own_rows(db: Database, person: dict[str, Any], checkins: list[int], now: st
         db.execute("DELETE FROM events WHERE entity = ?", [entity])
         db.execute("DELETE FROM firings WHERE entity = ?", [entity])
     db.execute("DELETE FROM escalation_items WHERE participant_id = ?", [pid])  # about her, with her words
+    # Sponsorships she received are about her opportunities; those she gave stay (her row anonymised) for the mentee.
+    db.execute("DELETE FROM sponsorships WHERE protege_id = ?", [pid])
     # Her own pending confirmations, and a coordinator's request about her waiting to be confirmed: both go.
     db.execute("DELETE FROM confirmations WHERE address = ? OR erasure_mentions(payload)", [person["email"]])
     db.execute("UPDATE intro_asks SET status = 'skipped', reason = 'erased' WHERE mentor_id = ?", [pid])

@@ -185,7 +185,8 @@ def context(form: Form, intent: Intent, to: list[tuple[str, str]], now: datetime
 
 def _checkin_context(form: Form, f: dict[str, Any], now: datetime) -> dict[str, Any]:
     answers = {k: v for k, v in f["answers"].items() if v is not None}
-    missing = [q.key for q in form.questions if q.required and q.key not in answers]
+    asked = form.keys_for(f["checkin"]["side"])  # a question only for mentees is never put to a mentor
+    missing = [q.key for q in form.questions if q.required and q.key not in answers and q.key in asked]
     month = month_name(f["checkin"]["period"])
     return {
         "answers": answers,
@@ -195,7 +196,7 @@ def _checkin_context(form: Form, f: dict[str, Any], now: datetime) -> dict[str, 
         "participant_email": f["participant"]["email"],
         "month": month,
         "period": f["checkin"]["period"],
-        "questions": numbered(form, month=month),
+        "questions": numbered(form, asked, month),
         "missing": numbered(form, missing, month),
         "answered": [dict(q, value=answers[q["key"]]) for q in numbered(form, month=month) if q["key"] in answers],
         "days_waiting": (now - datetime.fromisoformat(f["checkin"]["sent_at"])).days,

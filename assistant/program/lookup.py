@@ -33,7 +33,7 @@ FROM pairings pr JOIN participants p ON p.id = pr.mentor_id WHERE pr.id = ?
 """
 _CHECKIN = """
 SELECT c.*, p.email AS participant_email, p.name AS participant_name, p.status AS participant_status,
-       o.name AS partner_name,
+       o.name AS partner_name, CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END AS side,
        (SELECT token FROM reply_tokens t WHERE t.entity_id = c.id AND t.purpose = 'checkin') AS token
 FROM checkins c JOIN participants p ON p.id = c.participant_id JOIN pairings pr ON pr.id = c.pairing_id
 JOIN participants o ON o.id = CASE WHEN pr.mentor_id = c.participant_id THEN pr.mentee_id ELSE pr.mentor_id END

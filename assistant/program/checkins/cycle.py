@@ -214,5 +214,5 @@ def prompt_context(
         "partner_role": other,
         "period": period,
         "month": month_name(period),
-        "questions": numbered(form, month=month_name(period)),
+        "questions": numbered(form, form.keys_for(side), month_name(period)),
     }

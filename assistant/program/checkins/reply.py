@@ -18,6 +18,7 @@ from assistant.forms.form import Form, numbered
 from assistant.outbox import Mail
 from assistant.program.checkins.cycle import is_month, period_end
 from assistant.program.context import Inbound, Row
+from assistant.program.sponsorships import SPONSORSHIP_KEYS, record_from_checkin
 from assistant.program.wishes import note_milestones
 
 
@@ -43,9 +44,12 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     assert checkin is not None  # the check claimed it
     db, form = inbound.db, inbound.form
     stored = stored_answers(db, checkin["id"])
-    reading = _read(inbound.msg.text, form, stored)
+    asked = form.keys_for(checkin["side"])  # a question only for mentees is neither asked of nor read for a mentor
+    reading = _read(inbound.msg.text, form, stored, asked)
     now = iso(inbound.now)
     stored = {**stored, **record_answers(db, checkin["id"], reading, inbound.msg.message_id, now)}
+    if SPONSORSHIP_KEYS & set(reading.answers):
+        record_from_checkin(db, checkin, stored, now)
     if "met" in reading.answers and reading.answers["met"].value == "yes":
         met = met_by(inbound, checkin["period"])
         db.execute(
@@ -55,7 +59,7 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     note_milestones(db, checkin, reading, inbound.msg.message_id, now)  # her news, for a word from her mentor
     if reading.answers and checkin["status"] != "answered":
         db.execute("UPDATE checkins SET status = 'answered', answered_at = ? WHERE id = ?", (now, checkin["id"]))
-    to_ask = still_needed(form, stored, reading)
+    to_ask = still_needed(form, stored, reading, asked)
     may_ask = checkin["asked_again_at"] is None
     if not reading.answers and not may_ask:
         inbound.reasons.append("no readable answers, and we already asked once: held for a person")
@@ -84,9 +88,9 @@ def met_by(inbound: Inbound, period: str) -> str:
     return iso(min(inbound.now, period_end(inbound.config, period)))
 
 
-def _read(text: str, form: Form, stored: dict[str, dict[str, Any]]) -> Reading:
-    reading = read_answers(text, form)
-    missing = [k for k in still_needed(form, stored, reading) if k not in reading.unclear]
+def _read(text: str, form: Form, stored: dict[str, dict[str, Any]], asked: list[str]) -> Reading:
+    reading = read_answers(text, form, asked=asked)
+    missing = [k for k in still_needed(form, stored, reading, asked) if k not in reading.unclear]
     if not reading.answers and not reading.unclear and missing and stored:
         # A short reply to "could you tell me X?" answers only what was asked: read it against those questions.
         reading = read_answers(text, form, asked=missing)
@@ -136,10 +140,13 @@ def stored_answers(db: Database, checkin_id: int) -> dict[str, Row]:
     return {row["question"]: row for row in rows(db, "SELECT * FROM answers WHERE checkin_id = ?", [checkin_id])}
 
 
-def still_needed(form: Form, stored: dict[str, Any], reading: Reading) -> list[str]:
-    """Required questions with no stored answer (skipping follow-ups of a 'no'), plus unclear ones, in form order."""
+def still_needed(form: Form, stored: dict[str, Any], reading: Reading, asked: list[str] | None = None) -> list[str]:
+    """Required questions with no stored answer (skipping follow-ups of a 'no'), plus unclear ones, in form order;
+    only among `asked` (the questions for her side of the pair) when given."""
     needed = []
     for question in form.questions:
+        if asked is not None and question.key not in asked:
+            continue
         answered = question.key in stored or question.key in reading.answers
         if question.only_if and _value(stored, reading, question.only_if) == "no":
             continue

@@ -1,5 +1,5 @@
 """Coordinator commands by email: `pause EMAIL [until DATE]`, `resume EMAIL`, `close PAIR-or-EMAILS [reason]`,
-`note EMAIL text`, `status`, `help`, one per line, several in one mail.
+`note EMAIL text`, `sponsor MENTOR MENTEE what`, `status`, `help`, one per line, several in one mail.
 
 A line is a command only when it starts with the command's word and has the command's shape ("Note that Lena is
 away" is a sentence, not `note`), and only in what she newly wrote, never in quoted text. Commands that change
@@ -28,6 +28,7 @@ from assistant.program.commands import until_moment
 from assistant.program.context import Inbound, Row
 from assistant.program.coordinators.notes import about_people, record_note
 from assistant.program.introductions.requests import ADDRESS, asks_for_introduction, handle_intro_request
+from assistant.program.sponsorships import log_by_coordinator
 
 MAX_COMMANDS = 20  # per mail: the rest are named in the reply, not acted on
 MAX_WORDS = 25  # a pause/resume/close/move line longer than this is a sentence, not a command
@@ -38,7 +39,8 @@ LONGEST_PAUSE = timedelta(days=3 * 366)  # a date further away is more likely a 
 _ADDRESS = re.compile(rf"^<?({ADDRESS.pattern})>?[,;.:]?$")  # one word that is an address, as intro: lines read it
 _PLEASE = re.compile(r"^(?:please)?[\s.!?]*$", re.I)
 _WORD = re.compile(
-    r"^(pause|resume|unpause|close|note|status|help|commands|move|stop|unsubscribe|leave)\b\s*:?\s*(.*)$", re.I | re.S
+    r"^(pause|resume|unpause|close|note|sponsor|status|help|commands|move|stop|unsubscribe|leave)\b\s*:?\s*(.*)$",
+    re.I | re.S,
 )
 _PARTICIPANT_ONLY = re.compile(r"^(?:delete me|forget me|erase me|my data)[\s.!?]*$", re.I)
 HARMLESS = {"status", "help", "participant"}  # answered at once: they change nothing, and go to her stored address
@@ -71,9 +73,9 @@ def _command(line: str) -> Command | None:
     verb = {"unpause": "resume", "commands": "help", "unsubscribe": "stop", "leave": "stop"}.get(verb, verb)
     if verb in ("status", "help", "stop"):
         return Command("participant" if verb == "stop" else verb, "", line) if _PLEASE.match(rest) else None
-    if verb == "note":  # only with an address first: "Note: she is away" is her words, not a command
+    if verb in ("note", "sponsor"):  # only with an address first: "Note: she is away" is her words, not a command
         first = rest.split(maxsplit=1)[0] if rest else ""
-        return Command("note", rest, line) if "@" in first else None
+        return Command(verb, rest, line) if "@" in first else None
     return Command(verb, rest, line) if len(rest.split()) <= MAX_WORDS else None
 
 
@@ -284,6 +286,26 @@ def _note(inbound: Inbound, command: Command, by: str) -> str:
     return f"Noted on {_who(person)}; `mentor-assistant explain {person['email']}` shows it."
 
 
+def _sponsor(inbound: Inbound, command: Command, by: str) -> str:
+    """`sponsor MENTOR MENTEE what`: the mentor recommended her mentee for an opportunity, logged once."""
+    usage = "Write `sponsor mentor@example.org mentee@example.org what she was recommended for`."
+    parts = command.args.split(maxsplit=2)
+    if len(parts) < 2:
+        raise Refusal(f"I need the mentor's and the mentee's addresses. {usage}")
+    mentor, mentee = (_participant(inbound, part, "sponsor") for part in parts[:2])
+    paired = inbound.db.execute(
+        "SELECT 1 FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [mentor["id"], mentee["id"]]
+    ).fetchone()
+    if paired is None:
+        raise Refusal(f"{_who(mentor)} has never mentored {_who(mentee)} here, so I haven't logged it. {usage}")
+    what = (parts[2] if len(parts) > 2 else "").strip(" \t-:;,")
+    if not log_by_coordinator(inbound.db, mentor, mentee, what, by, inbound.msg.message_id, iso(inbound.now)):
+        return f"That sponsorship of {_who(mentee)} by {_who(mentor)} was already logged: nothing to add."
+    record_event(inbound.db, iso(inbound.now), "coordinator_sponsor", f"participant:{mentee['id']}", by=by, what=what)
+    for_what = f" for {what!r}" if what else ""
+    return f"Logged: {_who(mentor)} recommended {_who(mentee)}{for_what}. `mentor-assistant report` lists it."
+
+
 def _status(inbound: Inbound, command: Command, by: str) -> str:
     if inbound.figures is None:
         raise Refusal("I can't count the figures from here; `mentor-assistant report` shows them.")
@@ -312,6 +334,7 @@ def _help(inbound: Inbound, command: Command, by: str) -> str:
             "resume name@example.org: her mail starts again",
             "close 12 [reason] (or close mentor@… mentee@… [reason]): the pairing ends",
             "note name@example.org text: kept on her record (`explain` shows it)",
+            "sponsor mentor@… mentee@… what: she recommended her mentee for an opportunity (the sponsorship log)",
             "move old@example.org new@example.org: she moves to her new address, her history with her",
             "status: this cycle's figures",
             "intro: mentee@… -> mentor@…: an introduction, as always",
@@ -357,6 +380,7 @@ _ACTIONS: dict[str, Callable[[Inbound, Command, str], str]] = {
     "resume": _resume,
     "close": _close,
     "note": _note,
+    "sponsor": _sponsor,
     "status": _status,
     "help": _help,
     "participant": _participant_word,
