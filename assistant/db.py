@@ -568,6 +568,12 @@ def _pace(db: Database) -> None:
     db.execute("CREATE INDEX deferred_not_before ON deferred(not_before)")
 
 
+@migrations(name="0015_i18n")
+def _i18n(db: Database) -> None:
+    # The language she reads the program's mail in (a catalog's code: es, fr, pt_BR); NULL: the program's language.
+    db.execute("ALTER TABLE participants ADD COLUMN language TEXT")
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant import __version__
+from assistant import __version__, languages
 from assistant.app import App, check
 from assistant.cli import arguments, operations
 from assistant.cli import auth as cli_auth
@@ -320,8 +320,11 @@ def _connect(config: Config) -> list[str]:
 
 def _import(config: Config, clock: Clock, kind: str, file: Path, encoding: str | None, dry_run: bool) -> int:
     db = open_db(config.database)
-    do = import_participants if kind == "participants" else import_pairs
-    report = do(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
+    if kind == "participants":
+        offered = languages.available(config.templates)
+        report = import_participants(db, file, iso(clock.now()), encoding, dry_run, offered)
+    else:
+        report = import_pairs(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for error in report.errors:

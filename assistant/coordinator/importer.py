@@ -23,9 +23,10 @@ from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
+from assistant.languages import ENGLISH
 from assistant.mail.message import strict_address
 
-PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
+PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity", "language")
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
@@ -69,9 +70,17 @@ class Change:
 
 
 def import_participants(
-    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+    db: Database,
+    path: Path,
+    now: str,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    languages: tuple[str, ...] = (ENGLISH,),
 ) -> ImportReport:
-    return _import(db, path, PARTICIPANT_COLUMNS, ("email",), encoding, dry_run, lambda r: _participant(db, r, now))
+    """`languages`: the codes a `language` cell may hold (English and the templates' catalogs)."""
+    return _import(
+        db, path, PARTICIPANT_COLUMNS, ("email",), encoding, dry_run, lambda r: _participant(db, r, now, languages)
+    )
 
 
 def import_pairs(
@@ -150,7 +159,7 @@ def _choice(value: str, choices: tuple[str, ...], column: str, default: str) -> 
     return value
 
 
-def _participant(db: Database, row: dict[str, str], now: str) -> Change:
+def _participant(db: Database, row: dict[str, str], now: str, languages: tuple[str, ...]) -> Change:
     record: dict[str, Any] = {
         "email": _email(row.get("email", ""), "email"),
         "name": clean_name(row.get("name", "")),  # a sheet's name may itself be an encoded word, or hold a newline
@@ -160,6 +169,7 @@ def _participant(db: Database, row: dict[str, str], now: str) -> Change:
         "goals": row.get("goals", ""),
         "timezone": _timezone(row.get("timezone", "")),
         "capacity": _capacity(row.get("capacity", "")),
+        "language": _language(row.get("language", ""), languages),
     }
     if is_suppressed(db, record["email"]):
         return Change("skipped", note=f"{record['email']} asked to be erased: not imported, and never mailed")
@@ -187,6 +197,17 @@ def _timezone(value: str) -> str | None:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of zones, not one
         raise RowError(f"timezone {value!r} is not an IANA time zone like Europe/London") from None
     return value
+
+
+def _language(value: str, offered: tuple[str, ...]) -> str | None:
+    """A language code as the catalogs' folders name it (`es`, `pt_BR`); empty: the program's language."""
+    if not value:
+        return None
+    code = value.strip().replace("-", "_")
+    code = code.partition("_")[0].lower() + (f"_{code.partition('_')[2].upper()}" if "_" in code else "")
+    if code not in offered:
+        raise RowError(f"language {value!r} must be one of {', '.join(offered)} (or empty: the program's language)")
+    return code
 
 
 def _capacity(value: str) -> int | None:

@@ -40,6 +40,7 @@ _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # as the email package's generato
 _BOUNDARY = re.compile(r'boundary="([^"]+)"')
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no spaces, no nested <>: nothing to inject
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag: nothing else reaches the header
 _OUR_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")  # ours, for List-Unsubscribe
 
 
@@ -56,6 +57,7 @@ class Envelope:
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
+    language: str = ""  # the language the text is written in (Content-Language, RFC 3282): "es", "pt-BR"
 
 
 class ComposedMessage(Message):
@@ -97,6 +99,8 @@ def compose(
     _set_words(msg, "Date", format_datetime(date))
     _set_words(msg, "Message-ID", _our_message_id(message_id))
     _thread(msg, envelope)
+    if _LANGUAGE.fullmatch(envelope.language):
+        _set_words(msg, "Content-Language", envelope.language)
     # RFC 3834: we are automatic; ask Exchange and friends not to answer us with out-of-office mail.
     _set_words(msg, "Auto-Submitted", "auto-generated")
     _set_words(msg, "X-Auto-Response-Suppress", "OOF, AutoReply")
