@@ -208,22 +208,28 @@ def template_messages(templates_dir: Path) -> Iterator[Message]:
 
 
 _LETTERS = re.compile(r"[^\W\d_]{2,}")  # a word: what a reader would read untranslated
-_MARKUP = re.compile(r"<[^>]*>|&[a-z]+;|&#[0-9]+;")
+_MARKUP = re.compile(r"<[^<>]*>|<!--.*?-->|&[a-z]+;|&#[0-9]+;", re.DOTALL)
 
 
 def unmarked_text(templates_dir: Path) -> Iterator[tuple[Path, int, str]]:
     """Words a template writes outside `{% trans %}` and `_()`: they stay English in every language (a template
-    written before it was marked, or by someone who did not mark it)."""
+    written before it was marked, or by someone who did not mark it). Markup is not words: a tag is skipped whole,
+    even one with an expression inside (`<a href="{{ url }}">`)."""
     env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
     for path in sorted(Path(templates_dir).glob("*.j2")):
         try:
             tree = env.parse(path.read_text(encoding="utf-8"))
         except jinja2.TemplateSyntaxError:
             continue
-        for node in tree.find_all(jinja2.nodes.TemplateData):
-            words = _MARKUP.sub(" ", node.data)
+        pieces = [(n.data, n.lineno) for n in tree.find_all(jinja2.nodes.TemplateData)]
+        joined = "\x00".join(data for data, _ in pieces)  # \x00: where an expression or a tag of Jinja's was
+        blanked = _MARKUP.sub(lambda m: " " * len(m.group(0)), joined)
+        start = 0
+        for data, line in pieces:
+            words = " ".join(blanked[start : start + len(data)].split())
+            start += len(data) + 1
             if _LETTERS.search(words):
-                yield path, node.lineno, " ".join(words.split())[:60]
+                yield path, line, words[:60]
 
 
 def missing_translations(templates_dir: Path, language: str, messages: list[Message]) -> list[str]:
