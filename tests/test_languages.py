@@ -72,14 +72,17 @@ def test_a_spanish_program_sends_its_prompt_in_spanish(tmp_path: Path) -> None:
 
 def test_a_participant_reads_her_language_while_her_partner_reads_the_program_s(tmp_path: Path) -> None:
     cli = Cli(tmp_path, imported_at="2026-11-30T12:00")
-    sheet = _with_languages(tmp_path, {MAYA: "es"})
+    sheet = _with_languages(tmp_path, {MAYA: "fr"})
     assert cli("--now", "2026-11-30T12:00", "import", "participants", str(sheet)) == 0
-    assert cli.sql("SELECT language FROM participants WHERE email = ?", (MAYA,)) == [("es",)]
+    assert cli.sql("SELECT language FROM participants WHERE email = ?", (MAYA,)) == [("fr",)]
     cli.run(CHECKIN_DAY)
     maya, dana = _prompt(cli, MAYA), _prompt(cli, DANA)
     subject, text, html = _parts(maya)
-    assert subject == "Tu seguimiento de mentoría de noviembre" and "¿Os visteis en noviembre?" in text
-    assert "¿Os visteis en noviembre?" in html and maya["Content-Language"] == "es"
+    assert subject == "Votre point de mentorat de novembre"
+    for part in (text, html):
+        assert "Vous êtes-vous vus en novembre ?" in part and "(oui/non)" in part
+        assert "Répondez stop pour quitter le programme." in part
+    assert maya["Content-Language"] == "fr"
     subject, text, _ = _parts(dana)
     assert subject == "Your November mentoring check-in" and "Did you meet in November?" in text
     assert dana["Content-Language"] == "en"
