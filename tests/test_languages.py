@@ -13,8 +13,10 @@ import pytest
 
 from assistant.config import load_config
 from assistant.db import open_db
+from assistant.forms.extract import form_messages
 from assistant.languages import available
 from assistant.outbox.enqueue import Mail, mail_language
+from assistant.render import Message, missing_translations, template_messages
 from tests.conftest import CONFIG, ROOT
 from tests.program_cli import EXAMPLES, Cli
 
@@ -193,3 +195,12 @@ def _write(folder: Path, text: str) -> Path:
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize("language", [code for code in available(ROOT / "templates") if code != "en"])
+def test_every_shipped_catalog_translates_every_message(language: str) -> None:
+    templates = ROOT / "templates"
+    messages = list(template_messages(templates))
+    messages += [Message(text, path, line) for text, path, line in form_messages(templates / "forms")]
+    missing = [p for p in missing_translations(templates, language, messages) if "no translation of" in p]
+    assert not missing, "\n".join(missing)
