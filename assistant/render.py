@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from babel.messages.pofile import PoFileError, read_po
 
 from assistant import languages
 from assistant.headertext import header_text
+
+log = logging.getLogger(__name__)
 
 PARTS = ("subject", "txt", "html")
 
@@ -150,8 +153,9 @@ class Catalogs:
             return gettext.NullTranslations()  # the message ids are the English words
         try:
             catalog = read_catalog(path)
-        except CatalogError:
-            return gettext.NullTranslations()  # `check` says why; the mail goes out in English meanwhile
+        except CatalogError as exc:
+            log.warning("%s; mail in %s is written in English until it is fixed (`check` says more)", exc, language)
+            return gettext.NullTranslations()
         compiled = io.BytesIO()
         write_mo(compiled, catalog)  # in memory: the .po stays the only file (no compile step for a coordinator)
         compiled.seek(0)
@@ -251,9 +255,21 @@ def missing_translations(templates_dir: Path, language: str, messages: list[Mess
         if not done:
             msgid = message.id if isinstance(message.id, str) else message.id[0]
             problems.append(f"{path}: no translation of {msgid!r} ({message.path}:{message.line})")
+    unmarked: dict[Path, list[tuple[int, str]]] = {}
     for where, line, words in unmarked_text(templates_dir):
-        problems.append(f"{where}:{line}: {words!r} is not marked for translation: it stays English in {language}")
+        unmarked.setdefault(where, []).append((line, words))
+    for where, found in unmarked.items():  # one line a template: a template never marked has dozens of pieces
+        line, words = found[0]
+        more = f" (and {len(found) - 1} more, on lines {_lines([n for n, _ in found[1:]])})" if len(found) > 1 else ""
+        problems.append(
+            f"{where}:{line}: {words!r}{more} is not marked for translation: it stays English in {language}"
+        )
     return list(dict.fromkeys(problems))
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in dict.fromkeys(numbers[:8]))
+    return shown + (", ..." if len(numbers) > 8 else "")
 
 
 def _where(exc: BaseException, path: Path) -> str:

@@ -159,7 +159,8 @@ def test_a_template_written_in_plain_english_is_sent_and_listed(
     (templates / "checkin_prompt.subject.j2").write_text("Your {{ month }} check-in, in plain English\n")
     cli = Cli(tmp_path, config=_config("es", templates), imported_at="2026-11-30T12:00")
     out = _check(cli, capsys)
-    assert f"{templates / 'checkin_prompt.subject.j2'}:1: 'check-in, in plain English' is not marked" in out, out
+    where = templates / "checkin_prompt.subject.j2"
+    assert f"{where}:1: 'Your' (and 1 more, on lines 1) is not marked for translation: it stays English in es" in out
     cli.run(CHECKIN_DAY)
     assert str(_prompt(cli, MAYA)["Subject"]) == "Your noviembre check-in, in plain English"
 
