@@ -27,11 +27,13 @@ from assistant.coordinator.digest import figures as digest_figures
 from assistant.coordinator.digest import send_digest_if_due
 from assistant.db import compact, open_db
 from assistant.engine.schema import Rule, load_rules, read_rules
+from assistant.forms.extract import form_messages
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
 from assistant.inbound import expunge
 from assistant.inbound.checkpoints import MailboxCheckpoint
 from assistant.inbound.ledger import ingest, set_aside
 from assistant.inbound.pipeline import process_pending
+from assistant.languages import ENGLISH
 from assistant.outbox import DrainResult, Outbox
 from assistant.outbox.broken import guarded
 from assistant.program import escalations
@@ -40,7 +42,7 @@ from assistant.program.followup import apply, schedule, wait
 from assistant.program.introductions import asks as introductions
 from assistant.program.privacy import purge_raw
 from assistant.program.samples import samples_for
-from assistant.render import Renderer
+from assistant.render import Message, Renderer, missing_translations, template_messages
 from assistant.transport.base import Inbox, Outbound
 from assistant.transport.factory import open_inbox, open_outbound
 from assistant.transport.oauth2 import TokenError, auth_command, read_token_file
@@ -78,7 +80,7 @@ def program_rules(config: Config) -> list[Rule]:
 class App:
     def __init__(self, config: Config, clock: Clock, db: Database | None = None):
         self.config, self.clock = config, clock
-        self.renderer = Renderer(config.templates)
+        self.renderer = Renderer(config.templates, config.language)
         self.forms: Forms = load_forms(config.templates / "forms", config.checkins.form)
         self.rules: list[Rule] = load_rules(config.rules, self.renderer.names(), self.form_keys)
         self.db = db if db is not None else open_db(config.database)
@@ -267,7 +269,31 @@ def check(path: Path | str) -> list[str]:
         problems.append(f"{config.rules}: rules folder not found")
     if form is not None and not problems:
         problems += template_problems(renderer, rules, form, config)
+    problems += translation_problems(config)
     return problems
+
+
+def translation_problems(config: Config) -> list[str]:
+    """For each language the program writes in (its own, and each participant's), every string its catalog does
+    not translate: the catalog, the message, and the template or form file:line it comes from. English needs none."""
+    used = sorted({config.language, *participant_languages(config.database)} - {ENGLISH})
+    if not used or not config.templates.is_dir():
+        return []
+    messages = list(template_messages(config.templates))
+    messages += [Message(text, path, line) for text, path, line in form_messages(config.templates / "forms")]
+    return [problem for language in used for problem in missing_translations(config.templates, language, messages)]
+
+
+def participant_languages(database: Path) -> set[str]:
+    """The languages participants chose, read without creating or migrating the database (`check` writes nothing)."""
+    if not database.is_file():
+        return set()
+    try:
+        with contextlib.closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT DISTINCT language FROM participants WHERE language IS NOT NULL").fetchall()
+    except sqlite3.Error:
+        return set()  # not migrated yet (no column): nobody chose a language
+    return {row[0] for row in rows}
 
 
 def template_problems(renderer: Renderer, rules: list[Rule], form: Form, config: Config) -> list[str]:

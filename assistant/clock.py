@@ -6,6 +6,9 @@ import functools
 import time
 from datetime import UTC, date, datetime, tzinfo
 
+from babel import UnknownLocaleError
+from babel.dates import format_date
+
 
 class Clock:
     """Real time, optionally shifted so that it starts at a chosen moment (`--now`) and then runs on."""
@@ -73,7 +76,25 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+class MonthName(str):
+    """A check-in period's month as English names it ('December'), which a mail says in its reader's language
+    (`localized`, called by the renderer: 'diciembre', 'décembre', 'Dezember')."""
+
+    period: str
+
+    def localized(self, language: str, translate: object = None) -> str:
+        if language == "en":
+            return str(self)
+        try:
+            # "LLLL": the month standing alone (Polish, Russian decline it inside a date; here it is named alone)
+            return format_date(datetime.strptime(self.period, "%Y-%m").date(), "LLLL", locale=language)
+        except (UnknownLocaleError, ValueError):
+            return str(self)  # a language Babel does not know (a coordinator's own catalog): English
+
+
 @functools.cache  # strptime is slow, and a program has few periods: the digest names one per row
-def month_name(period: str) -> str:
+def month_name(period: str) -> MonthName:
     """'2026-12' → 'December': how mail and the digest name a check-in period."""
-    return datetime.strptime(period, "%Y-%m").strftime("%B")
+    name = MonthName(datetime.strptime(period, "%Y-%m").strftime("%B"))
+    name.period = period
+    return name

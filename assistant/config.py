@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from assistant import yamlfile
+from assistant import languages, yamlfile
 from assistant.yamlfile import Located, YamlError
 
 ConfigError = YamlError
@@ -167,6 +167,7 @@ class Config:
     rules: Path
     limits: Limits
     web: WebConfig | None = None  # the one-click unsubscribe endpoint; without `web:`: no https link, no server
+    language: str = "en"  # the program's language: coordinators' mail, and participants who chose none
     authserv_id: str | None = None  # our own mail server's name in Authentication-Results (trusted DMARC verdicts)
     notices: tuple[str, ...] = ()  # file:line notes that are not errors (an old key, still accepted): `check` says them
 
@@ -181,6 +182,7 @@ class Config:
 
 TOP_KEYS = {
     "program_name",
+    "language",
     "assistant",
     "coordinators",
     "timezone",
@@ -238,6 +240,7 @@ def load_config(path: Path | str) -> Config:
     reader = _Reader(path, data)
     notices: list[str] = []
     limits = _limits(reader, notices)
+    templates = base / reader.text("templates", "./templates")
     return Config(
         path=path,
         program_name=reader.text("program_name", "Mentoring Program"),
@@ -250,7 +253,8 @@ def load_config(path: Path | str) -> Config:
         checkins=_checkins(reader),
         digest=_digest(reader),
         introductions=_introductions(reader),
-        templates=base / reader.text("templates", "./templates"),
+        templates=templates,
+        language=_language(reader, templates),
         rules=base / reader.text("rules", "./rules"),
         limits=limits,
         web=_web(reader),
@@ -319,6 +323,14 @@ def _coordinators(reader: _Reader) -> tuple[Person, ...]:
         person = _Reader(reader.path, item, f"coordinators[{index}].")
         people.append(Person(name=person.text("name"), email=person.email("email")))
     return tuple(people)
+
+
+def _language(reader: _Reader, templates: Path) -> str:
+    code = reader.text("language", languages.ENGLISH)
+    why = languages.refusal(code, templates)
+    if why is not None:
+        raise reader.fail("language", why)
+    return code
 
 
 def _timezone(reader: _Reader) -> ZoneInfo:

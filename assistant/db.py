@@ -691,6 +691,12 @@ CREATE INDEX sponsorships_checkin ON sponsorships(checkin_id)
 """
 
 
+@migrations(name="0019_i18n")
+def _i18n(db: Database) -> None:
+    # The language she reads the program's mail in (a catalog's code: es, fr, pt_BR); NULL: the program's language.
+    db.execute("ALTER TABLE participants ADD COLUMN language TEXT")
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

@@ -1,20 +1,35 @@
-"""Jinja2 over templates/: each mail is <name>.subject.j2, <name>.txt.j2 and <name>.html.j2.
+"""Jinja2 over templates/: each mail is <name>.subject.j2, <name>.txt.j2 and <name>.html.j2, in the reader's language.
 
 StrictUndefined, so a misspelt variable fails loudly instead of mailing a blank; HTML autoescapes, so text a
 person wrote can never become markup. Inbound text only ever reaches a template as a variable.
+
+The templates' words are English, marked for translation (`{% trans %}`, `_()`: Jinja2's i18n extension, newstyle
+gettext); each other language is a gettext catalog read from its .po file at start-up (templates/locale/<code>/
+LC_MESSAGES/messages.po, no compile step), so a coordinator adds a language by adding a file. A string a catalog
+lacks is written in English (gettext falls back to the message id); `missing_translations` lists them for `check`.
 """
 
 from __future__ import annotations
 
+import gettext
+import io
+import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
 
+from assistant import languages
 from assistant.headertext import header_text
+
+log = logging.getLogger(__name__)
 
 PARTS = ("subject", "txt", "html")
 
@@ -31,8 +46,15 @@ class TemplateError(Exception):
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path):
+    """The templates in one language (`language`, English by default); `for_language` gives the same templates in
+    another, sharing the catalogs read once."""
+
+    def __init__(self, templates_dir: Path, language: str = languages.ENGLISH, catalogs: Catalogs | None = None):
         self.dir = Path(templates_dir)
+        self.language = language
+        self.catalogs = catalogs if catalogs is not None else Catalogs(self.dir)
+        self._others: dict[str, Renderer] = {}
+        translations = self.catalogs.translations(language)
         loader = jinja2.FileSystemLoader(str(self.dir))
         # auto_reload off: each template is read once, like the rules and the forms (a change takes a restart),
         # instead of a stat() of its file on every render of every mail.
@@ -40,6 +62,7 @@ class Renderer:
             "undefined": jinja2.StrictUndefined,
             "keep_trailing_newline": False,
             "auto_reload": False,
+            "extensions": ["jinja2.ext.i18n"],
         }
         self.text_env = jinja2.Environment(loader=loader, autoescape=False, **common)
         self.html_env = jinja2.Environment(loader=loader, autoescape=True, **common)
@@ -47,8 +70,20 @@ class Renderer:
             env.filters["first_name"] = first_name
             env.filters["weekday"] = weekday
             env.filters["day_month"] = day_month
+            env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            env.globals["language"] = language.replace("_", "-")  # <html lang>, as BCP 47 writes it
+        self._gettext = translations.gettext
+
+    def for_language(self, language: str | None) -> Renderer:
+        """These templates in `language` (None: this renderer's own); a language without a catalog is English."""
+        if not language or language == self.language:
+            return self
+        if language not in self._others:
+            self._others[language] = Renderer(self.dir, language, self.catalogs)
+        return self._others[language]
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        context = localized(context, self.language, self._gettext)
         subject = self._render(self.text_env, f"{name}.subject.j2", context)
         return Rendered(
             subject=header_text(subject),  # one clean line: never a CR/LF or an encoded word in a header
@@ -101,6 +136,143 @@ class Renderer:
                 if not (self.dir / f"{name}.{part}.j2").exists():
                     errors.append(f"{self.dir / name}.{part}.j2: missing (every mail needs subject, txt and html)")
         return errors
+
+
+class Catalogs:
+    """Every catalog in the templates folder, read from its .po file once, when first needed."""
+
+    def __init__(self, templates_dir: Path):
+        self.dir = templates_dir
+        self._read: dict[str, gettext.NullTranslations] = {}
+
+    def translations(self, language: str) -> gettext.NullTranslations:
+        if language not in self._read:
+            self._read[language] = self._load(language)
+        return self._read[language]
+
+    def _load(self, language: str) -> gettext.NullTranslations:
+        path = languages.catalog_path(self.dir, language)
+        if language == languages.ENGLISH or not path.is_file():
+            return gettext.NullTranslations()  # the message ids are the English words
+        try:
+            catalog = read_catalog(path)
+        except CatalogError as exc:
+            log.warning("%s; mail in %s is written in English until it is fixed (`check` says more)", exc, language)
+            return gettext.NullTranslations()
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)  # in memory: the .po stays the only file (no compile step for a coordinator)
+        compiled.seek(0)
+        return gettext.GNUTranslations(compiled)
+
+
+class CatalogError(Exception):
+    """A .po file that cannot be read; the message says file:line."""
+
+
+def read_catalog(path: Path) -> Any:
+    try:
+        with path.open("rb") as po:
+            return read_po(po, locale=path.parent.parent.name, abort_invalid=True)
+    except (PoFileError, ValueError, OSError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+
+
+def localized(value: Any, language: str, translate: Any) -> Any:
+    """The context as the reader reads it: each value that knows how to say itself in a language (a month's name,
+    a form's question: their `localized` method) said in `language`; the rest unchanged."""
+    if isinstance(value, str):
+        say = getattr(value, "localized", None)
+        return say(language, translate) if say is not None else value
+    if isinstance(value, dict):
+        return {k: localized(v, language, translate) for k, v in value.items()}
+    if isinstance(value, list | tuple) and not hasattr(value, "_fields"):
+        return type(value)(localized(v, language, translate) for v in value)
+    return value
+
+
+@dataclass(frozen=True)
+class Message:
+    """A string to translate, where a template or form says it."""
+
+    id: str | tuple[str, str]  # (singular, plural) for a pluralised one
+    path: Path
+    line: int
+
+
+def template_messages(templates_dir: Path) -> Iterator[Message]:
+    """Every marked string of every template, with its file:line (what Babel extracts with babel.cfg)."""
+    for path in sorted(Path(templates_dir).glob("*.j2")):
+        with path.open("rb") as source:
+            options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
+            try:
+                found = list(jinja2.ext.babel_extract(source, jinja2.ext.GETTEXT_FUNCTIONS, [], options))
+            except jinja2.TemplateSyntaxError:
+                continue  # check() gives its line
+        for line, _function, message, _comments in found:
+            ids = [m for m in (message if isinstance(message, tuple) else (message,)) if m]
+            if ids:
+                yield Message(ids[0] if len(ids) == 1 else (ids[0], ids[1]), path, line)
+
+
+_LETTERS = re.compile(r"[^\W\d_]{2,}")  # a word: what a reader would read untranslated
+_MARKUP = re.compile(r"<[^<>]*>|<!--.*?-->|&[a-z]+;|&#[0-9]+;", re.DOTALL)
+
+
+def unmarked_text(templates_dir: Path) -> Iterator[tuple[Path, int, str]]:
+    """Words a template writes outside `{% trans %}` and `_()`: they stay English in every language (a template
+    written before it was marked, or by someone who did not mark it). Markup is not words: a tag is skipped whole,
+    even one with an expression inside (`<a href="{{ url }}">`)."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    for path in sorted(Path(templates_dir).glob("*.j2")):
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError:
+            continue
+        pieces = [(n.data, n.lineno) for n in tree.find_all(jinja2.nodes.TemplateData)]
+        joined = "\x00".join(data for data, _ in pieces)  # \x00: where an expression or a tag of Jinja's was
+        blanked = _MARKUP.sub(lambda m: " " * len(m.group(0)), joined)
+        start = 0
+        for data, line in pieces:
+            words = " ".join(blanked[start : start + len(data)].split())
+            start += len(data) + 1
+            if _LETTERS.search(words):
+                yield path, line, words[:60]
+
+
+def missing_translations(templates_dir: Path, language: str, messages: list[Message]) -> list[str]:
+    """For `check`: every message `language`'s catalog does not translate (or cannot be read), as
+    `catalog: no translation of "msgid" (template:line)`, and every template's words not marked for translation.
+    English needs no catalog."""
+    if language == languages.ENGLISH:
+        return []
+    path = languages.catalog_path(templates_dir, language)
+    try:
+        catalog = read_catalog(path)
+    except CatalogError as exc:
+        return [str(exc)]
+    problems = []
+    for message in messages:
+        entry = catalog.get(message.id)
+        strings = entry.string if entry is not None else ""
+        done = entry is not None and not entry.fuzzy and all(strings if isinstance(strings, tuple) else (strings,))
+        if not done:
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            problems.append(f"{path}: no translation of {msgid!r} ({message.path}:{message.line})")
+    unmarked: dict[Path, list[tuple[int, str]]] = {}
+    for where, line, words in unmarked_text(templates_dir):
+        unmarked.setdefault(where, []).append((line, words))
+    for where, found in unmarked.items():  # one line a template: a template never marked has dozens of pieces
+        line, words = found[0]
+        more = f" (and {len(found) - 1} more, on lines {_lines([n for n, _ in found[1:]])})" if len(found) > 1 else ""
+        problems.append(
+            f"{where}:{line}: {words!r}{more} is not marked for translation: it stays English in {language}"
+        )
+    return list(dict.fromkeys(problems))
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in dict.fromkeys(numbers[:8]))
+    return shown + (", ..." if len(numbers) > 8 else "")
 
 
 def _where(exc: BaseException, path: Path) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant import __version__
+from assistant import __version__, languages
 from assistant.app import App, check
 from assistant.cli import arguments, operations
 from assistant.cli import auth as cli_auth
@@ -108,6 +108,9 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
         "subject, txt and html part), the check-in form and the rules, and that the password variables\n"
         "it names are set. Prints file:line for each problem and exits 1 if there is any; exits 0 and\n"
         "says so when all is well.\n\n"
+        "Translations: for the program's language and each participant's (English needs none), every\n"
+        "message its catalog (templates/locale/<code>/LC_MESSAGES/messages.po) lacks, with the template or\n"
+        "form file:line it comes from, and every template's words not marked for translation.\n\n"
         "--connect also logs in to the IMAP and SMTP servers as the assistant will (sending nothing,\n"
         "changing nothing), and says what they offer (IDLE, MOVE, AUTH) or exactly what failed and how\n"
         "to fix it:\n"
@@ -129,6 +132,8 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
         "                      skills, goals, timezone (e.g. Europe/London), capacity (mentees at once),\n"
         "                      birthday (month and day only: 14 March, 03-14, 14.3.; a year is not kept,\n"
         "                      and 03/04, which could be two days, is refused)\n"
+        "                      language (her mail's language: en, es, fr, de, pt_BR or another catalog's\n"
+        "                      code; empty: the program's `language`)\n"
         "pairs columns:        mentor_email, mentee_email (required), status (proposed|active|paused|closed),\n"
         "                      started_at (a date)\n\n"
         "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.\n"
@@ -340,8 +345,11 @@ def _connect(config: Config) -> list[str]:
 
 def _import(config: Config, clock: Clock, kind: str, file: Path, encoding: str | None, dry_run: bool) -> int:
     db = open_db(config.database)
-    do = import_participants if kind == "participants" else import_pairs
-    report = do(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
+    if kind == "participants":
+        offered = languages.available(config.templates)
+        report = import_participants(db, file, iso(clock.now()), encoding, dry_run, offered)
+    else:
+        report = import_pairs(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for error in report.errors:

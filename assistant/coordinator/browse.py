@@ -43,6 +43,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "industry": "the person's industry or field (an 'outside the box' suggestion comes from another)",
             "timezone": "IANA time zone, for quiet hours",
             "capacity": "how many mentees a mentor takes at once",
+            "language": "the language her mail is written in (a catalog's code: es, fr, pt_BR); empty: the program's",
             "mentored_by": "the lineage: who mentored her before she became a mentor (participants.id)",
             "became_mentor_at": "when she said yes to paying it forward (UTC)",
             "invited_to_mentor_at": "when pay it forward invited her to mentor (UTC): once per person, ever",

@@ -24,10 +24,22 @@ from assistant.db import insert_row, one, update_row
 from assistant.forms.birthday import read_birthday
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
+from assistant.languages import ENGLISH
 from assistant.mail.message import strict_address
 from assistant.program.closure import close, read, reopened
 
-PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity", "birthday")
+PARTICIPANT_COLUMNS = (
+    "email",
+    "name",
+    "role",
+    "status",
+    "skills",
+    "goals",
+    "timezone",
+    "capacity",
+    "birthday",
+    "language",
+)
 PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "close_reason")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
@@ -71,9 +83,17 @@ class Change:
 
 
 def import_participants(
-    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+    db: Database,
+    path: Path,
+    now: str,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    languages: tuple[str, ...] = (ENGLISH,),
 ) -> ImportReport:
-    return _import(db, path, PARTICIPANT_COLUMNS, ("email",), encoding, dry_run, lambda r: _participant(db, r, now))
+    """`languages`: the codes a `language` cell may hold (English and the templates' catalogs)."""
+    return _import(
+        db, path, PARTICIPANT_COLUMNS, ("email",), encoding, dry_run, lambda r: _participant(db, r, now, languages)
+    )
 
 
 def import_pairs(
@@ -152,7 +172,7 @@ def _choice(value: str, choices: tuple[str, ...], column: str, default: str) -> 
     return value
 
 
-def _participant(db: Database, row: dict[str, str], now: str) -> Change:
+def _participant(db: Database, row: dict[str, str], now: str, languages: tuple[str, ...]) -> Change:
     record: dict[str, Any] = {
         "email": _email(row.get("email", ""), "email"),
         "name": clean_name(row.get("name", "")),  # a sheet's name may itself be an encoded word, or hold a newline
@@ -162,6 +182,7 @@ def _participant(db: Database, row: dict[str, str], now: str) -> Change:
         "goals": row.get("goals", ""),
         "timezone": _timezone(row.get("timezone", "")),
         "capacity": _capacity(row.get("capacity", "")),
+        "language": _language(row.get("language", ""), languages),
     }
     birthday, said = _birthday(row.get("birthday", ""))
     if birthday:  # an empty cell keeps the birthday she gave by email: the sheet never erases it
@@ -207,6 +228,17 @@ def _birthday(value: str) -> tuple[str | None, str]:
     if not read.year_dropped:
         return read.value, ""
     return read.value, f"birthday {value.strip()!r} stored as {read.value} (month and day only: a year is never kept)"
+
+
+def _language(value: str, offered: tuple[str, ...]) -> str | None:
+    """A language code as the catalogs' folders name it (`es`, `pt_BR`); empty: the program's language."""
+    if not value:
+        return None
+    code = value.strip().replace("-", "_")
+    code = code.partition("_")[0].lower() + (f"_{code.partition('_')[2].upper()}" if "_" in code else "")
+    if code not in offered:
+        raise RowError(f"language {value!r} must be one of {', '.join(offered)} (or empty: the program's language)")
+    return code
 
 
 def _capacity(value: str) -> int | None:

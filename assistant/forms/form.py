@@ -6,6 +6,7 @@ and validated once, when the program starts (and by `check`), never per message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,12 +150,43 @@ def _question(path: Path, item: object, line: int) -> Question:
 MONTH = "{month}"  # in a question's text: the month the check-in asks about ("Did you meet in {month}?")
 
 
-def worded(text: str, month: str | None) -> str:
+def worded(text: str, month: str | None) -> Worded:
     """A question's text as a person reads it: `{month}` named ("November"), or "this month" when no month is
-    known (a form shown outside a check-in)."""
+    known (a form shown outside a check-in). English here; the renderer says it in the reader's language."""
+    return Worded(_in_english(text, month), text, month)
+
+
+def _in_english(text: str, month: str | None) -> str:
     if MONTH not in text:
         return text
     return text.replace(f"in {MONTH}", f"in {month}" if month else "this month").replace(MONTH, month or "this month")
+
+
+class Worded(str):
+    """A form's words as English reads them, which keep their message id (the YAML's text, `{month}` and all) to be
+    said in another language through the templates' catalogs (`localized`, called by the renderer)."""
+
+    msgid: str
+    month: str | None
+
+    def __new__(cls, english: str, msgid: str, month: str | None = None) -> Worded:
+        worded = super().__new__(cls, english)
+        worded.msgid, worded.month = msgid, month
+        return worded
+
+    def localized(self, language: str, translate: Callable[[str], str]) -> str:
+        if language == "en":
+            return str(self)
+        text = translate(self.msgid)
+        if MONTH not in text:
+            return text
+        say = getattr(self.month, "localized", None)
+        month = say(language) if say is not None else self.month
+        return text.replace(MONTH, month or translate(THIS_MONTH))
+
+
+THIS_MONTH = "this month"  # a question's {month} when a form is shown outside a check-in
+HINTS = {"yes_no": "yes/no", "date": "a date"}  # said after a question of these types
 
 
 def numbered(form: Form, keys: list[str] | None = None, month: str | None = None) -> list[dict[str, Any]]:
@@ -175,4 +207,5 @@ def numbered(form: Form, keys: list[str] | None = None, month: str | None = None
 
 
 def hint(kind: str, question: Any) -> str:
-    return {"yes_no": "yes/no", "date": "a date"}.get(kind, "")  # a scale says its range in its wording
+    words = HINTS.get(kind, "")  # a scale says its range in its wording
+    return Worded(words, words) if words else ""

@@ -42,6 +42,7 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 _MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,250}>")  # printable ASCII, no spaces, no nested <>: nothing to inject
 # ours too (config.web.public_url and a token): nothing that could end the <> or start a second URI
 _OUR_URL = re.compile(r"https?://[A-Za-z0-9.:\[\]-]+(/[A-Za-z0-9._~/-]*)?")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")  # a BCP 47 tag: nothing else reaches the header
 _OUR_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")  # ours, for List-Unsubscribe
 
 
@@ -60,6 +61,7 @@ class Envelope:
     unsubscribe: str | None = None  # mailto: address for List-Unsubscribe
     # https one-click link (RFC 8058) for List-Unsubscribe, with List-Unsubscribe-Post; only beside the mailto
     unsubscribe_url: str | None = None
+    language: str = ""  # the language the text is written in (Content-Language, RFC 3282): "es", "pt-BR"
 
 
 class ComposedMessage(Message):
@@ -101,6 +103,8 @@ def compose(
     _set_words(msg, "Date", format_datetime(date))
     _set_words(msg, "Message-ID", _our_message_id(message_id))
     _thread(msg, envelope)
+    if _LANGUAGE.fullmatch(envelope.language):
+        _set_words(msg, "Content-Language", envelope.language)
     # RFC 3834: we are automatic; ask Exchange and friends not to answer us with out-of-office mail.
     _set_words(msg, "Auto-Submitted", "auto-generated")
     _set_words(msg, "X-Auto-Response-Suppress", "OOF, AutoReply")

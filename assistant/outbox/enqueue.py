@@ -64,11 +64,12 @@ def enqueue(
         log.info("not queued %s: an address asked to be erased", mail.key)
         return None
     leave = _leave(db, config, clock, mail)
-    rendered = renderer.render(mail.template, {**_context(config, mail), "leave": leave})
+    language = mail_language(db, config, mail)
+    rendered = renderer.for_language(language).render(mail.template, {**_context(config, mail), "leave": leave})
     message_id = new_message_id(config.domain)
     message = compose(
         rendered,
-        _envelope(config, mail, leave),
+        _envelope(config, mail, leave, language),
         message_id,
         clock.now(),
         config.program_name,
@@ -115,7 +116,21 @@ def _leave(db: Database, config: Config, clock: Clock, mail: Mail) -> dict[str, 
     return {"address": reply_address(config.assistant.email, token), "by_reply": by_reply, "url": url}
 
 
-def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None) -> Envelope:
+def mail_language(db: Database, config: Config, mail: Mail) -> str:
+    """The language a mail is written in: its reader's (`participants.language`, else the program's); for mail to
+    several people (an introduction, to both), the one they share, else the program's; for mail to a coordinator,
+    the program's. Cc (the coordinator on an introduction) does not choose."""
+    addresses = [a.lower() for _, a in mail.to]  # stored case-folded
+    if not addresses or any(a in {c.email.lower() for c in config.coordinators} for a in addresses):
+        return config.language
+    chosen = set()
+    for address in addresses:
+        row = db.execute("SELECT language FROM participants WHERE email = ?", (address,)).fetchone()
+        chosen.add(row[0] if row and row[0] else config.language)
+    return chosen.pop() if len(chosen) == 1 else config.language
+
+
+def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None, language: str = "") -> Envelope:
     assistant = config.assistant
     if mail.reply_token:
         reply_to: tuple[str, str] | None = (assistant.name, reply_address(assistant.email, mail.reply_token))
@@ -133,6 +148,7 @@ def _envelope(config: Config, mail: Mail, leave: dict[str, Any] | None = None) -
         in_reply_to=mail.in_reply_to,
         references=mail.references,
         unsubscribe_url=leave["url"] if leave else None,
+        language=language.replace("_", "-"),
         unsubscribe=leave["address"]
         if leave
         else reply_address(assistant.email, mail.reply_token)

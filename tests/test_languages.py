@@ -1,0 +1,207 @@
+"""Programs in other languages, through the real command line on Maildir folders: the program's language, each
+participant's own, a catalog that lacks a string (English for it, and `check` says where), a language a coordinator
+adds with a .po file alone, and what is refused (a code without a catalog)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_config
+from assistant.db import open_db
+from assistant.forms.extract import form_messages
+from assistant.languages import available
+from assistant.outbox.enqueue import Mail, mail_language
+from assistant.render import Message, missing_translations, template_messages
+from tests.conftest import CONFIG, ROOT
+from tests.program_cli import EXAMPLES, Cli
+
+CHECKIN_DAY = "2026-12-01T09:30"  # the prompts go out, about November
+DANA, MAYA = "dana.okafor@example.org", "maya.patel@example.org"
+
+
+def _config(language: str = "", templates: Path | None = None) -> str:
+    text = CONFIG.format(root=ROOT)
+    if templates is not None:
+        text = text.replace(f"templates: {ROOT}/templates", f"templates: {templates}")
+    return text + (f"language: {language}\n" if language else "")
+
+
+def _prompt(cli: Cli, address: str) -> EmailMessage:
+    return [m for m in cli.sent(to=address) if not str(m["Subject"]).startswith("Re:")][-1]
+
+
+def _parts(message: EmailMessage) -> tuple[str, str, str]:
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return str(message["Subject"]), text, html
+
+
+def _with_languages(folder: Path, languages: dict[str, str]) -> Path:
+    """The example participants sheet with a `language` column."""
+    lines = (EXAMPLES / "participants.csv").read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",language"]
+    rows += [f"{line},{languages.get(line.split(',')[0], '')}" for line in lines[1:]]
+    sheet = folder / "participants.csv"
+    sheet.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return sheet
+
+
+def _check(cli: Cli, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    cli("check")
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+def test_a_spanish_program_sends_its_prompt_in_spanish(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, config=_config("es"), imported_at="2026-11-30T12:00")
+    cli.run(CHECKIN_DAY)
+    subject, text, html = _parts(prompt := _prompt(cli, MAYA))
+    assert subject == "Tu seguimiento de mentoría de noviembre"
+    for part in (text, html):
+        assert "Es el momento de tu seguimiento de noviembre" in part
+        assert "¿Os visteis en noviembre?" in part
+        assert "(sí/no)" in part
+        assert "Responde stop para dejar el programa." in part
+    assert '<html lang="es">' in html
+    assert prompt["Content-Language"] == "es"
+
+
+def test_a_participant_reads_her_language_while_her_partner_reads_the_program_s(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, imported_at="2026-11-30T12:00")
+    sheet = _with_languages(tmp_path, {MAYA: "fr"})
+    assert cli("--now", "2026-11-30T12:00", "import", "participants", str(sheet)) == 0
+    assert cli.sql("SELECT language FROM participants WHERE email = ?", (MAYA,)) == [("fr",)]
+    cli.run(CHECKIN_DAY)
+    maya, dana = _prompt(cli, MAYA), _prompt(cli, DANA)
+    subject, text, html = _parts(maya)
+    assert subject == "Votre point de mentorat de novembre"
+    for part in (text, html):
+        assert "Vous êtes-vous vus en novembre ?" in part and "(oui/non)" in part
+        assert "Répondez stop pour quitter le programme." in part
+    assert maya["Content-Language"] == "fr"
+    subject, text, _ = _parts(dana)
+    assert subject == "Your November mentoring check-in" and "Did you meet in November?" in text
+    assert dana["Content-Language"] == "en"
+
+
+def test_an_unknown_language_is_refused_by_the_sheet_and_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(tmp_path, imported_at="2026-11-30T12:00")
+    capsys.readouterr()
+    assert cli("import", "participants", str(_with_languages(tmp_path, {MAYA: "klingon"}))) == 1
+    err = capsys.readouterr().err
+    assert (
+        "participants.csv:" in err
+        and f"language 'klingon' must be one of {', '.join(available(ROOT / 'templates'))}" in err
+    )
+    assert cli.sql("SELECT language FROM participants WHERE email = ?", (MAYA,)) == [(None,)]  # all or nothing
+    cli.config.write_text(_config("xx"), encoding="utf-8")
+    out = _check(cli, capsys)
+    assert re.search(r"config\.yaml:\d+: language: language 'xx' is not one this program writes in", out), out
+
+
+def test_a_missing_translation_is_reported_by_check_and_sent_in_english(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    catalog = templates / "locale" / "es" / "LC_MESSAGES" / "messages.po"
+    text = catalog.read_text(encoding="utf-8")
+    entry = re.search(r'\n\n(#[^\n]*\n)*msgid "Thank you!"\nmsgstr "[^"]*"\n', text)
+    assert entry is not None
+    catalog.write_text(text.replace(entry.group(0), "\n\n"), encoding="utf-8")
+    cli = Cli(tmp_path, config=_config("es", templates), imported_at="2026-11-30T12:00")
+    out = _check(cli, capsys)
+    line = next(
+        i for i, s in enumerate((templates / "checkin_prompt.txt.j2").read_text().splitlines(), 1) if "Thank you!" in s
+    )
+    assert f"{catalog}: no translation of 'Thank you!' ({templates / 'checkin_prompt.txt.j2'}:{line})" in out, out
+    cli.run(CHECKIN_DAY)
+    _, body, html = _parts(_prompt(cli, MAYA))
+    assert "Thank you!" in body and "<p>Thank you!</p>" in html  # English for the one string the catalog lacks
+    assert "Es el momento de tu seguimiento de noviembre" in body  # Spanish for the rest
+
+
+def test_a_coordinator_adds_a_language_with_a_po_file_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    italian = templates / "locale" / "it" / "LC_MESSAGES"
+    italian.mkdir(parents=True)
+    (italian / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: it\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Your %(month)s mentoring check-in"\nmsgstr "Il tuo check-in di mentoring di %(month)s"\n\n'
+        'msgid "Did you meet in {month}?"\nmsgstr "Vi siete visti a {month}?"\n',
+        encoding="utf-8",
+    )
+    assert "it" in available(templates)
+    cli = Cli(tmp_path, config=_config("it", templates), imported_at="2026-11-30T12:00")
+    out = _check(cli, capsys)
+    assert f"{italian / 'messages.po'}: no translation of 'Thank you!'" in out  # the rest is still to translate
+    cli.run(CHECKIN_DAY)
+    subject, text, _ = _parts(prompt := _prompt(cli, MAYA))
+    assert subject == "Il tuo check-in di mentoring di novembre"
+    assert "Vi siete visti a novembre?" in text and "Thank you!" in text
+    assert prompt["Content-Language"] == "it"
+
+
+def test_a_template_written_in_plain_english_is_sent_and_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "checkin_prompt.subject.j2").write_text("Your {{ month }} check-in, in plain English\n")
+    cli = Cli(tmp_path, config=_config("es", templates), imported_at="2026-11-30T12:00")
+    out = _check(cli, capsys)
+    where = templates / "checkin_prompt.subject.j2"
+    assert f"{where}:1: 'Your' (and 1 more, on lines 1) is not marked for translation: it stays English in es" in out
+    cli.run(CHECKIN_DAY)
+    assert str(_prompt(cli, MAYA)["Subject"]) == "Your noviembre check-in, in plain English"
+
+
+def test_an_english_program_needs_no_catalog(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(tmp_path, imported_at="2026-11-30T12:00")
+    assert "translation" not in _check(cli, capsys)
+
+
+def test_mail_to_several_people_is_in_the_language_they_share_else_the_program_s(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, _config("es")))
+    db = open_db(tmp_path / "program.db")
+    for address, language in (("a@example.org", "fr"), ("b@example.org", "fr"), ("c@example.org", None)):
+        db.execute(
+            "INSERT INTO participants (email, name, role, status, language, created_at, updated_at)"
+            " VALUES (?, '', 'mentee', 'active', ?, '', '')",
+            (address, language),
+        )
+
+    def language(*to: str, cc: tuple[str, ...] = ()) -> str:
+        mail = Mail(key="k", template="introduction", to=[("", a) for a in to], cc=[("", a) for a in cc])
+        return mail_language(db, config, mail)
+
+    assert language("a@example.org") == "fr"
+    assert language("a@example.org", "b@example.org", cc=("grace@example.org",)) == "fr"  # both read French
+    assert language("a@example.org", "c@example.org") == "es"  # none shared: the program's
+    assert language("c@example.org") == "es"  # she chose none
+    assert language("grace@example.org") == "es"  # a coordinator
+    assert language("nobody@example.org") == "es"
+
+
+def _write(folder: Path, text: str) -> Path:
+    path = folder / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("language", [code for code in available(ROOT / "templates") if code != "en"])
+def test_every_shipped_catalog_translates_every_message(language: str) -> None:
+    templates = ROOT / "templates"
+    messages = list(template_messages(templates))
+    messages += [Message(text, path, line) for text, path, line in form_messages(templates / "forms")]
+    missing = [p for p in missing_translations(templates, language, messages) if "no translation of" in p]
+    assert not missing, "\n".join(missing)
