@@ -22,12 +22,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "quiet pairs (no answer to the cycle's check-in after a week, or no meeting for as long as the mentee-nudge\n"
         "rule waits, 45 days by default), low ratings (as the coordinator-alert rule sees them: 2 or less by default)\n"
         "and help requests of the last 14 days, introductions, people waiting for a match with suggested mentors,\n"
-        "quarantined mail, bounced addresses, and the last six months.\n"
+        "quarantined mail, bounced addresses, and the last six months; with cohorts in the config, a line of\n"
+        "figures per cohort (--cohort NAME: that cohort's pairs only).\n"
         "Example: mentor-assistant --config config.yaml report --cycle 2026-12",
         formatter_class=argparse.RawTextHelpFormatter,
     )
     report.add_argument("--json", action="store_true", help="print JSON (for scripts) instead of tables")
     report.add_argument("--cycle", type=arguments.cycle, help="the check-in period YYYY-MM (default: the latest)")
+    report.add_argument(
+        "--cohort",
+        metavar="NAME",
+        help="only the pairs of this cohort (`cohorts:` in the config): its figures and lists",
+    )
 
     digest = commands.add_parser(
         "digest",
@@ -83,10 +89,16 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     try:
         now = clock.now()
         if args.command == "report":
+            from assistant.coordinator.cohorts import UnknownCohort, resolve
             from assistant.coordinator.digest import figures
             from assistant.coordinator.report import as_json, render
 
-            figs = figures(app.db, config, now, args.cycle, rules=app.rules)
+            try:
+                cohort = resolve(app.db, args.cohort) if args.cohort else None
+            except UnknownCohort as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            figs = figures(app.db, config, now, args.cycle, rules=app.rules, cohort=cohort)
             print(as_json(figs) if args.json else render(figs))
             return 0
         if args.command == "digest":

@@ -8,9 +8,9 @@ pair with someone who left, and never brings back an address that asked to be er
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,15 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 
 from assistant.clock import iso, parse_moment
+from assistant.config import Cohort
 from assistant.coordinator.progress import Progress
 from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
 from assistant.headertext import clean_name
 from assistant.identity import is_suppressed
 from assistant.mail.message import strict_address
+from assistant.program.cohorts import day_start
 
 PARTICIPANT_COLUMNS = ("email", "name", "role", "status", "skills", "goals", "timezone", "capacity")
-PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at")
+PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "cohort")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
 PAIR_STATUSES = ("proposed", "active", "paused", "closed")
@@ -75,11 +77,46 @@ def import_participants(
 
 
 def import_pairs(
-    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+    db: Database,
+    path: Path,
+    now: str,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    cohorts: Sequence[Cohort] = (),
+    zone: tzinfo = UTC,
 ) -> ImportReport:
+    """`cohorts` are the config's (a `cohort` cell must name one of them); `zone` is the program's time zone, in
+    which a cohort's start day begins."""
+    calendar = Calendar(tuple(cohorts), zone)
     return _import(
-        db, path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), encoding, dry_run, lambda r: _pair(db, r, now)
+        db,
+        path,
+        PAIR_COLUMNS,
+        ("mentor_email", "mentee_email"),
+        encoding,
+        dry_run,
+        lambda r: _pair(db, r, now, calendar),
     )
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The config's cohorts, as a sheet's `cohort` cells are checked against them."""
+
+    cohorts: tuple[Cohort, ...]
+    zone: tzinfo
+
+    def find(self, value: str) -> Cohort | None:
+        """The cohort a cell names (letter case aside); None for an empty cell; RowError for a name not configured:
+        a cohort is never guessed from a near name."""
+        if not value.strip():
+            return None
+        wanted = value.strip().casefold()
+        found = next((c for c in self.cohorts if c.name.casefold() == wanted), None)
+        if found is None:
+            known = ", ".join(c.name for c in self.cohorts) or "none (the config has no `cohorts:`)"
+            raise RowError(f"cohort {value.strip()!r} is not a cohort of the config; its cohorts: {known}")
+        return found
 
 
 def _import(
@@ -207,7 +244,7 @@ def _moment(value: str) -> str | None:
         raise RowError(f"started_at {exc}") from None
 
 
-def _pair(db: Database, row: dict[str, str], now: str) -> Change:
+def _pair(db: Database, row: dict[str, str], now: str, calendar: Calendar) -> Change:
     people = {}
     for column in ("mentor_email", "mentee_email"):
         address = _email(row.get(column, ""), column)
@@ -219,17 +256,26 @@ def _pair(db: Database, row: dict[str, str], now: str) -> Change:
     if mentor["id"] == mentee["id"]:
         raise RowError("mentor and mentee are the same person")
     status = _choice(row.get("status", ""), PAIR_STATUSES, "status", "active")
-    started = _moment(row.get("started_at", "")) or (now if status == "active" else None)
+    cohort = calendar.find(row.get("cohort") or "")
+    # A pair imported into a cohort began with it, unless the sheet says when it started.
+    begun = day_start(cohort.start, calendar.zone) if cohort else now
+    started = _moment(row.get("started_at", "")) or (begun if status == "active" else None)
     existing = one(db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [mentor["id"], mentee["id"]])
     left = [row[c] for c in ("mentor_email", "mentee_email") if people[c]["status"] == "left"]
     if left and status in ("active", "proposed") and (existing is None or existing["status"] != status):
         return Change("kept", note=f"not made {status}: {' and '.join(left)} left the program")
     if existing is None:
         record = {"mentor_id": mentor["id"], "mentee_id": mentee["id"], "status": status, "started_at": started}
+        record["cohort"] = cohort.name if cohort else None
         return Change("added", lambda: insert_row(db, "pairings", {**record, "created_at": now}))
-    if existing["status"] == status:
+    changes: dict[str, Any] = {}
+    if existing["status"] != status:
+        changes["status"] = status
+        if status == "closed" and not existing["ended_at"]:
+            changes["ended_at"] = now  # closed by the sheet: it ended now, as far as anyone can tell
+    # An empty cell leaves the pair's cohort as it is (set by an earlier sheet or a request's `cohort:` line).
+    if cohort is not None and existing["cohort"] != cohort.name:
+        changes["cohort"] = cohort.name
+    if not changes:
         return Change("unchanged")
-    changes: dict[str, Any] = {"status": status}
-    if status == "closed" and not existing["ended_at"]:
-        changes["ended_at"] = now  # closed by the sheet: it ended now, as far as anyone can tell
     return Change("updated", lambda: update_row(db, "pairings", existing["id"], changes))
