@@ -258,3 +258,20 @@ def test_an_introduction_request_can_name_a_cohort_and_an_unknown_one_is_asked_a
     # Introduced before the cohort's start: she and Ruth are welcomed with it.
     cli.run("2027-03-01T15:00")
     assert cli.sent("The spring-2027 cohort starts today", to="zoe@example.org")
+
+
+def test_a_cohort_taken_out_of_the_config_keeps_its_calendar_for_its_pairs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = _program(tmp_path)
+    cli.run("2027-03-01T15:00")
+    text = cli.config.read_text(encoding="utf-8")
+    cli.config.write_text(text.replace("  - {name: quarterly", "  # - {name: quarterly"), encoding="utf-8")
+    cli.run("2027-03-02T15:00")
+    assert cli.sql("SELECT name, in_config FROM cohorts ORDER BY name") == [("quarterly", 0), ("spring-2027", 1)]
+    assert cli.sql("SELECT kind, entity FROM events WHERE kind = 'cohort_kept'") == [
+        ("cohort_kept", "cohort:quarterly")
+    ]
+    capsys.readouterr()
+    assert cli("--now", "2027-03-02T15:00", "report") == 0
+    assert "quarterly (not in the config)" in capsys.readouterr().out

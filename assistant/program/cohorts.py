@@ -3,7 +3,7 @@ check-in cycle and the reports can join a pairing to its cohort's calendar in SQ
 
 The config is the truth; the table follows it at every tick. A cohort taken out of the config while pairings still
 name it is kept (marked `in_config = 0`) rather than deleted, so those pairs keep their calendar instead of falling
-silently between the cohort rules and the per-pairing ones; `check` names it.
+silently between the cohort rules and the per-pairing ones; `report` marks it, and the event log says when.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from assistant.clock import iso
 from assistant.config import Cohort, Config
+from assistant.db import record_event
 
 
 def month_index(year: int, month: int) -> int:
@@ -60,20 +61,8 @@ def sync(db: Database, config: Config, now: datetime) -> None:
                 db["cohorts"].upsert(values, pk="name")
         for name in held.keys() - wanted.keys():
             if db.execute("SELECT 1 FROM pairings WHERE cohort = ? LIMIT 1", [name]).fetchone():
-                db.execute("UPDATE cohorts SET in_config = 0 WHERE name = ? AND in_config = 1", [name])
+                if held[name]["in_config"]:  # said once, in the audit log; `report` marks it "not in the config"
+                    db.execute("UPDATE cohorts SET in_config = 0 WHERE name = ?", [name])
+                    record_event(db, iso(now), "cohort_kept", f"cohort:{name}", why="gone from the config")
             else:
                 db.execute("DELETE FROM cohorts WHERE name = ?", [name])
-
-
-def missing(db: Database, config: Config) -> list[str]:
-    """Cohorts that pairings name and the config no longer defines, with how many pairings (for `check`)."""
-    known = {c.name for c in config.cohorts}
-    found = db.execute(
-        "SELECT cohort, count(*) FROM pairings WHERE cohort IS NOT NULL GROUP BY cohort ORDER BY cohort"
-    ).fetchall()
-    return [f"{name} ({count} pairing(s))" for name, count in found if name not in known]
-
-
-def names(config: Config) -> str:
-    """The configured cohorts, for a message that says which names there are."""
-    return ", ".join(c.name for c in config.cohorts) or "none (the config has no `cohorts:`)"
