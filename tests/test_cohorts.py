@@ -185,6 +185,11 @@ def test_report_export_and_digest_by_cohort(tmp_path: Path, capsys: pytest.Captu
     assert cli("--now", "2027-04-02T10:00", "report", "--cohort", "sprin") == 1
     assert "no cohort 'sprin'; the config's cohorts: quarterly, spring-2027" in capsys.readouterr().err
 
+    assert cli("--now", "2027-04-02T10:00", "explain", MAYA) == 0
+    explained = capsys.readouterr().out
+    assert "with Dana Okafor <dana.okafor@example.org>, active, started 2027-03-01" in explained
+    assert "cohort spring-2027" in explained
+
     assert cli("--now", "2027-04-05T10:00", "digest") == 0
     digest = capsys.readouterr().out
     assert "COHORTS" in digest and "spring-2027 (2027-03-01 to 2027-08-31, day 36 of 184): 2 active pairs" in digest
