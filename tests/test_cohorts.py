@@ -73,13 +73,14 @@ def test_a_cohort_runs_on_its_calendar_and_a_pair_without_one_as_before(tmp_path
 
     # The cohort's start: its pairs are welcomed, with the expectations conversation; the pair on its own is not.
     cli.run("2027-03-01T15:00")
-    welcomed = cli.sent("The spring-2027 cohort starts today")
+    welcomed = cli.sent("Welcome to the spring-2027 cohort")
     assert len(welcomed) == 2 and all(MAYA in str(m["To"]) or LENA in str(m["To"]) for m in welcomed)
-    text = _text(cli, "cohort starts today", MAYA)
-    assert "It runs until 2027-08-31" in text and "Maya, you drive the relationship" in text
+    text = _text(cli, "Welcome to the", MAYA)
+    assert "Today the spring-2027 cohort begins" in text and "It runs until 2027-08-31" in text
+    assert "Maya, you drive the relationship" in text
     assert "Reply stop to leave" in text or "write stop to" in text
-    assert len(cli.sent("The quarterly cohort starts today", to=KIM)) == 1
-    assert not cli.sent("cohort starts today", to=JO)
+    assert len(cli.sent("Welcome to the quarterly cohort", to=KIM)) == 1
+    assert not cli.sent("Welcome to the", to=JO)
 
     # Two weeks into the cohort: its pairs are asked about expectations, once each (never by both rules).
     cli.run("2027-03-15T15:00")
@@ -262,7 +263,7 @@ def test_an_introduction_request_can_name_a_cohort_and_an_unknown_one_is_asked_a
     ) == [("spring-2027",)]
     # Introduced before the cohort's start: she and Ruth are welcomed with it.
     cli.run("2027-03-01T15:00")
-    assert cli.sent("The spring-2027 cohort starts today", to="zoe@example.org")
+    assert cli.sent("Welcome to the spring-2027 cohort", to="zoe@example.org")
 
 
 def test_a_cohort_taken_out_of_the_config_keeps_its_calendar_for_its_pairs(
