@@ -36,7 +36,7 @@ from assistant.inbound.pipeline import process_pending
 from assistant.languages import ENGLISH
 from assistant.outbox import DrainResult, Outbox
 from assistant.outbox.broken import guarded
-from assistant.program import escalations
+from assistant.program import cohorts, escalations
 from assistant.program.checkins.cycle import run_cycle
 from assistant.program.followup import apply, schedule, wait
 from assistant.program.introductions import asks as introductions
@@ -84,6 +84,7 @@ class App:
         self.forms: Forms = load_forms(config.templates / "forms", config.checkins.form)
         self.rules: list[Rule] = load_rules(config.rules, self.renderer.names(), self.form_keys)
         self.db = db if db is not None else open_db(config.database)
+        cohorts.sync(self.db, config, clock.now())  # `report` and `export` read cohorts as the config says them
         self.outbox = Outbox(self.db, config, self.renderer, clock)
         self._inbox: Inbox | None = None
         self._outbound: Outbound | None = None
@@ -198,6 +199,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     def step(what: str, work: Callable[[], int]) -> int:  # a broken template stops only the mail needing it
         return guarded(outbox, config, now, what, work)
 
+    cohorts.sync(db, config, now)  # the config's cohorts, as the cycle and the rules read them
     prompts = step("the check-in prompts", lambda: run_cycle(db, config, form, outbox, now))
     planned = schedule(db, config, form, rules, now)
     intents = planned.due

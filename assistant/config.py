@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant import languages, yamlfile
+from assistant.clock import parse_day
 from assistant.yamlfile import Located, YamlError
 
 ConfigError = YamlError
@@ -128,6 +130,34 @@ class IntroConfig:
 
 
 @dataclass(frozen=True)
+class Cohort:
+    """A cycle of the program ("the spring cohort, six months"): its pairs start together, are checked on at its
+    mid-point and close at its end. `every_months` is its check-in rhythm: a prompt every this many months, counted
+    from the month it starts (1: monthly, the default; 0: no monthly check-ins)."""
+
+    name: str
+    start: date
+    end: date
+    every_months: int = 1
+
+    @property
+    def midpoint(self) -> date:
+        return self.start + timedelta(days=(self.end - self.start).days // 2)
+
+    @property
+    def rhythm(self) -> str:
+        """The rhythm as the config writes it."""
+        if self.every_months == 0:
+            return "none"
+        return "monthly" if self.every_months == 1 else f"every {self.every_months} months"
+
+
+COHORT_KEYS = {"name", "start", "end", "checkins"}
+COHORT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}")
+_EVERY = re.compile(r"every\s+([0-9]{1,2})\s+months?", re.I)
+
+
+@dataclass(frozen=True)
 class Limits:
     max_message_bytes: int = 10 * 1024 * 1024
     keep_raw_bytes: int = 256 * 1024
@@ -169,11 +199,17 @@ class Config:
     web: WebConfig | None = None  # the one-click unsubscribe endpoint; without `web:`: no https link, no server
     language: str = "en"  # the program's language: coordinators' mail, and participants who chose none
     authserv_id: str | None = None  # our own mail server's name in Authentication-Results (trusted DMARC verdicts)
+    cohorts: tuple[Cohort, ...] = ()  # the program's cycles; none: every pairing runs on its own from its start
     notices: tuple[str, ...] = ()  # file:line notes that are not errors (an old key, still accepted): `check` says them
 
     @property
     def form_path(self) -> Path:
         return self.templates / "forms" / f"{self.checkins.form}.yaml"
+
+    def cohort(self, name: str) -> Cohort | None:
+        """The cohort of this name (letter case aside), or None: a name is looked up, never guessed."""
+        wanted = name.strip().casefold()
+        return next((c for c in self.cohorts if c.name.casefold() == wanted), None)
 
     @property
     def domain(self) -> str:
@@ -196,6 +232,7 @@ TOP_KEYS = {
     "rules",
     "limits",
     "web",
+    "cohorts",
 }
 IMAP_KEYS = {
     "type",
@@ -258,6 +295,7 @@ def load_config(path: Path | str) -> Config:
         rules=base / reader.text("rules", "./rules"),
         limits=limits,
         web=_web(reader),
+        cohorts=_cohorts(reader),
         notices=tuple(notices),
         authserv_id=_optional(reader.section("assistant", {"name", "address", "authserv_id"}), "authserv_id"),
     )
@@ -503,6 +541,63 @@ def _introductions(reader: _Reader) -> IntroConfig:
         tell_me_more=more,
         cc_coordinator=bool(section.data.get("cc_coordinator", True)),
     )
+
+
+def _cohorts(reader: _Reader) -> tuple[Cohort, ...]:
+    """`cohorts:`, a list of {name, start, end, checkins}; absent or empty: no cohorts (every config before them)."""
+    items = reader.data.get("cohorts")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise reader.fail("cohorts", "expected a list of {name: ..., start: YYYY-MM-DD, end: YYYY-MM-DD}")
+    cohorts: list[Cohort] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Located):
+            raise ConfigError(reader.path, items.line_of(index), "each cohort is {name: ..., start: ..., end: ...}")
+        yamlfile.check_keys(item, COHORT_KEYS, "a cohort")
+        cohort = _cohort(_Reader(reader.path, item, f"cohorts[{index}]."))
+        same = next((c for c in cohorts if c.name.casefold() == cohort.name.casefold()), None)
+        if same is not None:
+            raise ConfigError(
+                reader.path, item.line_of("name"), f"cohorts[{index}].name: {cohort.name!r} is named twice; one each"
+            )
+        cohorts.append(cohort)
+    return tuple(cohorts)
+
+
+def _cohort(section: _Reader) -> Cohort:
+    name = section.text("name")
+    if not COHORT_NAME.fullmatch(name):
+        raise section.fail(
+            "name", f"{name!r}: a short name of letters, digits, spaces, '-', '_' or '.' (like spring-2027)"
+        )
+    start, end = _day(section, "start"), _day(section, "end")
+    if end <= start:
+        raise section.fail("end", f"{end.isoformat()} is not after the start, {start.isoformat()}")
+    return Cohort(name=name, start=start, end=end, every_months=_rhythm(section))
+
+
+def _day(section: _Reader, key: str) -> date:
+    value = section.data.get(key)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return parse_day(section.text(key))
+    except ValueError as exc:
+        raise section.fail(key, str(exc)) from None
+
+
+def _rhythm(section: _Reader) -> int:
+    """`checkins: monthly` (the default), `every N months` (2 to 12) or `none`: months between prompts."""
+    text = section.text("checkins", "monthly").lower()
+    if text == "monthly":
+        return 1
+    if text == "none":
+        return 0
+    found = _EVERY.fullmatch(text)
+    if found and 1 <= int(found.group(1)) <= 12:
+        return int(found.group(1))
+    raise section.fail("checkins", f"{text!r} is not a rhythm; valid: monthly, every N months (N 2 to 12), none")
 
 
 # Keys renamed since a release: still accepted, read as the new one, and named by `check`. The config is a contract.

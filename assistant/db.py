@@ -47,6 +47,7 @@ TABLES = (
     "milestones",
     "wishlist",
     "sponsorships",
+    "cohorts",
 )
 
 migrations = Migrations("mentorship-assistant")
@@ -695,6 +696,34 @@ CREATE INDEX sponsorships_checkin ON sponsorships(checkin_id)
 def _i18n(db: Database) -> None:
     # The language she reads the program's mail in (a catalog's code: es, fr, pt_BR); NULL: the program's language.
     db.execute("ALTER TABLE participants ADD COLUMN language TEXT")
+
+
+# Cohorts: the config's `cohorts:` mirrored here (program/cohorts.py writes it at every tick) so that rules and reports
+# can join a pairing to its cohort's calendar in SQL; the pairing and the introduction carry the cohort's name.
+_COHORTS = (
+    """CREATE TABLE cohorts (
+        name TEXT PRIMARY KEY,                  -- as the config spells it
+        starts_at TEXT NOT NULL,                -- its start day, 00:00 program time (UTC ISO)
+        midpoint_at TEXT NOT NULL,              -- the day half-way from start to end, 00:00 program time
+        ends_at TEXT NOT NULL,                  -- its end day, 00:00 program time
+        start_day TEXT NOT NULL,                -- the config's days (YYYY-MM-DD), as people read them
+        end_day TEXT NOT NULL,
+        start_month INTEGER NOT NULL,           -- year * 12 + month - 1 of the start: the rhythm counts from it
+        end_month INTEGER NOT NULL,             -- the same of the end: no prompt asks about a month after it
+        every_months INTEGER NOT NULL DEFAULT 1,  -- check-in rhythm: a prompt every this many months (0: none)
+        in_config INTEGER NOT NULL DEFAULT 1,   -- 0: gone from the config, kept because pairings still name it
+        updated_at TEXT NOT NULL
+    )""",
+    "ALTER TABLE pairings ADD COLUMN cohort TEXT",  # the cohort the pair runs in (cohorts.name); empty: on its own
+    "ALTER TABLE introductions ADD COLUMN cohort TEXT",  # a request's `cohort:` line, given to the pairing it makes
+    "CREATE INDEX pairings_cohort ON pairings(cohort, status) WHERE cohort IS NOT NULL",
+)
+
+
+@migrations(name="0020_cohorts")
+def _cohorts(db: Database) -> None:
+    for statement in _COHORTS:
+        db.execute(statement)
 
 
 class DatabaseError(Exception):

@@ -99,8 +99,8 @@ def test_export_pairs_answers_and_checkins(demo_folder: Path) -> None:
         out = io.StringIO()
         export(db, "csv", "2030-01", out, what="answers")
         assert out.getvalue().strip() == (
-            "answer_id,checkin_id,period,participant,role,pairing_id,question,value,raw,recorded_at,message_id"
-        )
+            "answer_id,checkin_id,period,participant,role,pairing_id,question,value,raw,recorded_at,message_id,cohort"
+        )  # each row names its pair's cohort (empty for a pair in none)
     finally:
         db.close()
 

@@ -135,7 +135,8 @@ def _add_program_commands(commands: argparse._SubParsersAction) -> None:
         "                      language (her mail's language: en, es, fr, de, pt_BR or another catalog's\n"
         "                      code; empty: the program's `language`)\n"
         "pairs columns:        mentor_email, mentee_email (required), status (proposed|active|paused|closed),\n"
-        "                      started_at (a date)\n\n"
+        "                      started_at (a date), cohort (a name under `cohorts:` in the config;\n"
+        "                      the pair runs on that cohort's calendar; empty: on its own, or as it was)\n\n"
         "Examples: examples/participants.csv and examples/pairs.csv. Import participants first.\n"
         "  mentor-assistant --config config.yaml import participants people.csv --dry-run",
     )  # fmt: skip
@@ -205,7 +206,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     export = command(
         commands, "export", "one row per check-in with its answers, as CSV or JSON",
         "Write every check-in to standard output, one row each: period, status, who it was for,\n"
-        "the pair, and a column per question of the form holding the recorded (normalised) answer.\n"
+        "the pair, its cohort, and a column per question of the form holding the recorded (normalised) answer.\n"
         "Example: mentor-assistant --config config.yaml export --format csv --period 2026-12 > december.csv",
     )  # fmt: skip
     export.add_argument(
@@ -217,6 +218,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--period", type=arguments.period, help="only this period: a month (YYYY-MM) or closing (the closing surveys)"
     )
+    export.add_argument("--cohort", metavar="NAME", help="only the pairs of this cohort (`cohorts:` in the config)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -281,9 +283,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "outbox":
             return _outbox_list(app, args.status, args.limit)
         if args.command == "export":
+            from assistant.coordinator.cohorts import UnknownCohort, resolve
             from assistant.coordinator.export import export
 
-            export(app.db, args.format, args.period, sys.stdout, what=args.what)
+            try:
+                cohort = resolve(app.db, args.cohort) if args.cohort else None
+            except UnknownCohort as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            export(app.db, args.format, args.period, sys.stdout, what=args.what, cohort=cohort)
             _say_if_no_such_period(app, args.period)
             return 0
         if args.command == "run":
@@ -345,11 +353,12 @@ def _connect(config: Config) -> list[str]:
 
 def _import(config: Config, clock: Clock, kind: str, file: Path, encoding: str | None, dry_run: bool) -> int:
     db = open_db(config.database)
+    now = iso(clock.now())
     if kind == "participants":
         offered = languages.available(config.templates)
-        report = import_participants(db, file, iso(clock.now()), encoding, dry_run, offered)
+        report = import_participants(db, file, now, encoding, dry_run, offered)
     else:
-        report = import_pairs(db, file, iso(clock.now()), encoding=encoding, dry_run=dry_run)
+        report = import_pairs(db, file, now, encoding, dry_run, cohorts=config.cohorts, zone=config.timezone)
     for note in report.notes:
         print(f"note: {note}", file=sys.stderr)
     for error in report.errors:

@@ -25,12 +25,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "quarantined mail, bounced addresses, closed pairs by reason,\n"
         "sponsorships (a mentor recommending her mentee for an opportunity),\n"
         "the lineage (who mentored whom: people per generation and the longest chains, Ada -> Grace -> Maya),\n"
-        "and the last six months.\n"
+        "and the last six months; with cohorts in the config, a line of figures per cohort\n"
+        "(--cohort NAME: that cohort's pairs only).\n"
         "Example: mentor-assistant --config config.yaml report --cycle 2026-12",
         formatter_class=argparse.RawTextHelpFormatter,
     )
     report.add_argument("--json", action="store_true", help="print JSON (for scripts) instead of tables")
     report.add_argument("--cycle", type=arguments.cycle, help="the check-in period YYYY-MM (default: the latest)")
+    report.add_argument(
+        "--cohort",
+        metavar="NAME",
+        help="only the pairs of this cohort (`cohorts:` in the config): its figures and lists",
+    )
 
     digest = commands.add_parser(
         "digest",
@@ -87,10 +93,16 @@ def run(args: argparse.Namespace, config: Config, clock: Clock) -> int:
     try:
         now = clock.now()
         if args.command == "report":
+            from assistant.coordinator.cohorts import UnknownCohort, resolve
             from assistant.coordinator.digest import figures
             from assistant.coordinator.report import as_json, closures, render
 
-            figs = figures(app.db, config, now, args.cycle, rules=app.rules)
+            try:
+                cohort = resolve(app.db, args.cohort) if args.cohort else None
+            except UnknownCohort as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            figs = figures(app.db, config, now, args.cycle, rules=app.rules, cohort=cohort)
             figs["closures"] = closures(app.db)
             print(as_json(figs) if args.json else render(figs))
             return 0

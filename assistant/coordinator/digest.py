@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, month_name
 from assistant.config import Config, Person
+from assistant.coordinator import cohorts as cohort_figures
 from assistant.coordinator import lineage, review
 from assistant.coordinator.chart import chart_png
 from assistant.coordinator.policy import Policy, policy
@@ -126,20 +127,30 @@ def figures(
     *,
     rules: Sequence[Rule],
     limit: int | None = None,
+    cohort: str | None = None,
 ) -> dict[str, Any]:
     """Everything a coordinator sees in the digest and in `report`, as plain JSON-ready data.
 
     `rules` are the loaded rules (their thresholds are the digest's). With a `limit`, each list holds at most that
-    many rows, the first ones, and `counts` says how many there are in all (`more`, how many were left out)."""
+    many rows, the first ones, and `counts` says how many there are in all (`more`, how many were left out).
+    With a `cohort` (its stored name: cohorts.resolve), the figures and lists are that cohort's pairs' only, and
+    the lists that belong to no pair (the review queue, who waits for a match, bounces) are left out."""
     cycle = cycle or current_cycle(db, config, now)
     local = now.astimezone(config.timezone)
     zone, thresholds = config.timezone, policy(rules)
-    pairs = _pairs(db, cycle, now, zone, thresholds, limit)
-    concerns, concern_count = _concerns(db, now, zone, thresholds, limit)
+    only = cohort_figures.pairing_ids(db, cohort) if cohort else None
+    pairs = _pairs(db, cycle, now, zone, thresholds, limit, only)
+    concerns, concern_count = _concerns(db, now, zone, thresholds, None if only is not None else limit)
+    if only is not None:
+        concerns = [c for c in concerns if c["pairing_id"] in only]
+        concern_count = len(concerns)
     introductions = _introductions(db, now)
-    waiting = _waiting(db, now)
-    kept, kept_count = review.waiting(db, zone, limit)  # mail kept for a person: the digest lists it first
-    bounced = _bounced(db, zone)
+    waiting = _waiting(db, now) if only is None else []
+    kept, kept_count = review.waiting(db, zone, limit) if only is None else ([], 0)  # the digest lists it first
+    bounced = _bounced(db, zone) if only is None else []
+    if cohort:
+        introductions = [i for i in introductions if i.get("cohort") == cohort]
+    lines = cohort_figures.lines(db, cycle, now, pairs["ids"]["met"], pairs["ids"]["silent"])
     sponsored = _sponsorships(db, zone)
     lists = {
         "met_pairs": pairs["met"],
@@ -165,7 +176,9 @@ def figures(
         "week": f"{local.isocalendar()[0]:04d}-W{local.isocalendar()[1]:02d}",
         "cycle": cycle,
         "cycle_name": month_name(cycle),
-        "response": _response(db, cycle),
+        "response": _response(db, cycle, only),
+        "cohorts": lines,  # one line of figures per cohort; empty when the program has none
+        "cohort": next((line for line in lines if line["name"] == cohort), None) if cohort else None,
         "active_pairs": pairs["active"],
         "met_pairs": shown["met_pairs"],
         "silent_pairs": shown["silent_pairs"],
@@ -210,12 +223,21 @@ def _in_order(everything: list[dict[str, Any]], kept: list[dict[str, Any]]) -> l
     return [row for row in everything if id(row) in ids]
 
 
-def _response(db: Database, cycle: str) -> dict[str, Any]:
-    answered, awaiting = db.execute(
-        "SELECT COALESCE(sum(status = 'answered'), 0), COALESCE(sum(status = 'awaiting'), 0) FROM checkins"
-        " WHERE period = ?",
-        [cycle],
-    ).fetchone()
+def _response(db: Database, cycle: str, only: set[int] | None = None) -> dict[str, Any]:
+    """This cycle's check-ins sent and answered: all of them, or those of the pairings `only`."""
+    if only is None:
+        answered, awaiting = db.execute(
+            "SELECT COALESCE(sum(status = 'answered'), 0), COALESCE(sum(status = 'awaiting'), 0) FROM checkins"
+            " WHERE period = ?",
+            [cycle],
+        ).fetchone()
+    else:
+        statuses = [
+            s
+            for pid, s in db.execute("SELECT pairing_id, status FROM checkins WHERE period = ?", [cycle])
+            if pid in only
+        ]
+        answered, awaiting = statuses.count("answered"), statuses.count("awaiting")
     sent = answered + awaiting  # skipped check-ins (paused people) are left out
     return {
         "sent": sent,
@@ -271,10 +293,16 @@ WHERE c.pairing_id IN ({ids}) AND +c.period = ?
 
 
 def _pairs(
-    db: Database, cycle: str, now: datetime, zone: tzinfo, thresholds: Policy, limit: int | None
+    db: Database,
+    cycle: str,
+    now: datetime,
+    zone: tzinfo,
+    thresholds: Policy,
+    limit: int | None,
+    only: set[int] | None = None,
 ) -> dict[str, Any]:
-    """Active pairs: how many, those that met this cycle and those that are quiet (the first `limit` of each, with
-    their details), and how many of each there are."""
+    """Active pairs (all, or the pairings `only`): how many, those that met this cycle and those that are quiet
+    (the first `limit` of each, with their details), how many of each there are, and all their ids."""
     params = {
         "cycle": cycle,
         "unanswered_since": iso(now - SILENT_AFTER),
@@ -283,10 +311,16 @@ def _pairs(
     met = sorted(pair_id for (pair_id,) in db.execute(MET_PAIRS, params))
     quiet = [db.execute(DRIFTING, params), db.execute(UNANSWERED, params)]
     silent = sorted({pair_id for rows in quiet for (pair_id,) in rows})
+    ids = {"met": met, "silent": silent}  # every pair's, for the cohorts' lines
+    if only is not None:
+        met, silent = [i for i in met if i in only], [i for i in silent if i in only]
     shown = {*met[:limit], *silent[:limit]} if limit is not None else {*met, *silent}
     details = _pair_details(db, sorted(shown), cycle, now, zone, thresholds)
     active = db.execute("SELECT count(*) FROM pairings WHERE status = 'active'").fetchone()[0]
+    if only is not None:
+        active = sum(1 for (pid,) in db.execute("SELECT id FROM pairings WHERE status = 'active'") if pid in only)
     return {
+        "ids": ids,
         "active": active,
         "met": [details[i] for i in met[:limit]],
         "silent": [details[i] for i in silent[:limit]],
@@ -374,7 +408,7 @@ WHERE c.id IN (
 ORDER BY recorded_at, c.id
 """
 CONCERNED = """
-SELECT c.id AS checkin_id, me.name AS person_name, me.email AS person_email,
+SELECT c.id AS checkin_id, c.pairing_id, me.name AS person_name, me.email AS person_email,
        CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END AS role,
        o.name AS partner_name, o.email AS partner_email,
        (SELECT min(fired_at) FROM firings WHERE rule = 'coordinator-alert' AND entity = 'checkin:' || c.id)
@@ -414,6 +448,7 @@ def _concerns(
 def _concern(found: dict[str, Any], who: dict[str, Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
     return {
         "checkin_id": found["checkin_id"],
+        "pairing_id": who["pairing_id"],
         "period": found["period"],
         "person": {"name": who["person_name"] or who["person_email"], "email": who["person_email"]},
         "role": who["role"],
@@ -435,13 +470,13 @@ def _has_table(db: Database, name: str) -> bool:
 
 
 PROPOSED = """
-SELECT pr.id, pr.created_at, m.name AS mentor_name, m.email AS mentor_email, e.name AS mentee_name,
+SELECT pr.id, pr.created_at, pr.cohort, m.name AS mentor_name, m.email AS mentor_email, e.name AS mentee_name,
        e.email AS mentee_email
 FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
 WHERE pr.status = 'proposed' ORDER BY pr.created_at, pr.id
 """
 INTRODUCTIONS = """
-SELECT i.id, i.status, i.created_at, i.updated_at, e.name AS mentee_name, e.email AS mentee_email,
+SELECT i.id, i.status, i.created_at, i.updated_at, i.cohort, e.name AS mentee_name, e.email AS mentee_email,
        (SELECT m.name FROM intro_asks a JOIN participants m ON m.id = a.mentor_id
          WHERE a.introduction_id = i.id AND a.status = 'asked' ORDER BY a.position LIMIT 1) AS mentor_name,
        (SELECT m.email FROM intro_asks a JOIN participants m ON m.id = a.mentor_id
@@ -480,6 +515,7 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
                     "since": row["created_at"],
                     "days": _days(now, row["created_at"]),
                     "needs_you": stuck,
+                    "cohort": row["cohort"],
                 }
             )
     for row in db.query(PROPOSED):
@@ -495,6 +531,7 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
                 "since": row["created_at"],
                 "days": days,
                 "needs_you": False,
+                "cohort": row["cohort"],
             }
         )
     return result

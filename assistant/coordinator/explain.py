@@ -223,6 +223,7 @@ def explain_person(
         lines.append(
             f"  pairing:{p['id']} {p['side']} with {p['partner_name']} <{p['partner_email']}>, {p['status']},"
             f" started {(p['started_at'] or '')[:10] or '-'}, last meeting {met}"
+            + (f", cohort {p['cohort']}" if p.get("cohort") else "")
             + (f", ended {p['ended_at'][:10]}" if p["ended_at"] else "")
             + _why_it_ended(p)
         )

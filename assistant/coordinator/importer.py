@@ -8,9 +8,9 @@ pair with someone who left, and never brings back an address that asked to be er
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso, parse_moment
+from assistant.config import Cohort
 from assistant.coordinator.progress import Progress
 from assistant.coordinator.sheets import SheetProblem, read_sheet
 from assistant.db import insert_row, one, update_row
@@ -27,6 +28,7 @@ from assistant.identity import is_suppressed
 from assistant.languages import ENGLISH
 from assistant.mail.message import strict_address
 from assistant.program.closure import close, read, reopened
+from assistant.program.cohorts import day_start
 
 PARTICIPANT_COLUMNS = (
     "email",
@@ -40,7 +42,7 @@ PARTICIPANT_COLUMNS = (
     "birthday",
     "language",
 )
-PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "close_reason")
+PAIR_COLUMNS = ("mentor_email", "mentee_email", "status", "started_at", "close_reason", "cohort")
 ROLES = ("mentor", "mentee", "both")
 PARTICIPANT_STATUSES = ("active", "paused", "left")
 PAIR_STATUSES = ("proposed", "active", "paused", "closed")
@@ -97,11 +99,46 @@ def import_participants(
 
 
 def import_pairs(
-    db: Database, path: Path, now: str, encoding: str | None = None, dry_run: bool = False
+    db: Database,
+    path: Path,
+    now: str,
+    encoding: str | None = None,
+    dry_run: bool = False,
+    cohorts: Sequence[Cohort] = (),
+    zone: tzinfo = UTC,
 ) -> ImportReport:
+    """`cohorts` are the config's (a `cohort` cell must name one of them); `zone` is the program's time zone, in
+    which a cohort's start day begins."""
+    calendar = Calendar(tuple(cohorts), zone)
     return _import(
-        db, path, PAIR_COLUMNS, ("mentor_email", "mentee_email"), encoding, dry_run, lambda r: _pair(db, r, now)
+        db,
+        path,
+        PAIR_COLUMNS,
+        ("mentor_email", "mentee_email"),
+        encoding,
+        dry_run,
+        lambda r: _pair(db, r, now, calendar),
     )
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The config's cohorts, as a sheet's `cohort` cells are checked against them."""
+
+    cohorts: tuple[Cohort, ...]
+    zone: tzinfo
+
+    def find(self, value: str) -> Cohort | None:
+        """The cohort a cell names (letter case aside); None for an empty cell; RowError for a name not configured:
+        a cohort is never guessed from a near name."""
+        if not value.strip():
+            return None
+        wanted = value.strip().casefold()
+        found = next((c for c in self.cohorts if c.name.casefold() == wanted), None)
+        if found is None:
+            known = ", ".join(c.name for c in self.cohorts) or "none (the config has no `cohorts:`)"
+            raise RowError(f"cohort {value.strip()!r} is not a cohort of the config; its cohorts: {known}")
+        return found
 
 
 def _import(
@@ -263,7 +300,15 @@ def _close(db: Database, pairing_id: int, now: str, reason: str, words: str | No
     close(db, pairing_id, from_iso(now), "sheet", reason, words)
 
 
-def _pair(db: Database, row: dict[str, str], now: str) -> Change:
+def _close_with(
+    db: Database, pairing_id: int, now: str, reason: str, words: str | None, changes: dict[str, Any]
+) -> None:
+    if changes:
+        update_row(db, "pairings", pairing_id, changes)
+    _close(db, pairing_id, now, reason, words)
+
+
+def _pair(db: Database, row: dict[str, str], now: str, calendar: Calendar) -> Change:
     people = {}
     for column in ("mentor_email", "mentee_email"):
         address = _email(row.get(column, ""), column)
@@ -275,7 +320,10 @@ def _pair(db: Database, row: dict[str, str], now: str) -> Change:
     if mentor["id"] == mentee["id"]:
         raise RowError("mentor and mentee are the same person")
     status = _choice(row.get("status", ""), PAIR_STATUSES, "status", "active")
-    started = _moment(row.get("started_at", "")) or (now if status == "active" else None)
+    cohort = calendar.find(row.get("cohort") or "")
+    # A pair imported into a cohort began with it, unless the sheet says when it started.
+    begun = day_start(cohort.start, calendar.zone) if cohort else now
+    started = _moment(row.get("started_at", "")) or (begun if status == "active" else None)
     existing = one(db, "SELECT * FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [mentor["id"], mentee["id"]])
     left = [row[c] for c in ("mentor_email", "mentee_email") if people[c]["status"] == "left"]
     if left and status in ("active", "proposed") and (existing is None or existing["status"] != status):
@@ -284,13 +332,21 @@ def _pair(db: Database, row: dict[str, str], now: str) -> Change:
     reason, words = read(row.get("close_reason", "")) if status == "closed" else ("other", None)
     if existing is None:
         record = {"mentor_id": mentor["id"], "mentee_id": mentee["id"], "status": status, "started_at": started}
+        record["cohort"] = cohort.name if cohort else None
         if status == "closed":  # it ended now, as far as anyone can tell
             record |= {"ended_at": now, "close_reason": reason, "close_note": words, "close_reason_by": "sheet"}
         return Change("added", lambda: insert_row(db, "pairings", {**record, "created_at": now}))
-    if existing["status"] == status:
+    changes: dict[str, Any] = {}
+    if existing["status"] != status:
+        changes["status"] = status
+    # An empty cell leaves the pair's cohort as it is (set by an earlier sheet or a request's `cohort:` line).
+    if cohort is not None and existing["cohort"] != cohort.name:
+        changes["cohort"] = cohort.name
+    if not changes:
         return Change("unchanged")
-    if status == "closed":  # closed by the sheet: it ended now, with the sheet's reason (or one someone gave)
-        return Change("updated", lambda: _close(db, existing["id"], now, reason, words))
-    # Opened again by the sheet: its last end and reason belong to the time it was closed, not to now.
-    again = reopened() if existing["status"] == "closed" else {}
-    return Change("updated", lambda: update_row(db, "pairings", existing["id"], {"status": status, **again}))
+    if changes.get("status") == "closed":  # closed by the sheet: it ended now, with the sheet's reason (or one given)
+        rest = {k: v for k, v in changes.items() if k != "status"}
+        return Change("updated", lambda: _close_with(db, existing["id"], now, reason, words, rest))
+    if "status" in changes and existing["status"] == "closed":
+        changes |= reopened()  # opened again: its last end and reason belong to the time it was closed, not to now
+    return Change("updated", lambda: update_row(db, "pairings", existing["id"], changes))

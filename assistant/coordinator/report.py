@@ -52,8 +52,16 @@ def render(figs: dict[str, Any]) -> str:
     """The whole report, section by section; an empty section says so in one line."""
     response, counts = figs["response"], figs["counts"]
     rate = f"{response['percent']}%" if response["sent"] else "-"
+    cohort = figs.get("cohort")
+    title = f"Report for {figs['date_text']} (cycle {figs['cycle']})"
+    if cohort:
+        title += (
+            f", cohort {cohort['name']}: {cohort['start_day']} to {cohort['end_day']}, {cohort['stage']}"
+            f", check-ins {cohort['rhythm']}\n(its pairs only; the review queue, who waits for a match and bounced"
+            " addresses are in the full report)"
+        )
     out = [
-        f"Report for {figs['date_text']} (cycle {figs['cycle']})",
+        title,
         "",
         *table(
             ["figure", "value"],
@@ -82,6 +90,27 @@ def render(figs: dict[str, Any]) -> str:
         out.extend(["", f"{title}:"])
         out.extend(("  " + line for line in table(headers, rows, right)) if rows else ["  none"])
 
+    if figs.get("cohorts") and not cohort:
+        section(
+            "Cohorts",
+            ["cohort", "from", "to", "where", "active", "closed", "sent", "answered", "met", "quiet"],
+            [
+                [
+                    c["name"] + ("" if c["in_config"] else " (not in the config)"),
+                    c["start_day"],
+                    c["end_day"],
+                    c["stage"],
+                    c["active_pairs"],
+                    c["closed_pairs"],
+                    c["sent"],
+                    f"{c['answered']} ({c['percent']}%)" if c["sent"] else "-",
+                    c["met_pairs"],
+                    c["silent_pairs"],
+                ]
+                for c in figs["cohorts"]
+            ],
+            right=[4, 5, 6, 7, 8, 9],
+        )
     section(  # first: nothing in these was acted on until a person looks
         "Mail waiting for a person (mentor-assistant review show ID)",
         ["id", "received", "from", "subject", "why"],

@@ -127,6 +127,28 @@ _MILESTONE_FIELDS = {
     "pairing.days_since_mentee_milestone": _days_since(_MILESTONE.format(column="found_at")),
 }
 
+# A pairing's cohort (config `cohorts:`, mirrored in the cohorts table by program/cohorts.py): its calendar. Every
+# field is empty for a pair in no cohort, so `lt`/`gt` never hold for it and `exists` tells the two kinds apart.
+_COHORT_JOIN = "LEFT JOIN cohorts co ON co.name = pr.cohort"
+_COHORT = {
+    "cohort.name": Field("co.name"),
+    "cohort.starts_at": Field("co.starts_at", "time"),
+    "cohort.midpoint_at": Field("co.midpoint_at", "time"),
+    "cohort.ends_at": Field("co.ends_at", "time"),
+    "cohort.start_day": Field("co.start_day"),  # the config's days, 2027-08-31
+    "cohort.end_day": Field("co.end_day"),
+    "cohort.days_since_start": _days_since("co.starts_at"),
+    "cohort.days_since_midpoint": _days_since("co.midpoint_at"),
+    "cohort.days_to_end": Field("(julianday(co.ends_at) - julianday(:now))", "number"),
+    "cohort.midpoint_passed": Field(
+        "CASE WHEN co.name IS NULL THEN NULL WHEN co.midpoint_at <= :now THEN 'yes' ELSE 'no' END", lowercase=True
+    ),
+    # How many days after its cohort's start the pair began: 0 or less, it began with the cohort (imported for it,
+    # or introduced before it); more, it joined late and its own introduction spoke for the start.
+    "pairing.cohort_days_late": Field(
+        "(julianday(COALESCE(pr.started_at, pr.created_at)) - julianday(co.starts_at))", "number"
+    ),
+}
 _STATUS = {
     "checkin.status": Settable("checkins", "status", "checkin.id", ("awaiting", "answered", "skipped")),
     "pairing.status": Settable("pairings", "status", "pairing.id", ("proposed", "active", "paused", "closed")),
@@ -164,6 +186,7 @@ CHECKIN = Entity(
         "pairing.id": Field("pr.id", "number"),
         "pairing.status": _status("pr.status"),
         "pairing.started_at": Field("pr.started_at", "time"),
+        "pairing.cohort": Field("pr.cohort"),
         **_person("me", "participant"),
         **_person("o", "partner"),
         **_person("m", "mentor"),
@@ -175,7 +198,7 @@ CHECKIN = Entity(
 
 PAIRING = Entity(
     name="pairing",
-    source=f"pairings pr {_PAIR_JOIN}",
+    source=f"pairings pr {_PAIR_JOIN} {_COHORT_JOIN}",
     key="pr.id",
     fields={
         "pairing.id": Field("pr.id", "number"),
@@ -186,6 +209,8 @@ PAIRING = Entity(
         # A word of CLOSE_REASONS (db.py): why it ended, or, while it runs, what its closing survey said.
         "pairing.close_reason": _status("pr.close_reason"),
         "pairing.days_active": _days_since("pr.started_at"),
+        "pairing.cohort": Field("pr.cohort"),
+        **_COHORT,
         "pairing.last_met_at": Field(_LAST_MET, "time"),
         "pairing.days_since_met": _days_since(_LAST_MET),
         # Only a meeting someone reported (no start date standing in for one): empty, so never `lte N`, when the pair

@@ -19,10 +19,13 @@ from assistant.db import each_row, insert_row, update_row
 from assistant.forms.form import Form, numbered
 from assistant.mail.tokens import new_token, reply_address
 from assistant.outbox import Mail, Outbox
+from assistant.program.cohorts import period_index
 from assistant.program.pacing import RULE_MAIL, last_mailed
 
-# Active pairings with a side still to prompt this period. Checked here, in one statement, because every tick of the
-# catch-up week runs the cycle: a query per pair from Python cost seconds a tick at 100,000 pairings.
+# Active pairings with a side still to prompt this period. A pair in a cohort is asked about the cohort's months in
+# its rhythm (every `every_months` from its first month), never its last month: the closing survey speaks for that.
+# Checked here, in one statement, because every tick of the catch-up week runs the cycle: a query per pair from
+# Python cost seconds a tick at 100,000 pairings.
 PAIRS_DUE = """
 SELECT * FROM (
     SELECT p.id AS pairing_id, p.started_at,
@@ -34,6 +37,8 @@ SELECT * FROM (
                    AND c.period = :period) AS mentee_prompted
     FROM pairings p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
     WHERE p.status = 'active' AND (p.started_at IS NULL OR p.started_at <= :until)
+      AND (p.cohort IS NULL OR EXISTS (SELECT 1 FROM cohorts co WHERE co.name = p.cohort AND co.every_months > 0
+           AND :month >= co.start_month AND :month < co.end_month AND (:month - co.start_month) % co.every_months = 0))
 ) WHERE (mentor_status = 'active' AND NOT mentor_prompted) OR (mentee_status = 'active' AND NOT mentee_prompted)
 """
 
@@ -96,7 +101,8 @@ def run_cycle(db: Database, config: Config, form: Form, outbox: Outbox, now: dat
     # A pair is asked about a month it was under way in: one that starts after the month asked about waits for
     # the next period.
     until = iso(min(now, period_end(config, period)))
-    due = list(each_row(db, PAIRS_DUE, {"until": until, "period": period}))
+    params = {"until": until, "period": period, "month": period_index(period)}
+    due = list(each_row(db, PAIRS_DUE, params))
     busy = _paced_now(db, config, due, now)
     # One mail per person: a mentor with two mentees is asked about both at once (each pairing its own check-in).
     wanted: dict[int, list[Side]] = {}

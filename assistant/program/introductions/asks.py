@@ -42,8 +42,10 @@ def start(
     note: str,
     message_id: str | None,
     now: datetime,
+    cohort: str | None = None,
 ) -> int:
-    """Record the request and ask the first mentor who can say yes."""
+    """Record the request and ask the first mentor who can say yes. `cohort`: the cohort the pairing will join (a
+    name the config has, checked by the request)."""
     at = iso(now)
     intro_id = insert_row(
         db,
@@ -53,6 +55,7 @@ def start(
             "coordinator": coordinator,
             "note": note,
             "request_message_id": message_id,
+            "cohort": cohort,
             "created_at": at,
             "updated_at": at,
         },
@@ -170,8 +173,11 @@ def accept(
     existing = one(
         db, "SELECT id FROM pairings WHERE mentor_id = ? AND mentee_id = ?", [ask["mentor_id"], ask["mentee_id"]]
     )
+    intro = one(db, "SELECT cohort FROM introductions WHERE id = ?", [ask["introduction_id"]])
+    cohort = intro["cohort"] if intro else None  # the request's `cohort:` line: the pair runs on its calendar
     if existing:
-        update_row(db, "pairings", existing["id"], {"status": "active", "started_at": at, **reopened()})
+        again: dict[str, Any] = {"status": "active", "started_at": at, **reopened()}
+        update_row(db, "pairings", existing["id"], again | ({"cohort": cohort} if cohort else {}))
         pairing_id = existing["id"]
     else:
         pairing_id = insert_row(
@@ -183,6 +189,7 @@ def accept(
                 "status": "active",
                 "started_at": at,
                 "created_at": at,
+                "cohort": cohort,
             },
         )
     update_row(db, "intro_asks", ask["id"], {"status": "accepted", "answered_at": at})

@@ -33,6 +33,8 @@ _MENTEE_ONLY = re.compile(r"^\s*intro(?:duce)?\s*:\s*([^\n]*?@[^\n]*?)\s*(?:->|â
 # An address as a coordinator writes one in her mail (intro: lines, commands).
 ADDRESS = re.compile(r"[^\s<>(),;:\"']+@[^\s<>(),;:\"']+\.[A-Za-z]{2,}")
 _INTRODUCE = re.compile(r"\bintroduc(?:e|ing)\b", re.I)
+# `cohort: spring-2027`: the cohort the pairing joins (config `cohorts:`), on a line of its own.
+_COHORT_LINE = re.compile(r"^\s*cohort\s*:\s*(.*?)\s*$", re.I | re.M)
 
 
 def asks_for_introduction(inbound: Inbound) -> bool:
@@ -121,6 +123,7 @@ def run_request(
         request.get("note", ""),
         message_id or inbound.msg.message_id,
         now,
+        cohort=request.get("cohort"),
     )
     asked = one(
         db,
@@ -187,10 +190,31 @@ def parse_request(inbound: Inbound) -> dict[str, Any]:
     """{mentee, mentors, note} or {problems, suggestions}: what the coordinator asked for, or what is missing."""
     own = inbound.new_text
     lines = intro_lines(own)
-    note = "\n".join(line for line in own.splitlines() if not intro_lines(line)).strip()
-    if lines:
-        return _from_intro_lines(inbound, lines, note)
-    return _from_forward(inbound, note)
+    note = "\n".join(line for line in own.splitlines() if not intro_lines(line) and not _COHORT_LINE.match(line))
+    note = note.strip()
+    request = _from_intro_lines(inbound, lines, note) if lines else _from_forward(inbound, note)
+    return _with_cohort(inbound, request, _COHORT_LINE.findall(own))
+
+
+def _with_cohort(inbound: Inbound, request: dict[str, Any], named: list[str]) -> dict[str, Any]:
+    """The request's `cohort:` line read against the config's cohorts: the cohort's own spelling, or a question
+    (an unknown name is never matched to a near one)."""
+    names = list(dict.fromkeys(n for n in named if n))
+    if not names:
+        return request
+    problems: list[str] = []
+    found = [inbound.config.cohort(name) for name in names]
+    known = ", ".join(c.name for c in inbound.config.cohorts) or "none yet (the config has no `cohorts:`)"
+    if len(names) > 1:
+        problems.append(f"which one cohort: the request names {' and '.join(repr(n) for n in names)}")
+    elif found[0] is None:
+        problems.append(f"which cohort: I don't know a cohort {names[0][:60]!r}; the cohorts are: {known}")
+    else:
+        request["cohort"] = found[0].name
+    if problems:
+        request["problems"] = [*request.get("problems", []), *problems]
+        request.setdefault("suggestions", _suggestions(inbound, request.get("mentee")))
+    return request
 
 
 def _from_intro_lines(inbound: Inbound, lines: list[tuple[str, str]], note: str) -> dict[str, Any]:
@@ -211,7 +235,7 @@ def _from_forward(inbound: Inbound, note: str) -> dict[str, Any]:
     forward = inbound.forward
     mentee, goals = None, ""
     if forward["forwarded"]:
-        note = new_text(forward.get("message") or "").strip()  # not the forwarded mail's own addresses
+        note = _COHORT_LINE.sub("", new_text(forward.get("message") or "")).strip()  # not the forward's addresses
         sender = forward.get("from_address") or forward.get("from_raw") or ""
         mentee = _person(inbound, sender, ("mentee", "both"), "the mentee", problems)
         if mentee and not mentee["name"]:

@@ -1,0 +1,96 @@
+"""Cohorts in what coordinators see: one line of figures per cohort (the digest and `report`), and which pairs and
+check-ins belong to one cohort (`report --cohort`, `export --cohort`).
+
+Nothing here when the program has no cohorts: the digest and the report then read exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from assistant.clock import from_iso
+
+# `+c.period`: a cohort's pairs choose the check-ins (a few each, by checkins_pairing), not the cycle (every pair's).
+LINES = """
+SELECT co.name, co.starts_at, co.ends_at, co.start_day, co.end_day, co.every_months, co.in_config,
+       (SELECT count(*) FROM pairings p WHERE p.cohort = co.name AND p.status = 'active') AS active,
+       (SELECT count(*) FROM pairings p WHERE p.cohort = co.name AND p.status = 'closed') AS closed,
+       (SELECT count(*) FROM pairings p JOIN checkins c ON c.pairing_id = p.id
+         WHERE p.cohort = co.name AND +c.period = :cycle AND +c.status IN ('answered', 'awaiting')) AS sent,
+       (SELECT count(*) FROM pairings p JOIN checkins c ON c.pairing_id = p.id
+         WHERE p.cohort = co.name AND +c.period = :cycle AND +c.status = 'answered') AS answered
+FROM cohorts co ORDER BY co.starts_at, co.name
+"""
+
+
+class UnknownCohort(ValueError):
+    """A name that is not a cohort: the message names the cohorts there are."""
+
+
+def resolve(db: Database, name: str) -> str:
+    """The cohort's name as stored (letter case aside); UnknownCohort when there is none of that name."""
+    held = [row[0] for row in db.execute("SELECT name FROM cohorts ORDER BY starts_at, name")]
+    found = next((n for n in held if n.casefold() == name.strip().casefold()), None)
+    if found is None:
+        raise UnknownCohort(f"no cohort {name.strip()!r}; the config's cohorts: {', '.join(held) or 'none'}")
+    return found
+
+
+def pairing_ids(db: Database, name: str) -> set[int]:
+    return {row[0] for row in db.execute("SELECT id FROM pairings WHERE cohort = ?", [name])}
+
+
+def lines(db: Database, cycle: str, now: datetime, met: Iterable[int], silent: Iterable[int]) -> list[dict[str, Any]]:
+    """Each cohort's figures: its dates and where it stands, its pairs, this cycle's check-ins and answers, the pairs
+    that met this cycle and the quiet ones (`met` and `silent`: the digest's pairing ids)."""
+    rows = list(db.query(LINES, {"cycle": cycle}))
+    if not rows:
+        return []
+    cohort_of = dict(db.execute("SELECT id, cohort FROM pairings WHERE cohort IS NOT NULL").fetchall())
+    met_by, silent_by = _count(cohort_of, met), _count(cohort_of, silent)
+    return [
+        {
+            "name": row["name"],
+            "start_day": row["start_day"],
+            "end_day": row["end_day"],
+            "rhythm": _rhythm(row["every_months"]),
+            "stage": _stage(now, row),
+            "in_config": bool(row["in_config"]),
+            "active_pairs": row["active"],
+            "closed_pairs": row["closed"],
+            "sent": row["sent"],
+            "answered": row["answered"],
+            "percent": round(100 * row["answered"] / row["sent"]) if row["sent"] else None,
+            "met_pairs": met_by.get(row["name"], 0),
+            "silent_pairs": silent_by.get(row["name"], 0),
+        }
+        for row in rows
+    ]
+
+
+def _count(cohort_of: dict[int, str], ids: Iterable[int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for pair_id in ids:
+        if pair_id in cohort_of:
+            counts[cohort_of[pair_id]] = counts.get(cohort_of[pair_id], 0) + 1
+    return counts
+
+
+def _rhythm(every: int) -> str:
+    return "no check-ins" if every == 0 else "monthly" if every == 1 else f"every {every} months"
+
+
+def _stage(now: datetime, row: dict[str, Any]) -> str:
+    """Where the cohort stands: 'starts in 5 days', 'day 40 of 184' (its days counted as the config gives them,
+    first and last included), 'ends today', 'ended 12 days ago'."""
+    start, end = from_iso(row["starts_at"]), from_iso(row["ends_at"])
+    days = (date.fromisoformat(row["end_day"]) - date.fromisoformat(row["start_day"])).days + 1
+    if now < start:
+        return f"starts in {(start - now).days + 1} days"
+    if now < end:
+        return f"day {(now - start).days + 1} of {days}"
+    return f"ended {(now - end).days} days ago" if (now - end).days else "ends today"
