@@ -3,8 +3,10 @@
 Prompts go out on the cycle day; replies in several mail-client styles arrive in the inbox Maildir; one pair
 stays silent and gets reminders and then an escalation to the coordinator. The coordinator forwards an
 introduction request, the mentor says yes, and the new pair write to each other (the assistant out of their
-conversation); the coordinator pauses a mentor on leave by email. Everything runs through the same code as a real
-program: Maildir in, SQLite, rules, outbox, Maildir out.
+conversation); the coordinator pauses a mentor on leave by email. One pair runs in the autumn cohort (and hears
+at its mid-point), a mentee's birthday and another's first talk reach their mentors as a note, a check-in
+records that a mentor recommended her mentee for a conference panel, and Sofia reads and writes the program in
+Spanish. Everything runs through the same code as a real program: Maildir in, SQLite, rules, outbox, Maildir out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
+from assistant import languages
 from assistant.app import App
 from assistant.clock import FixedClock, iso
 from assistant.config import load_config
@@ -37,6 +40,7 @@ database: ./program.db
 inbox: {{type: maildir, path: ./inbox}}
 outbound: {{type: maildir, path: ./sent}}
 checkins: {{day_of_month: 1, hour: 9, form: monthly}}
+cohorts: [{{name: autumn-2026, start: 2026-10-01, end: 2027-03-20}}]
 digest: {{weekday: fri, hour: 16}}
 templates: {templates}
 rules: {rules}
@@ -48,8 +52,8 @@ REPLIES: list[tuple[int, str, str, str, dict[int, str]]] = [
         1,
         "maya.patel@example.org",
         "gmail",
-        "Hi Ada!\n\n1. Yes\n2. Twice\n3. We rehearsed my promotion case and rewrote my self-review.\n4. 5\n\n"
-        "Thanks,\nMaya",
+        "Hi Ada!\n\n1. Yes\n2. Twice\n3. We rehearsed my promotion case and rewrote my self-review.\n4. 5\n"
+        "6. Yes\n7. A panel at the Women in Product conference\n\nThanks,\nMaya",
         {},
     ),
     (2, "dana.okafor@example.org", "iphone", "Yes, twice — we worked on her promotion case. I'd say 4/5.", {}),
@@ -77,12 +81,12 @@ REPLIES: list[tuple[int, str, str, str, dict[int, str]]] = [
         3,
         "kim.larsen@example.org",
         "html_only",
-        "1. yes\n2. a couple\n3. pricing my first consultancy project\n4. 4",
+        "1. yes\n2. a couple\n3. I gave my first talk at a design meetup! And we priced my first project\n4. 4",
         {},
     ),
     (4, "sofia.marquez@example.org", "out_of_office", "", {}),
     (5, "kim.larsen@example.org", "gmail", "2. Two, sorry!", {}),
-    (6, "sofia.marquez@example.org", "gmail", "1. no\n4. 3 - she has been travelling, we meet next week", {}),
+    (6, "sofia.marquez@example.org", "gmail", "1. no\n4. 3 - ha estado de viaje, nos vemos la semana que viene", {}),
 ]
 SILENT = ("helen.cho@example.org", "jo.nguyen@example.org")
 
@@ -98,7 +102,7 @@ INTRODUCTION: list[tuple[int, str, str | None, str]] = [
         "Hi Grace, I'm a junior designer and I'd love a mentor who can help me put together a portfolio.\n",
     ),
     (8, "grace@example.org", "confirm_intro_request", "Yes, that was me."),
-    (9, "sofia.marquez@example.org", "intro_ask", "Yes, I'd be happy to!"),
+    (9, "sofia.marquez@example.org", "intro_ask", "¡Sí, encantada!"),
     # The coordinator acts by email (the demo has no DMARC verdict from a server, so she confirms first).
     (11, "grace@example.org", None, "pause helen.cho@example.org until 2027-01-15"),
     (12, "grace@example.org", "confirm_coordinator_commands", "Yes"),
@@ -109,6 +113,15 @@ PAIR: list[tuple[int, str, str, bool]] = [
     (10, "sofia.marquez@example.org", "Thursday at 5 is perfect. Bring two pieces you love and one you don't!", True),
 ]
 DAYS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 22, 29)
+# The example sheets with the columns a program adds as it grows: birthdays (month and day only) and the language
+# Sofia reads the program in; the cohort one pair runs in.
+SHEET_COLUMNS = {
+    "participants.csv": (
+        ("birthday", "language"),
+        {"maya.patel@example.org": ("12 December", ""), "sofia.marquez@example.org": ("", "es")},
+    ),
+    "pairs.csv": (("cohort",), {"priya.raman@example.org": ("autumn-2026",)}),
+}
 
 
 def run_demo(folder: Path | None) -> int:
@@ -120,19 +133,33 @@ def run_demo(folder: Path | None) -> int:
     clock = FixedClock(START - timedelta(days=1))
     db = open_db(config.database)
     now = iso(clock.now())
-    import_participants(db, ROOT / "examples" / "participants.csv", now)
-    import_pairs(db, ROOT / "examples" / "pairs.csv", now)
+    people, pairs = (_sheet(folder, name) for name in ("participants.csv", "pairs.csv"))
+    import_participants(db, people, now, languages=languages.available(config.templates))
+    import_pairs(db, pairs, now, cohorts=config.cohorts, zone=config.timezone)
     app = App(config, clock, db)
     _say(
         f"A month of {config.program_name}, simulated in {folder}\n"
         f"10 people, 4 pairs; the coordinator is {config.coordinators[0].name}. "
-        f"Helen Cho and Jo Nguyen will stay silent.\n"
+        f"Helen Cho and Jo Nguyen will stay silent. Priya and Lena run in the autumn-2026 cohort;\n"
+        f"Maya's birthday is on 12 December; Sofia reads and writes the program in Spanish.\n"
     )
     for day in DAYS:
         _play_day(app, clock, day)
     _summary(app, folder)
     app.close()
     return 0
+
+
+def _sheet(folder: Path, name: str) -> Path:
+    """examples/NAME with the demo's extra columns (SHEET_COLUMNS), written into the demo's folder."""
+    columns, values = SHEET_COLUMNS[name]
+    lines = (ROOT / "examples" / name).read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + "," + ",".join(columns)]
+    for line in lines[1:]:
+        rows.append(line + "," + ",".join(values.get(line.split(",", 1)[0], ("",) * len(columns))))
+    path = folder / name
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
 
 
 def _play_day(app: App, clock: FixedClock, day: int) -> None:
@@ -240,13 +267,20 @@ def _summary(app: App, folder: Path) -> None:
         " GROUP BY c.id ORDER BY c.id"
     ):
         _say(f"  {row['name']:<14} {row['status']:<9} {row['answers'] or ''}")
+    for row in db.query(
+        "SELECT m.name AS mentor, e.name AS mentee, s.what FROM sponsorships s"
+        " JOIN participants m ON m.id = s.sponsor_id JOIN participants e ON e.id = s.protege_id ORDER BY s.id"
+    ):
+        who = f"{row['mentor']} recommended {row['mentee']}"
+        _say(f"\nA sponsorship recorded (table sponsorships): {who} for {row['what']}")
     sent = db.execute("SELECT count(*) FROM outbox WHERE status = 'sent'").fetchone()[0]
     _say(
         f"\n{sent} emails were sent. Read them with any mail client, or as files:\n"
         f"  sent mail:  {folder / 'sent' / 'new'}\n  inbox:      {folder / 'inbox' / 'cur'}\n"
         f"  database:   {folder / 'program.db'}\n"
         f"Try:  mentor-assistant --config {folder / 'config.yaml'} status\n"
-        f"      mentor-assistant --config {folder / 'config.yaml'} export --format csv"
+        f"      mentor-assistant --config {folder / 'config.yaml'} export --format csv\n"
+        f"      mentor-assistant --config {folder / 'config.yaml'} report --cohort autumn-2026"
     )
 
 

@@ -94,7 +94,14 @@ def test_demo_tells_its_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "Tue 1 December" in story and "sends an out-of-office auto-reply" in story
     assert "1 pair needs a word from you: Jo Nguyen and Helen Cho" in story  # the day's list, both of the pair
     assert "asked for help" in story
-    assert "Would you mentor Zoe Mensah?" in story and "Introducing Zoe Mensah and Sofia Marquez" in story
+    # Sofia reads the program in Spanish: her prompt, the ask; her "¡Sí, encantada!" is a yes.
+    assert "→ to sofia.marquez@example.org: Tu seguimiento de mentoría de noviembre" in story
+    assert "¿Serías mentor/a de Zoe Mensah?" in story and "Introducing Zoe Mensah and Sofia Marquez" in story
+    # A cohort's mid-point, a birthday note and a first talk told to the mentors, a sponsorship recorded.
+    assert "Half-way through the autumn-2026 cohort" in story
+    assert "→ to dana.okafor@example.org: Maya" in story and "birthday" in story
+    assert "→ to sofia.marquez@example.org" in story
+    assert "Dana Okafor recommended Maya Patel for A panel at the Women in Product conference" in story
     # The pair write to each other; a reply that reaches the assistant anyway is passed on, never held.
     assert "Zoe Mensah replies to the introduction; it goes to Sofia Marquez" in story
     assert "pair message passed" in story

@@ -229,6 +229,18 @@ def test_no_sorry_is_a_no(cli: Cli) -> None:
         ("Sorry!", "unclear", ""),
         ("Tell me more - what stage is she at?", "more", ""),
         ("I can't right now, but yes from March", "yes", "I can't right now, but yes from March"),
+        # A program in Madrid, Lyon, Berlin or São Paulo asks in its language, and is answered in it.
+        ("¡Sí, encantada!", "yes", ""),
+        ("Sí, pero no hasta marzo.", "yes", "Sí, pero no hasta marzo."),
+        ("No, lo siento, ahora no puedo.", "no", ""),
+        ("Quizás, no estoy segura", "unclear", ""),
+        ("Cuéntame más sobre ella", "more", ""),
+        ("Oui, avec plaisir", "yes", ""),
+        ("Non, désolée.", "no", ""),
+        ("Ja, gerne!", "yes", ""),
+        ("Leider habe ich keine Zeit.", "no", ""),
+        ("Sim, claro!", "yes", ""),
+        ("Não posso agora, desculpe.", "no", ""),
     ],
 )
 def test_consent_is_read_by_its_decisive_sentence(text: str, answer: str, note: str) -> None:

@@ -243,6 +243,11 @@ def test_mail_released_as_hers_is_erased_with_her(program: Program) -> None:
 
     app = program.app
     assert release(app.db, app.config, app.forms, app.outbox, app.clock, 1, MAYA).outcome == "recorded"
-    erase(program.db, program.config, one(program.db, "SELECT * FROM participants WHERE email = ?", [MAYA]), "x")
+    erase(
+        program.db,
+        program.config,
+        one(program.db, "SELECT * FROM participants WHERE email = ?", [MAYA]),
+        "2026-12-01T10:00:00+00:00",
+    )
     assert program.db.execute("SELECT count(*) FROM messages").fetchone() == (0,)
     assert program.db.execute("SELECT count(*) FROM events WHERE kind = 'review_released'").fetchone() == (0,)

@@ -23,8 +23,7 @@ def note_milestones(db: Database, checkin: Row, reading: Reading, message_id: st
     answer = reading.answers.get(QUESTION)
     if answer is None:
         return 0
-    pair = one(db, "SELECT mentee_id FROM pairings WHERE id = ?", [checkin["pairing_id"]])
-    if pair is None or pair["mentee_id"] != checkin["participant_id"]:
+    if not _mentees(db, checkin):
         return 0
     new = 0
     for found in find_milestones(answer.value):
@@ -45,3 +44,11 @@ def note_milestones(db: Database, checkin: Row, reading: Reading, message_id: st
             record_event(db, now, "milestone_noted", f"checkin:{checkin['id']}", milestone=found.kind)
             new += 1
     return new
+
+
+def _mentees(db: Database, checkin: Row) -> bool:
+    """Whether the check-in is the mentee's side of its pairing (the lookup's row says so; otherwise ask)."""
+    if "side" in checkin:
+        return bool(checkin["side"] == "mentee")
+    pair = one(db, "SELECT mentee_id FROM pairings WHERE id = ?", [checkin["pairing_id"]])
+    return pair is not None and pair["mentee_id"] == checkin["participant_id"]

@@ -25,12 +25,21 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "apologies for the slow reply", "apologies for the late reply", "no problem", "no worries", "no doubt",
         "no question", "no hesitation", "can't wait", "cannot wait", "thank you for asking", "thanks for asking",
         "thank you for thinking of me", "thanks for thinking of me",
+        # Spanish, French, German, Portuguese (a program in Madrid, Lyon, Berlin or São Paulo writes the ask in them)
+        "perdón por el retraso", "perdona el retraso", "disculpa la demora", "gracias por pensar en mí",
+        "désolée du retard", "désolé du retard", "merci d'avoir pensé à moi", "pas de problème",
+        "entschuldige die späte antwort", "sorry für die späte antwort", "danke, dass du an mich gedacht hast",
+        "kein problem", "desculpe a demora", "obrigada por pensar em mim", "obrigado por pensar em mim", "sem problema",
     ),
     "yes": (
         "yes", "yep", "yeah", "yup", "sure", "of course", "absolutely", "gladly", "happy to", "glad to", "love to",
         "delighted to", "i'd be delighted", "count me in", "with pleasure", "definitely", "i'm in", "i am in",
         "sounds good", "sounds great", "let's do it", "i accept", "i'm happy to", "i would be happy",
         "i'd be happy", "i'd be glad", "why not",
+        "sí", "claro", "claro que sí", "por supuesto", "con gusto", "con mucho gusto", "encantada", "encantado",
+        "me encantaría", "cuenta conmigo", "oui", "bien sûr", "avec plaisir", "volontiers", "ravie", "ravi",
+        "ja", "gerne", "gern", "sehr gerne", "natürlich", "klar", "sim", "claro que sim", "com prazer",
+        "com certeza", "adoraria",
     ),
     "no": (
         "no", "nope", "not this time", "not now", "not at the moment", "not right now", "i can't", "i cannot",
@@ -38,25 +47,39 @@ PHRASES: dict[str, tuple[str, ...]] = {
         "have to decline", "must decline", "i decline", "unfortunately", "too busy", "don't have the time",
         "don't have time", "don't have the capacity", "don't have capacity", "don't have the bandwidth",
         "not able to", "unable to", "no capacity", "no time", "won't be able", "will not be able",
+        "no puedo", "ahora no", "no tengo tiempo", "lamentablemente", "desafortunadamente", "non",
+        "je ne peux pas", "pas le temps", "malheureusement", "nein", "leider", "ich kann nicht", "keine zeit",
+        "não", "não posso", "infelizmente", "sem tempo",
     ),
     # Doubt: neither yes nor no, and with a yes it makes the reply mixed ("I'd love to, though I'm not sure I can").
     "doubt": (
         "not sure", "unsure", "maybe", "perhaps", "possibly", "i don't know", "i do not know", "not certain",
         "let me think", "let me check", "i'll think about it", "i will think about it", "might be able",
+        "quizás", "quizá", "tal vez", "no estoy segura", "no estoy seguro", "peut-être", "je ne sais pas",
+        "pas sûre", "pas sûr", "vielleicht", "ich weiß nicht", "nicht sicher", "talvez", "não sei",
+        "não tenho certeza",
     ),
     # A turn: the clause from it on decides when it says the opposite of the one before ("unfortunately" is a no
     # as well, and stays in its clause).
-    "turn": ("but", "however", "although", "though", "that said", "unfortunately"),
+    "turn": (
+        "but", "however", "although", "though", "that said", "unfortunately", "pero", "sin embargo",
+        "lamentablemente", "mais", "cependant", "malheureusement", "aber", "jedoch", "leider", "mas", "porém",
+        "infelizmente",
+    ),
     # A yes with a condition: not a no ("yes, but not until March").
     "condition": (
         "not until", "not before", "only after", "only from", "from next month", "after the holidays",
         "can't start until", "cannot start until", "can't start before", "can only start", "as long as",
         "provided", "if she", "if he", "if they",
+        "no hasta", "no antes de", "a partir de", "pas avant", "à partir de", "erst ab", "erst nach", "nicht vor",
+        "só depois", "a partir do", "a partir da", "não antes de",
     ),
     # A question back: "tell me more".
     "more": (
         "tell me more", "more info", "more information", "more details", "more about", "who is she",
         "who is he", "who are they", "what does she want", "what does he want", "what would it involve",
+        "cuéntame más", "dime más", "más información", "plus d'informations", "dites-m'en plus", "en savoir plus",
+        "erzähl mir mehr", "mehr informationen", "mehr erfahren", "mais informações", "conte-me mais",
     ),
 }  # fmt: skip
 
