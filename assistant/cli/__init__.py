@@ -35,6 +35,11 @@ introductions with double opt-in, follow-through from YAML rules (reminders, esc
 milestones), commands by email (pause, stop, my data, delete me), a weekly digest for coordinators;
 everything recorded in one SQLite file, every email sent at most once.
 
+A program may run in cohorts (`cohorts:` in the config), write in English, Spanish, French, German or
+Brazilian Portuguese (`language:`, and a `language` column per participant: gettext catalogs in
+templates/locale, `check` lists what is not translated), tell mentors of a birthday or a milestone, keep a
+mentee's mentor wish list and a sponsorship log, and serve a one-click unsubscribe page (`web:`, RFC 8058).
+
 Coordinators act by email too: a line each of `pause EMAIL [until DATE]`, `resume EMAIL`,
 `close PAIR [reason]`, `note EMAIL text`, `sponsor MENTOR MENTEE what` (the sponsorship log), `move OLD NEW`,
 `status` or `help`, mailed to the assistant
