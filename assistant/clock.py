@@ -7,7 +7,7 @@ import time
 from datetime import UTC, date, datetime, tzinfo
 
 from babel import UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 
 
 class Clock:
@@ -98,3 +98,30 @@ def month_name(period: str) -> MonthName:
     name = MonthName(datetime.strptime(period, "%Y-%m").strftime("%B"))
     name.period = period
     return name
+
+
+class LocalDay(str):
+    """A day as English writes it in the digest ('Monday 14 December 2026', '3 Dec', 'Dec'), which a mail says in
+    its reader's language (`localized`, called by the renderer) through Babel: `pattern` as format_date takes it
+    ('full', 'LLL') or else the `skeleton` her locale orders its own way ('MMMd'): 'lunes, 14 de diciembre de 2026',
+    '3 dic', 'dic'."""
+
+    day: date
+    pattern: str
+    skeleton: str
+
+    def localized(self, language: str, translate: object = None) -> str:
+        if language == "en":
+            return str(self)
+        try:
+            if self.pattern:
+                return format_date(self.day, self.pattern, locale=language)
+            return format_skeleton(self.skeleton, self.day, locale=language)
+        except (UnknownLocaleError, ValueError, KeyError):
+            return str(self)  # a language Babel does not know: English
+
+
+def local_day(day: date, english: str, pattern: str = "", skeleton: str = "") -> LocalDay:
+    said = LocalDay(english)
+    said.day, said.pattern, said.skeleton = day, pattern, skeleton
+    return said

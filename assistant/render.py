@@ -11,18 +11,21 @@ lacks is written in English (gettext falls back to the message id); `missing_tra
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.ext
+from babel import UnknownLocaleError
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
 
@@ -68,8 +71,9 @@ class Renderer:
         self.html_env = jinja2.Environment(loader=loader, autoescape=True, **common)
         for env in (self.text_env, self.html_env):
             env.filters["first_name"] = first_name
-            env.filters["weekday"] = weekday
-            env.filters["day_month"] = day_month
+            env.filters["weekday"] = functools.partial(weekday, language=language)
+            env.filters["day_month"] = functools.partial(day_month, language=language)
+            env.filters["day"] = functools.partial(day, language=language)
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.globals["language"] = language.replace("_", "-")  # <html lang>, as BCP 47 writes it
         self._gettext = translations.gettext
@@ -292,21 +296,52 @@ def first_name(name: str) -> str:
     return name.split()[0] if name and name.split() else ""
 
 
-def weekday(moment: str) -> str:
-    """'2027-03-12T00:00:00+00:00' → 'Friday' (a birthday note says the day); text that is not a moment stays as is."""
-    try:
-        return datetime.fromisoformat(moment).strftime("%A")
-    except (TypeError, ValueError):
+def weekday(moment: str, language: str = languages.ENGLISH) -> str:
+    """'2027-03-12T00:00:00+00:00' → 'Friday' (a birthday note says the day), in `language` through Babel
+    ('viernes', 'vendredi', 'Freitag', 'sexta-feira'); text that is not a moment stays as is."""
+    found = _moment(moment)
+    if found is None:
         return str(moment)
+    return _babel(found, language, lambda d, locale: format_date(d, "EEEE", locale=locale)) or found.strftime("%A")
 
 
-def day_month(moment: str) -> str:
-    """'2027-03-12T00:00:00+00:00' → '12 March' (no year: a birthday is month and day)."""
-    try:
-        found = datetime.fromisoformat(moment)
-    except (TypeError, ValueError):
+def day_month(moment: str, language: str = languages.ENGLISH) -> str:
+    """'2027-03-12T00:00:00+00:00' → '12 March' (no year: a birthday is month and day); in `language` as its locale
+    writes a day and a month ('12 de marzo', '12 mars', '12. März', '12 de março')."""
+    found = _moment(moment)
+    if found is None:
         return str(moment)
-    return f"{found.day} {found.strftime('%B')}"
+    said = _babel(found, language, lambda d, locale: format_skeleton("MMMMd", d, locale=locale))
+    return said or f"{found.day} {found.strftime('%B')}"
+
+
+def day(value: str, language: str = languages.ENGLISH) -> str:
+    """A day ('2027-03-01', or a moment) as a reader of `language` writes it in full ('1 de marzo de 2027',
+    '1. März 2027'); English keeps the day as the program wrote it (ISO), as do text that is not a day and a
+    language Babel does not know."""
+    found = _moment(value)
+    if found is None or language == languages.ENGLISH:
+        return str(value)
+    return _babel(found, language, lambda d, locale: format_date(d, "long", locale=locale)) or str(value)
+
+
+def _moment(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _babel(found: date, language: str, say: Any) -> str | None:
+    """`say(found, locale)` in `language`; None for English (the callers' own words) or a locale Babel lacks."""
+    if language == languages.ENGLISH:
+        return None
+    try:
+        return str(say(found, language))
+    except (UnknownLocaleError, ValueError):
+        return None
 
 
 def _tidy(text: str) -> str:

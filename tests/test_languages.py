@@ -19,6 +19,11 @@ from assistant.outbox.enqueue import Mail, mail_language
 from assistant.render import Message, missing_translations, template_messages
 from tests.conftest import CONFIG, ROOT
 from tests.program_cli import EXAMPLES, Cli
+from tests.test_closure import Cli as ClosureCli
+from tests.test_closure import _answer_prompts as answer_prompts
+from tests.test_closure import _survey as survey
+from tests.test_wishes import BIRTHDAYS
+from tests.test_wishes import _sheet as wishes_sheet
 
 CHECKIN_DAY = "2026-12-01T09:30"  # the prompts go out, about November
 DANA, MAYA = "dana.okafor@example.org", "maya.patel@example.org"
@@ -70,6 +75,59 @@ def test_a_spanish_program_sends_its_prompt_in_spanish(tmp_path: Path) -> None:
         assert "Responde stop para dejar el programa." in part
     assert '<html lang="es">' in html
     assert prompt["Content-Language"] == "es"
+
+
+def test_a_spanish_program_s_warm_wishes_closing_survey_and_digest_are_in_spanish(tmp_path: Path) -> None:
+    """The mail colleagues added after the catalogs (a birthday note, a closing survey, the weekly digest) is all
+    Spanish in a Spanish program, its days and months too."""
+    for folder in ("birthday", "closing"):
+        (tmp_path / folder).mkdir()
+    birthdays = Cli(tmp_path / "birthday", config=_config("es"), imported_at="2026-10-10T09:00")
+    sheet = wishes_sheet(tmp_path / "birthday", BIRTHDAYS)
+    assert birthdays("--now", "2026-10-10T09:00", "import", "participants", str(sheet)) == 0
+    for now in ("2027-01-20T10:00", "2027-01-21T10:00", "2027-01-22T10:00"):
+        birthdays.run(now)
+    [note] = [m for m in birthdays.sent(to=DANA) if "cumpleaños" in str(m["Subject"])]
+    subject, text, html = _parts(note)
+    assert subject == "El cumpleaños de Maya es el miércoles"
+    for part in (text, html):
+        assert "El cumpleaños de Maya es el miércoles (27 de enero): unas palabras significan mucho." in part
+        assert "Un abrazo," in part or "Hola, Dana:" in part
+        assert "birthday" not in part and "Wednesday" not in part and "January" not in part
+    assert note["Content-Language"] == "es"
+
+    digest_on = "digest: {enabled: true, weekday: mon, hour: 8}"
+    closing = ClosureCli(tmp_path / "closing", f"{DANA},{MAYA},active,2026-06-01\n", more="language: es\n")
+    config = closing.folder / "config.yaml"
+    config.write_text(config.read_text().replace("digest: {enabled: false}", digest_on), encoding="utf-8")
+    answer_prompts(closing, [("Dana Okafor", DANA), ("Maya Patel", MAYA)])
+    closing.run("2026-12-08T10:00")  # 187 days in, a week after the prompts: the surveys go out
+    subject, text, html = _parts(survey(closing, ("Maya Patel", MAYA), "mentee"))
+    assert subject == "Tu mentoría con Dana Okafor: cuatro preguntas breves"
+    for part in (text, html):
+        assert "Tus seis meses con Dana Okafor están llegando a su fin." in part
+        assert "¿Te abrió Dana alguna puerta o te recomendó para alguna oportunidad?" in part
+        assert "Tus respuestas solo le llegan a Grace." in part
+        assert "Your" not in part and "coming to a close" not in part
+    closing.run("2026-12-14T08:30")  # a Monday: the week's digest, to the coordinator
+    digest = [m for m in closing.sent(to="grace@example.org") if "esta semana" in str(m["Subject"])][-1]
+    assert str(digest["Subject"]).startswith("Test Mentoring Program esta semana: ")
+    plain, related = digest.get_payload()
+    text, html = plain.get_content(), related.get_payload()[0].get_content()
+    for part in (text, html):
+        assert "Esta es la semana en Test Mentoring Program, lunes, 14 de diciembre de 2026." in part
+        assert "Recibes este resumen cada lunes a las 08:00." in part
+        assert "this week" not in part and "December" not in part and "Monday" not in part
+    assert "Noviembre hasta ahora:" in text and "nov" in text.split("LOS ÚLTIMOS SEIS MESES")[1]
+    assert digest["Content-Language"] == "es"
+
+
+def test_check_finds_nothing_to_translate_in_a_spanish_program(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(tmp_path, config=_config("es"), imported_at="2026-11-30T12:00")
+    out = _check(cli, capsys)
+    assert "translation" not in out and "not marked" not in out, out
 
 
 def test_a_participant_reads_her_language_while_her_partner_reads_the_program_s(tmp_path: Path) -> None:

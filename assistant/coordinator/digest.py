@@ -17,12 +17,12 @@ pair, are those of the rules (see policy.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.clock import from_iso, iso, month_name
+from assistant.clock import from_iso, iso, local_day, month_name
 from assistant.config import Config, Person
 from assistant.coordinator import cohorts as cohort_figures
 from assistant.coordinator import lineage, review
@@ -98,11 +98,14 @@ def context(figs: dict[str, Any], coordinator: Person, config: Config) -> dict[s
     """Template variables: the figures, who it is for, when it comes, and the chart's Content-ID."""
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[config.digest.weekday]
     schedule = f"every {day} at {config.digest.hour:02d}:00"
+    a_monday = date(2024, 1, 1)  # the weekday's name in the reader's language: that of a day which is one
     return {
         **figs,
         "coordinator": coordinator,
         "chart_cid": CHART_CID,
         "schedule": schedule,
+        "schedule_weekday": local_day(a_monday + timedelta(days=config.digest.weekday), day, "EEEE"),
+        "schedule_hour": f"{config.digest.hour:02d}:00",
         "see_all": SEE_ALL,
         "review_command": review.COMMAND,
     }
@@ -172,7 +175,7 @@ def figures(
     return {
         "generated_at": iso(now),
         "date": local.date().isoformat(),
-        "date_text": f"{local:%A} {local.day} {local:%B %Y}",
+        "date_text": local_day(local.date(), f"{local:%A} {local.day} {local:%B %Y}", "full"),
         "week": f"{local.isocalendar()[0]:04d}-W{local.isocalendar()[1]:02d}",
         "cycle": cycle,
         "cycle_name": month_name(cycle),
@@ -622,7 +625,7 @@ def _on(moment: str | None, zone: tzinfo) -> str:
     if not moment:
         return ""
     local = from_iso(moment).astimezone(zone)
-    return f"{local.day} {local:%b}"
+    return local_day(local.date(), f"{local.day} {local:%b}", skeleton="MMMd")
 
 
 def _periods(cycle: str, count: int = MONTHS) -> list[str]:
@@ -653,7 +656,7 @@ def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
     return [
         {
             "period": p,
-            "label": month_name(p)[:3],
+            "label": local_day(date.fromisoformat(f"{p}-01"), month_name(p)[:3], "LLL"),
             "sent": counts.get(p, (0, 0))[0],
             "answered": counts.get(p, (0, 0))[1],
             "pairs_met": met.get(p, 0),
