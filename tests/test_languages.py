@@ -18,10 +18,12 @@ from assistant.languages import available
 from assistant.outbox.enqueue import Mail, mail_language
 from assistant.render import Message, missing_translations, template_messages
 from tests.conftest import CONFIG, ROOT
-from tests.program_cli import EXAMPLES, Cli
+from tests.program_cli import EXAMPLES, Cli, reply_at, written
 from tests.test_closure import Cli as ClosureCli
 from tests.test_closure import _answer_prompts as answer_prompts
 from tests.test_closure import _survey as survey
+from tests.test_cohorts import COHORTS
+from tests.test_cohorts import PAIRS as COHORT_PAIRS
 from tests.test_wishes import BIRTHDAYS
 from tests.test_wishes import _sheet as wishes_sheet
 
@@ -263,3 +265,45 @@ def test_every_shipped_catalog_translates_every_message(language: str) -> None:
     messages += [Message(text, path, line) for text, path, line in form_messages(templates / "forms")]
     missing = [p for p in missing_translations(templates, language, messages) if "no translation of" in p]
     assert not missing, "\n".join(missing)
+
+
+def test_a_spanish_program_s_digest_says_why_when_and_where_in_spanish(tmp_path: Path) -> None:
+    """What the digest says of its lists (why a pair is quiet and when they last met, a cohort's stage, why a
+    message waits for a person, why a wish is not asked, a person's role) is said in the program's language too."""
+    sheet = tmp_path / "pairs.csv"
+    sheet.write_text(COHORT_PAIRS, encoding="utf-8")
+    config = _config("es").replace(
+        "address: mentoring@example.org}", "address: mentoring@example.org, authserv_id: mx.example.org}"
+    )
+    config = config.replace("digest: {enabled: false}", "digest: {enabled: true, weekday: mon, hour: 8}")
+    cli = Cli(tmp_path, config + COHORTS, pairs=sheet, imported_at="2027-02-10T15:00")
+    cli.run("2027-03-01T09:30")  # the prompts go out; nobody answers, so the pairs are quiet a week on
+    zoe = ("Zoe Mensah", "zoe.mensah@example.net")
+    cli.deliver(written(zoe, "mentoring@example.org", "join", "Join"))
+    cli.run("2027-03-08T10:00")
+    form = [m for m in cli.sent(to=zoe[1]) if m["Content-Language"] == "es"][-1]
+    wishes = "1. mentee\n2. building a design portfolio\n8. Alex Stone, Sofia, priya.raman@example.org"
+    cli.deliver(reply_at(form, zoe, wishes, "2027-03-08T10:30"))
+    stranger = ("Ana Ruiz", "ana.ruiz@example.net")
+    cli.deliver(written(stranger, "mentoring@example.org", "Hola", "¿Puedo apuntarme a una charla?"))
+    cli.run("2027-03-08T11:00")
+    assert cli.sql("SELECT count(*) FROM wishlist") == [(3,)]
+
+    cli.run("2027-03-15T08:05")  # a Monday: the week's digest
+    digest = [m for m in cli.sent(to="grace@example.org") if "esta semana" in str(m["Subject"])][-1]
+    plain, related = digest.get_payload()
+    text, html = plain.get_content(), related.get_payload()[0].get_content()
+    for part in (text, html):
+        assert "ninguno ha respondido al check-in de febrero" in part
+        assert "Ningún encuentro comunicado desde que empezaron el" in part
+        assert "spring-2027" in part and "día 15 de 184" in part
+        assert "de alguien que no está en el programa" in part
+        assert "no está claro a quién se refiere: " in part
+        for english in (
+            "neither has answered", "check-in\n", "No meeting reported", "Last meeting reported", "no meeting",
+            "day 15 of", "starts in", "ended ", "ends today", "not asked", "not sure who", "not in the program",
+            "someone", "no room", "already introduced", "being asked", "declined her", "asked ", " days ago",
+            "February", "March", " mentee,", "about to ask", "proposed ", "a new list", "has that name",
+        ):  # fmt: skip
+            assert english not in part, english
+    assert digest["Content-Language"] == "es"

@@ -58,7 +58,8 @@ def lines(db: Database, cycle: str, now: datetime, met: Iterable[int], silent: I
             "start_day": row["start_day"],
             "end_day": row["end_day"],
             "rhythm": _rhythm(row["every_months"]),
-            "stage": _stage(now, row),
+            "stage": _stage_text(_stage(now, row)),
+            "stage_at": _stage(now, row),  # the same as a kind and numbers, said by the digest in its language
             "in_config": bool(row["in_config"]),
             "active_pairs": row["active"],
             "closed_pairs": row["closed"],
@@ -84,13 +85,23 @@ def _rhythm(every: int) -> str:
     return "no check-ins" if every == 0 else "monthly" if every == 1 else f"every {every} months"
 
 
-def _stage(now: datetime, row: dict[str, Any]) -> str:
-    """Where the cohort stands: 'starts in 5 days', 'day 40 of 184' (its days counted as the config gives them,
-    first and last included), 'ends today', 'ended 12 days ago'."""
+def _stage(now: datetime, row: dict[str, Any]) -> dict[str, Any]:
+    """Where the cohort stands: before it starts (in how many days), its day out of how many (its days counted as
+    the config gives them, first and last included), ending today, or ended how many days ago."""
     start, end = from_iso(row["starts_at"]), from_iso(row["ends_at"])
     days = (date.fromisoformat(row["end_day"]) - date.fromisoformat(row["start_day"])).days + 1
     if now < start:
-        return f"starts in {(start - now).days + 1} days"
+        return {"kind": "starts", "days": (start - now).days + 1}
     if now < end:
-        return f"day {(now - start).days + 1} of {days}"
-    return f"ended {(now - end).days} days ago" if (now - end).days else "ends today"
+        return {"kind": "day", "day": (now - start).days + 1, "of": days}
+    ended = (now - end).days
+    return {"kind": "ended", "days": ended} if ended else {"kind": "ends_today"}
+
+
+def _stage_text(stage: dict[str, Any]) -> str:
+    """The stage in English ('starts in 5 days', 'day 40 of 184', 'ends today', 'ended 12 days ago'): `report`."""
+    if stage["kind"] == "starts":
+        return f"starts in {stage['days']} days"
+    if stage["kind"] == "day":
+        return f"day {stage['day']} of {stage['of']}"
+    return f"ended {stage['days']} days ago" if stage["kind"] == "ended" else "ends today"

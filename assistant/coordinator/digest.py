@@ -358,15 +358,17 @@ def _pair(
     prompted = min((sent_at for _, sent_at, *_ in rows), default=None)
     unanswered = bool(prompted) and not answered and now - from_iso(prompted) >= SILENT_AFTER
     drifting = now - from_iso(row["since"]) >= thresholds.drifting
-    if row["last_met_at"]:
-        last_met = f"Last meeting reported {_on(row['last_met_at'], zone)}"
-    else:
-        last_met = f"No meeting reported since they started on {_on(row['started_at'] or row['created_at'], zone)}"
-    why = []
+    # Why it is quiet and when they last met, as codes and values (the digest says them in its reader's language);
+    # `why` and `last_met_text` are the same in English, for `report`.
+    last_met = {
+        "reported": bool(row["last_met_at"]),
+        "on": _on(row["last_met_at"] or row["started_at"] or row["created_at"], zone),
+    }
+    quiet: list[dict[str, Any]] = []
     if unanswered:
-        why.append(f"neither has answered the {month_name(cycle)} check-in")
+        quiet.append({"why": "no_answer", "month": month_name(cycle)})
     if drifting:
-        why.append(f"no meeting reported for {_days(now, row['since'])} days")
+        quiet.append({"why": "no_meeting", "days": _days(now, row["since"])})
     return {
         "id": row["id"],
         "status": row["status"],
@@ -382,10 +384,25 @@ def _pair(
         "last_heard_at": row["last_heard_at"],
         "days_since_heard": _days(now, row["last_heard_at"]),
         "days_since_start": _days(now, row["started_at"] or row["created_at"]),
-        "silent": bool(why) and row["status"] == "active",
-        "why": "; ".join(why),
-        "last_met_text": last_met,
+        "silent": bool(quiet) and row["status"] == "active",
+        "quiet": quiet,
+        "why": "; ".join(_quiet_text(q) for q in quiet),
+        "last_met": last_met,
+        "last_met_text": _last_met_text(last_met),
     }
+
+
+def _quiet_text(quiet: dict[str, Any]) -> str:
+    """One reason a pair is quiet, in English (`report`; the digest's templates say it in the reader's language)."""
+    if quiet["why"] == "no_answer":
+        return f"neither has answered the {quiet['month']} check-in"
+    return f"no meeting reported for {quiet['days']} days"
+
+
+def _last_met_text(last_met: dict[str, Any]) -> str:
+    if last_met["reported"]:
+        return f"Last meeting reported {last_met['on']}"
+    return f"No meeting reported since they started on {last_met['on']}"
 
 
 # The check-ins with a rating or a help line recorded in the last 14 days, narrowed in SQL to a superset of the
@@ -500,13 +517,11 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
         for row in db.query(INTRODUCTIONS, [iso(now - RECENT)]):
             stuck = row["status"] == "declined_by_all"
             if stuck:
-                state = "every mentor on the list said no or did not answer: a new list is needed"
+                step: dict[str, Any] = {"kind": "declined_by_all"}
             elif row["mentor_email"]:
-                state = f"asked {_ago(_days(now, row['asked_at']))}"
-                if row["next_on_list"]:
-                    state += f"; {row['next_on_list']} more on the list"
+                step = {"kind": "asked", "days": _days(now, row["asked_at"]), "more": row["next_on_list"]}
             else:
-                state = "about to ask the first mentor on the list"
+                step = {"kind": "about_to_ask"}
             result.append(
                 {
                     "kind": "introduction",
@@ -514,7 +529,8 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
                     "mentee": _person(row, "mentee"),
                     "mentor": _person(row, "mentor") if row["mentor_email"] else None,
                     "status": row["status"],
-                    "state": state,
+                    "step": step,
+                    "state": _state_text(step),
                     "since": row["created_at"],
                     "days": _days(now, row["created_at"]),
                     "needs_you": stuck,
@@ -523,6 +539,7 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
             )
     for row in db.query(PROPOSED):
         days = _days(now, row["created_at"])
+        step = {"kind": "proposed", "days": days}
         result.append(
             {
                 "kind": "pairing",
@@ -530,7 +547,8 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
                 "mentee": _person(row, "mentee"),
                 "mentor": _person(row, "mentor"),
                 "status": "proposed",
-                "state": f"proposed {_ago(days)}, not started yet",
+                "step": step,
+                "state": _state_text(step),
                 "since": row["created_at"],
                 "days": days,
                 "needs_you": False,
@@ -538,6 +556,17 @@ def _introductions(db: Database, now: datetime) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+def _state_text(step: dict[str, Any]) -> str:
+    """Where an introduction stands, in English (`report`; the digest's templates say it in the reader's language)."""
+    if step["kind"] == "declined_by_all":
+        return "every mentor on the list said no or did not answer: a new list is needed"
+    if step["kind"] == "asked":
+        return f"asked {_ago(step['days'])}" + (f"; {step['more']} more on the list" if step["more"] else "")
+    if step["kind"] == "about_to_ask":
+        return "about to ask the first mentor on the list"
+    return f"proposed {_ago(step['days'])}, not started yet"
 
 
 def _ago(days: int | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from assistant.clock import from_iso, iso
+from assistant.clock import from_iso, iso, local_day
 from assistant.db import one, record_event, rows
 from assistant.mail.message import parse_message
 
@@ -80,6 +80,8 @@ def describe(row: dict[str, Any], zone: tzinfo) -> dict[str, Any]:
         "kind": kind,
         "outcome": outcome,
         "why": WHY.get(outcome, WHY[kind] if kind == "quarantined" else outcome.replace("_", " ")),
+        # WHY's key (the digest says it in its reader's language), "" for an outcome it does not name
+        "why_code": outcome if outcome in WHY else kind if kind == "quarantined" else "",
         "detail": detail,
     }
     if row.get("reviewed_at"):
@@ -167,7 +169,7 @@ def _on(moment: str | None, zone: tzinfo) -> str:
     if not moment:
         return ""
     local = from_iso(moment).astimezone(zone)
-    return f"{local.day} {local:%b}"
+    return local_day(local.date(), f"{local.day} {local:%b}", skeleton="MMMd")  # said in the reader's language
 
 
 def _local(moment: str, zone: tzinfo) -> str:

@@ -147,32 +147,88 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
     if row["mentor_id"] is not None:
         name = row["mentor_name"] or row["mentor_email"]
         mentor = {"id": row["mentor_id"], "name": name, "email": row["mentor_email"]}
-    return {"position": row["position"], "wrote": row["wrote"], "mentor": mentor, "unresolved": row["unresolved"]}
+    return {
+        "position": row["position"],
+        "wrote": row["wrote"],
+        "mentor": mentor,
+        "unresolved": row["unresolved"],
+        "unresolved_why": unresolved_why(row["unresolved"]),
+    }
+
+
+# Why a wish names nobody for sure, as resolve() words it (and the table keeps it), read back as a code and its
+# values: what the digest's templates say in their reader's language.
+UNRESOLVED = (
+    ("no_address", re.compile(r"no participant has the address (?P<address>.+)")),
+    ("own_address", re.compile(r"that is her own address")),
+    ("not_mentor", re.compile(r"(?P<address>.+) is not a mentor in the program")),
+    ("unclear_address", re.compile(r"not one clear email address")),
+    ("same_name", re.compile(r"(?P<count>\d+) mentors have that name: (?P<names>.+)", re.S)),
+    ("no_name", re.compile(r"no mentor in the program has that name")),
+)
+
+
+def unresolved_why(text: str | None) -> dict[str, Any] | None:
+    """{"code": …, and its values} for a stored reason; None when resolved; code "" for words it does not know."""
+    if not text:
+        return None
+    for code, pattern in UNRESOLVED:
+        found = pattern.fullmatch(text)
+        if found:
+            values: dict[str, Any] = found.groupdict()
+            if "count" in values:
+                values["count"] = int(values["count"])
+            return {"code": code, **values}
+    return {"code": "", "text": text}
 
 
 def review(db: Database, mentee_id: int, room: set[int] | None = None) -> list[dict[str, Any]]:
     """Her wishes in order, each with `skip`: why its mentor is not asked now ("" when she can be). `room`: the ids
     of the mentors with room, when the caller has them already (the digest, for many mentees)."""
     room = room if room is not None else {m.id for m in mentors_with_room(db)}
-    return [{**_entry(row), "skip": _skip(row, room)} for row in db.query(WISHES, [mentee_id])]
+    found = []
+    for row in db.query(WISHES, [mentee_id]):
+        why = _skip(row, room)
+        found.append(
+            {
+                **_entry(row),
+                "skip": SKIP[why].format(**row) if why else "",
+                "skip_why": why,
+                "mentor_status": row["mentor_status"],
+            }
+        )
+    return found
+
+
+# Why a wish's mentor is not asked now: a code (the digest's templates say it in the reader's language), and its
+# English for `report` (`skip`).
+SKIP = {
+    "unresolved": "not sure who she means: {unresolved}",
+    "not_active": "{mentor_status}, not active",
+    "bounced": "her address bounces",
+    "introduced": "already introduced to her",
+    "declined": "declined her, or did not answer",
+    "asked": "being asked about her now",
+    "no_room": "no room",
+}
 
 
 def _skip(row: dict[str, Any], room: set[int]) -> str:
     asks = set((row["asks"] or "").split(","))
     if row["mentor_id"] is None:
-        return "not sure who she means: " + row["unresolved"]
+        return "unresolved"
     if row["mentor_status"] != "active":
-        return f"{row['mentor_status']}, not active"
+        return "not_active"
     if row["bounced_at"]:
-        return "her address bounces"
+        return "bounced"
     if row["paired"] or "accepted" in asks:
-        return "already introduced to her"
+        return "introduced"
     if asks & set(DECLINED):
-        return "declined her, or did not answer"
+        return "declined"
     if "asked" in asks:
-        return "being asked about her now"
+        return "asked"
     if row["mentor_id"] not in room:
-        return "no room"
+        return "no_room"
     return ""
 
 
