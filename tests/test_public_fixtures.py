@@ -5,6 +5,7 @@ so a change that reads them worse fails. `python tests/public_fixtures.py --miss
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -68,15 +69,30 @@ def test_an_answer_on_the_attribution_line_is_kept() -> None:
     assert new_text("4/5\nOn Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:" + quote) == "4/5"
 
 
-def test_a_long_line_of_openers_is_read_in_linear_time() -> None:
-    import time
+def test_a_long_line_of_openers_is_read_with_one_search_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The work is bounded, not timed: however many openers a line repeats, splitting it looks once (a possessive
+    pattern, so that one look cannot backtrack), never once per opener."""
+    from assistant.mail import reply_text
 
-    from assistant.mail.reply_text import new_text
+    class Counted:
+        def __init__(self, pattern: re.Pattern[str]) -> None:
+            self.pattern, self.searches = pattern, 0
 
-    line = "x On " * 80 + "Wed, 2012 bob@example.com wrote:"
-    start = time.perf_counter()
-    new_text((line + "\n") * 20_000)
-    assert time.perf_counter() - start < 5
+        def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+            self.searches += 1
+            return self.pattern.search(text, pos)
+
+    counted = Counted(reply_text._MID_OPENER)
+    monkeypatch.setattr(reply_text, "_MID_OPENER", counted)
+    tail = "Wed, 2012 bob@example.com wrote:"
+    openers = (reply_text._MAX_MARKER_LINE - len(tail)) // len("x On ")
+    line = "x On " * openers + tail  # as many openers as a line that may be an attribution holds
+    lines = 2_000
+    reply_text.new_text((line + "\n") * lines)
+    assert 0 < counted.searches <= lines
+    counted.searches = 0  # a longer line is no attribution: it is not looked into at all
+    reply_text.new_text(("x On " + line + "\n") * lines)
+    assert counted.searches == 0
 
 
 def test_quoted_printable_leftovers_do_not_hide_an_attribution() -> None:
