@@ -296,16 +296,11 @@ def _moment(value: str) -> str | None:
         raise RowError(f"started_at {exc}") from None
 
 
-def _close(db: Database, pairing_id: int, now: str, reason: str, words: str | None) -> None:
-    close(db, pairing_id, from_iso(now), "sheet", reason, words)
-
-
-def _close_with(
-    db: Database, pairing_id: int, now: str, reason: str, words: str | None, changes: dict[str, Any]
-) -> None:
+def _close(db: Database, pairing_id: int, now: str, reason: str, words: str | None, changes: dict[str, Any]) -> None:
+    """The sheet closes a pairing: its other changes (a cohort) first, then the one way a pairing closes."""
     if changes:
         update_row(db, "pairings", pairing_id, changes)
-    _close(db, pairing_id, now, reason, words)
+    close(db, pairing_id, from_iso(now), "sheet", reason, words)
 
 
 def _pair(db: Database, row: dict[str, str], now: str, calendar: Calendar) -> Change:
@@ -346,7 +341,7 @@ def _pair(db: Database, row: dict[str, str], now: str, calendar: Calendar) -> Ch
         return Change("unchanged")
     if changes.get("status") == "closed":  # closed by the sheet: it ended now, with the sheet's reason (or one given)
         rest = {k: v for k, v in changes.items() if k != "status"}
-        return Change("updated", lambda: _close_with(db, existing["id"], now, reason, words, rest))
+        return Change("updated", lambda: _close(db, existing["id"], now, reason, words, rest))
     if "status" in changes and existing["status"] == "closed":
         changes |= reopened()  # opened again: its last end and reason belong to the time it was closed, not to now
     return Change("updated", lambda: update_row(db, "pairings", existing["id"], changes))
