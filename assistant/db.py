@@ -726,6 +726,13 @@ def _cohorts(db: Database) -> None:
         db.execute(statement)
 
 
+# Indexes for the rules that read few rows among many (engine/fields.py `present` and `yearly`): the mentees with a
+# birthday, by month and day.
+@migrations(name="0021_scale_indexes")
+def _scale_indexes(db: Database) -> None:
+    db.execute("CREATE INDEX participants_birthday ON participants(birthday) WHERE birthday IS NOT NULL")
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

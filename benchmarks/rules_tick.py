@@ -3,8 +3,10 @@
 Builds (once per size, cached in the temp folder) a synthetic program of N pairings with eight months of history:
 2N paired participants and about 1.5% more waiting for a match, about 12N check-ins (1.2 million at N = 100,000) with
 their answers, reply tokens, the inbound ledger and the last two cycles' prompts in the outbox, introductions
-under way, a few quarantined messages and bounced addresses. About 10% of the pairs have not met for over 45
-days, and 30% of this cycle's check-ins are unanswered. The program is then settled: a tick a day before the
+under way (with wish lists), a few quarantined messages and bounced addresses. About 10% of the pairs have not met
+for over 45 days, and 30% of this cycle's check-ins are unanswered. A fifth of the pairs run in one of three cohorts,
+60% of the people gave a birthday, a fifth read in another language, and a mentee in a hundred reported a milestone
+in a check-in (one in two hundred a sponsorship). The program is then settled: a tick a day before the
 measured moment carries out everything already due (60,000 reminders at N = 100,000), as a running program would
 have. The measured moment is a Monday at 10:00, 12 days into the December cycle, with the default config: the
 digest (Mondays from 08:00) is due, and the rules find a minute's worth of work (the program was settled by a
@@ -18,8 +20,8 @@ Each round runs in a fresh process on a fresh copy of the settled program, and m
            digest due once more, as in a service that has sent a digest before.
   cycle    the check-in cycle alone on a tick of its catch-up week (the week after the cycle day), every prompt
            already sent: what each tick of that week pays on top
-  peak     the process's peak resident set size (getrusage ru_maxrss) at the end of the round, interpreter and
-           imports included; `base` is the same figure just before the program is opened.
+  peak     the process's peak resident set size (VmHWM; getrusage ru_maxrss where there is none) at the end of
+           the round, interpreter and imports included; `base` is the same figure just before the program is opened.
   report   `mentor-assistant report` (every list in full) in its own fresh process: figures and the text.
 Each figure is the median of the rounds, with the lowest and highest in brackets. Times are wall-clock.
 
@@ -50,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.clock import FixedClock, iso  # noqa: E402
 
-BUILD = 8  # bump when the synthetic program changes: cached programs of another build are rebuilt
+BUILD = 9  # bump when the synthetic program changes: cached programs of another build are rebuilt
 NOW = datetime.fromisoformat("2027-12-13T10:00:00+00:00")  # a Monday: the default digest moment has come
 CATCH_UP = datetime.fromisoformat("2027-12-02T10:00:00+00:00")  # in the cycle's catch-up week, every prompt sent
 CYCLES = [f"2027-{m:02d}" for m in range(12, 4, -1)]  # this cycle first; each sent on the 1st at 09:00
@@ -65,7 +67,13 @@ outbound: {{type: maildir, path: ./sent}}
 templates: {root}/templates
 rules: {root}/rules
 checkins: {{asks_about: current_month}}  # the synthetic program names each cycle by the month it was sent in
+cohorts:  # a fifth of the pairs run in one of these; the rest on their own
+  - {{name: spring-2027, start: 2027-03-01, end: 2027-08-31}}
+  - {{name: autumn-2027, start: 2027-09-01, end: 2028-02-29, checkins: every 2 months}}
+  - {{name: winter-2027, start: 2027-11-15, end: 2028-05-15}}
 """
+COHORTS = ("spring-2027", "autumn-2027", "winter-2027")
+LANGUAGES = (None, "es", "fr", "de", "pt_BR")
 SKILLS = [
     "public speaking",
     "leading teams",
@@ -185,6 +193,9 @@ def _participants(rng: random.Random, pairs: int) -> list[dict[str, Any]]:
                 # One paired mentor in fifty has room for a second mentee; waiting mentors have room by definition.
                 "capacity": 2 if mentor and (i % 100 == 1 or i > 2 * pairs) else None,
                 "bounced_at": iso(_ago(rng, 1, 60)) if rng.random() < 0.005 else None,
+                # Most give a birthday (29 February too); one in five reads in another language.
+                "birthday": f"{rng.randint(1, 12):02d}-{rng.randint(1, 29):02d}" if rng.random() < 0.6 else None,
+                "language": rng.choices(LANGUAGES, (0.8, 0.08, 0.06, 0.03, 0.03))[0],
                 "created_at": joined,
                 "updated_at": joined,
             }
@@ -199,6 +210,8 @@ def _pairings(rng: random.Random, pairs: int, people: list[dict[str, Any]]) -> l
         kind = rng.random()
         met = _ago(rng, 1, 40) if kind < 0.85 else _ago(rng, 46, 120)
         status = rng.choices(("active", "paused", "closed"), (0.97, 0.01, 0.02))[0]
+        cohort = rng.choice(COHORTS) if rng.random() < 0.2 else None
+        ended = status == "closed"
         rows.append(
             {
                 "id": p,
@@ -206,8 +219,10 @@ def _pairings(rng: random.Random, pairs: int, people: list[dict[str, Any]]) -> l
                 "mentee_id": 2 * p,
                 "status": status,
                 "started_at": iso(started),
-                "ended_at": iso(_ago(rng, 1, 25)) if status == "closed" else None,
+                "ended_at": iso(_ago(rng, 1, 25)) if ended else None,
                 "last_met_at": iso(met) if kind < 0.95 and met > started else None,
+                "close_reason": rng.choice(("completed", "goals_met", "no_time", "moved_on")) if ended else None,
+                "cohort": cohort,
                 "created_at": iso(started),
             }
         )
@@ -257,6 +272,12 @@ def _checkin(
         )
     if answered:
         rows["answers"] += _answers(rng, checkin_id, iso(at))
+        if who % 2 == 0 and rng.random() < 0.01:  # a mentee's news: a talk given, a promotion
+            kind = rng.choice(("promotion", "talk", "new_job"))
+            rows["milestones"].append((who, pairing_id, checkin_id, kind, f"I got a {kind}", iso(at)))
+        if who % 2 == 0 and rng.random() < 0.005:  # her mentor recommended her for something
+            what = rng.choice(("a conference panel", "the leadership course", "a board seat"))
+            rows["sponsorships"].append((who - 1, who, pairing_id, what, f"{what}#{checkin_id}", period, iso(at)))
         kept = b"x" * 300 if at > NOW - timedelta(days=180) else None
         rows["messages"].append((f"<r{checkin_id}@mail.example.org>", person["email"], iso(at), kept))
 
@@ -269,6 +290,10 @@ HISTORY = {
     "answers": "INSERT INTO answers (checkin_id, question, value, recorded_at, message_id) VALUES (?, ?, ?, ?, ?)",
     "messages": "INSERT INTO messages (message_id, from_addr, subject, received_at, status, outcome, raw,"
     " processed_at) VALUES (?, ?, 'Re: your check-in', ?3, 'processed', 'checkin_reply', ?4, ?3)",
+    "milestones": "INSERT INTO milestones (participant_id, pairing_id, checkin_id, kind, sentence, found_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)",
+    "sponsorships": "INSERT INTO sponsorships (sponsor_id, protege_id, pairing_id, what, what_key, period,"
+    " recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     "outbox": "INSERT INTO outbox (dedupe_key, to_addr, subject, message_id, template, entity, raw, status,"
     " created_at, sent_at) VALUES (?, ?, 'Your monthly check-in', ?, 'checkin_prompt', ?, X'00', 'sent', ?5, ?5)",
 }
@@ -306,6 +331,11 @@ def _introductions(conn: sqlite3.Connection, rng: random.Random, pairs: int, peo
             " VALUES (?, 'grace@example.org', ?, ?, ?)",
             (mentee, status, iso(created), iso(created + timedelta(days=1))),
         ).lastrowid
+        for position, mentor in enumerate(rng.sample(mentors, 2), start=1):  # her wish list: two mentors by name
+            conn.execute(
+                "INSERT INTO wishlist (mentee_id, position, wrote, mentor_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                (mentee, position, f"Person {mentor}", mentor, iso(created)),
+            )
         for position, mentor in enumerate(rng.sample(mentors, 3), start=1):
             state = "declined" if status != "asking" else "asked" if position == 1 else "waiting"
             asked = iso(_ago(rng, 0, 12)) if state != "waiting" else None
@@ -342,6 +372,14 @@ def settle(folder: Path, moment: datetime) -> None:
 
 
 def _rss_mb() -> float:
+    """The process's peak resident set size. VmHWM where there is one: ru_maxrss survives exec, so a round started
+    by a parent that had just built a large program would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -390,11 +428,11 @@ def round_tick(folder: Path) -> dict[str, Any]:
 
 def round_report(folder: Path) -> dict[str, Any]:
     """`report` as the command line runs it: every list in full, rendered as text."""
-    from assistant.cli import coordinator
+    from assistant.cli import build_parser, coordinator
     from assistant.config import load_config
 
     base = _rss_mb()
-    args = argparse.Namespace(command="report", json=False, cycle=None)
+    args = build_parser().parse_args(["report"])  # the command line's own defaults, whatever options it grows
     started = time.perf_counter()
     with open("/dev/null", "w") as sink, _stdout(sink):
         coordinator.run(args, load_config(folder / "config.yaml"), FixedClock(NOW))

@@ -14,16 +14,18 @@ from sqlite_utils import Database
 
 from assistant.clock import from_iso
 
-# `+c.period`: a cohort's pairs choose the check-ins (a few each, by checkins_pairing), not the cycle (every pair's).
 LINES = """
 SELECT co.name, co.starts_at, co.ends_at, co.start_day, co.end_day, co.every_months, co.in_config,
        (SELECT count(*) FROM pairings p WHERE p.cohort = co.name AND p.status = 'active') AS active,
-       (SELECT count(*) FROM pairings p WHERE p.cohort = co.name AND p.status = 'closed') AS closed,
-       (SELECT count(*) FROM pairings p JOIN checkins c ON c.pairing_id = p.id
-         WHERE p.cohort = co.name AND +c.period = :cycle AND +c.status IN ('answered', 'awaiting')) AS sent,
-       (SELECT count(*) FROM pairings p JOIN checkins c ON c.pairing_id = p.id
-         WHERE p.cohort = co.name AND +c.period = :cycle AND +c.status = 'answered') AS answered
+       (SELECT count(*) FROM pairings p WHERE p.cohort = co.name AND p.status = 'closed') AS closed
 FROM cohorts co ORDER BY co.starts_at, co.name
+"""
+# This cycle's check-ins sent and answered, by cohort, in one pass: the cohorts' pairs (pairings_cohort), then each
+# pair's check-ins of the cycle (checkins_period: period and pair, the status read from the index alone).
+CHECKINS = """
+SELECT p.cohort, sum(c.status IN ('answered', 'awaiting')) AS sent, sum(c.status = 'answered') AS answered
+FROM pairings p CROSS JOIN checkins c ON c.period = :cycle AND c.pairing_id = p.id
+WHERE p.cohort IS NOT NULL GROUP BY p.cohort
 """
 
 
@@ -50,8 +52,11 @@ def lines(db: Database, cycle: str, now: datetime, met: Iterable[int], silent: I
     rows = list(db.query(LINES, {"cycle": cycle}))
     if not rows:
         return []
+    checkins = {name: (sent, answered) for name, sent, answered in db.execute(CHECKINS, {"cycle": cycle})}
     cohort_of = dict(db.execute("SELECT id, cohort FROM pairings WHERE cohort IS NOT NULL").fetchall())
     met_by, silent_by = _count(cohort_of, met), _count(cohort_of, silent)
+    rows = [{**row, "sent": checkins.get(row["name"], (0, 0))[0], "answered": checkins.get(row["name"], (0, 0))[1]}
+            for row in rows]  # fmt: skip
     return [
         {
             "name": row["name"],

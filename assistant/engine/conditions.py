@@ -7,12 +7,13 @@ drops an entity that the Python evaluation would keep.
 
 from __future__ import annotations
 
+from calendar import isleap
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from assistant.clock import from_iso, iso
-from assistant.engine.fields import Entity
+from assistant.engine.fields import Entity, Field
 from assistant.engine.schema import Compare, Condition, Group
 
 
@@ -91,13 +92,56 @@ def to_sql(condition: Condition, entity: Entity, params: dict[str, Any]) -> str 
 
 def _compare_sql(condition: Compare, entity: Entity, params: dict[str, Any]) -> str | None:
     """Only the comparisons whose SQL meaning is exactly the Python one: text equality on plain text fields
-    (case-sensitive values like statuses), NULL tests, and numbers on number fields."""
-    column = entity.fields.get(condition.field)
-    op, value = condition.op, condition.value
+    (case-sensitive values like statuses), NULL tests, and numbers on number fields. A comparison an empty field
+    fails is narrowed first by the field's `present` term (and a yearly day's window), which an index answers."""
     if condition.field.startswith("answers.") and entity.name == "checkin":
-        return _answer_sql(condition.field.removeprefix("answers."), op, value, params)
+        return _answer_sql(condition.field.removeprefix("answers."), condition.op, condition.value, params)
+    column = entity.fields.get(condition.field)
     if column is None:
         return None
+    exact = _exact_sql(condition, column, params)
+    if exact is None:
+        return None
+    narrowing = _window(condition, column, params) or _present(condition, column, exact)
+    return exact if narrowing is None else f"({narrowing}) AND ({exact})"
+
+
+def _present(condition: Compare, column: Field, exact: str) -> str | None:
+    """The field's `present` term when the comparison cannot hold on an empty field (Python: None fails an order,
+    an `eq`/`in` of a value, and `exists: true`), with the comparison inside it where the field says so."""
+    op, value = condition.op, condition.value
+    fails_empty = (
+        op in _SQL_OPS
+        or (op == "exists" and value)
+        or (op == "eq" and value is not None)
+        or (op == "in" and None not in value)
+    )
+    return present(column, exact) if fails_empty else None
+
+
+def present(column: Field, where: str) -> str | None:
+    """The field's `present` term, `where` (SQL that holds only where the field has a value) tested inside it."""
+    return column.present.format(where=where) if column.present else None
+
+
+def _window(condition: Compare, column: Field, params: dict[str, Any]) -> str | None:
+    """`days until a yearly date <= N`: the date is one of the next N + 1 days' MM-DD (29 February falls on 28
+    February in other years): the field's `yearly` term for those days, which an index answers. Only for short
+    windows; the days are the UTC days of `now`, as the field counts them."""
+    limit = number(condition.value)
+    if not column.yearly or condition.op not in ("lt", "lte") or limit is None or "now" not in params:
+        return None
+    last = int(limit) - (1 if condition.op == "lt" and limit == int(limit) else 0)
+    if last < 0 or last > _WINDOW_DAYS:
+        return None
+    today = from_iso(params["now"]).astimezone(UTC).date()
+    days = [today + timedelta(days=n) for n in range(last + 1)]
+    marks = {f"{d:%m-%d}" for d in days} | {"02-29" for d in days if (d.month, d.day) == (2, 28) and not isleap(d.year)}
+    return column.yearly.format(days=", ".join(_param(params, m) for m in sorted(marks)))
+
+
+def _exact_sql(condition: Compare, column: Field, params: dict[str, Any]) -> str | None:
+    op, value = condition.op, condition.value
     if op == "exists":
         return f"COALESCE({column.sql}, '') {'!=' if value else '='} ''"
     if column.kind == "number" and op in ("lt", "lte", "gt", "gte") and number(value) is not None:
@@ -139,3 +183,4 @@ def _plain_word(value: Any) -> bool:
 
 
 _SQL_OPS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+_WINDOW_DAYS = 31  # a longer window is most of the year's days: no narrowing worth an index

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso
-from assistant.engine.conditions import to_sql
+from assistant.engine.conditions import present, to_sql
 from assistant.engine.evaluate import Fact, Firings, Intent
 from assistant.engine.fields import ENTITIES, Entity
 from assistant.engine.schema import Compare, Condition, Rule
@@ -38,10 +38,11 @@ def candidate_ids(db: Database, rule: Rule, now: datetime, narrow: Narrowing | N
     when = to_sql(rule.when, entity, params) if rule.when else None
     where, episode = [], "''"
     if rule.since:
-        since = entity.fields[rule.since].sql
+        since = entity.fields[rule.since]
         params["cutoff"] = iso(now - rule.wait)
-        where.append(f"{since} IS NOT NULL AND {since} <= :cutoff")
-        episode = f"COALESCE({since}, '')"
+        reached = f"{since.sql} IS NOT NULL AND {since.sql} <= :cutoff"
+        where += [present(since, reached), reached]
+        episode = f"COALESCE({since.sql}, '')"
     where += _not_finished(rule, entity.key, episode, now, params)
     # SQLite tests the terms in this order: the conditions last, as they may read other tables for every row.
     where += [narrow(rule, params) if narrow else None, when]

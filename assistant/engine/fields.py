@@ -7,7 +7,8 @@ facts of those candidates in one query. `:now` is the moment of the tick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from assistant.db import CLOSE_REASONS
 
@@ -23,6 +24,13 @@ class Field:
     days_since: str | None = None  # for "days since X" fields: X, so `lte N` becomes an index-friendly X >= cutoff
     lowercase: bool = False  # stored values are lowercase words (a CHECK says so): `eq` needs no lower(), so an
     # index on the column can answer it
+    # An SQL term true of every row where the field has a value, written so an index finds those rows: a comparison
+    # that an empty field fails (and a rule's `since`) is narrowed by it, so a rule about a few rows reads only those.
+    # `{where}` in it stands for the comparison itself, when the field is computed from the rows the term selects.
+    present: str | None = None
+    # For "days until a yearly date" fields: an SQL term true of the rows whose MM-DD is one of `{days}`, written so
+    # an index finds them, so `lte N` is narrowed to the rows whose date is in the N + 1 days ahead.
+    yearly: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,40 +121,58 @@ _BIRTHDAY_FIELDS = {
     "mentee.next_birthday": Field(_when_birthday(f"{_NEXT_BIRTHDAY} || 'T00:00:00+00:00'"), "time"),
     "mentee.last_birthday": Field(_when_birthday(f"{_LAST_BIRTHDAY} || 'T00:00:00+00:00'"), "time"),
     "mentee.days_until_birthday": Field(
-        _when_birthday(f"CAST(julianday({_NEXT_BIRTHDAY}) - julianday(date(:now)) AS INTEGER)"), "number"
+        _when_birthday(f"CAST(julianday({_NEXT_BIRTHDAY}) - julianday(date(:now)) AS INTEGER)"),
+        "number",
+        # The mentees born on one of the days ahead (index participants_birthday), their pairings by pairings_mentee.
+        yearly="pr.mentee_id IN (SELECT id FROM participants WHERE birthday IN ({days}))",
     ),
 }
 # The mentee's latest milestone reported in this pairing's check-ins (program/checkins/reply.py, milestones table).
 _MILESTONE = (
     "(SELECT ms.{column} FROM milestones ms WHERE ms.pairing_id = pr.id ORDER BY ms.found_at DESC, ms.id LIMIT 1)"
 )
+_HAS_MILESTONE = "pr.id IN (SELECT pairing_id FROM milestones)"  # the few pairs with news, by milestones_pairing
 _MILESTONE_FIELDS = {
-    "pairing.mentee_milestone_at": Field(_MILESTONE.format(column="found_at"), "time"),
-    "pairing.mentee_milestone_kind": Field(_MILESTONE.format(column="kind")),
-    "pairing.mentee_milestone_sentence": Field(_MILESTONE.format(column="sentence")),
-    "pairing.days_since_mentee_milestone": _days_since(_MILESTONE.format(column="found_at")),
+    "pairing.mentee_milestone_at": Field(_MILESTONE.format(column="found_at"), "time", present=_HAS_MILESTONE),
+    "pairing.mentee_milestone_kind": Field(_MILESTONE.format(column="kind"), present=_HAS_MILESTONE),
+    "pairing.mentee_milestone_sentence": Field(_MILESTONE.format(column="sentence"), present=_HAS_MILESTONE),
+    "pairing.days_since_mentee_milestone": replace(
+        _days_since(_MILESTONE.format(column="found_at")), present=_HAS_MILESTONE
+    ),
 }
 
 # A pairing's cohort (config `cohorts:`, mirrored in the cohorts table by program/cohorts.py): its calendar. Every
 # field is empty for a pair in no cohort, so `lt`/`gt` never hold for it and `exists` tells the two kinds apart.
 _COHORT_JOIN = "LEFT JOIN cohorts co ON co.name = pr.cohort"
+# The pairs of the cohorts where the comparison holds (a cohort's fields are its row's: the comparison is tested on
+# the few cohorts first), found by the partial index pairings_cohort; as a list of ids, so the planner tests each
+# pairing against it at once, whichever index it walks.
+_IN_COHORT = "pr.id IN (SELECT p.id FROM pairings p WHERE p.cohort IN (SELECT co.name FROM cohorts co WHERE {where}))"
+
+
+def _cohort(sql: str, kind: str = "text", **more: Any) -> Field:
+    return Field(sql, kind, present=_IN_COHORT, **more)
+
+
 _COHORT = {
-    "cohort.name": Field("co.name"),
-    "cohort.starts_at": Field("co.starts_at", "time"),
-    "cohort.midpoint_at": Field("co.midpoint_at", "time"),
-    "cohort.ends_at": Field("co.ends_at", "time"),
-    "cohort.start_day": Field("co.start_day"),  # the config's days, 2027-08-31
-    "cohort.end_day": Field("co.end_day"),
-    "cohort.days_since_start": _days_since("co.starts_at"),
-    "cohort.days_since_midpoint": _days_since("co.midpoint_at"),
-    "cohort.days_to_end": Field("(julianday(co.ends_at) - julianday(:now))", "number"),
-    "cohort.midpoint_passed": Field(
+    "cohort.name": _cohort("co.name"),
+    "cohort.starts_at": _cohort("co.starts_at", "time"),
+    "cohort.midpoint_at": _cohort("co.midpoint_at", "time"),
+    "cohort.ends_at": _cohort("co.ends_at", "time"),
+    "cohort.start_day": _cohort("co.start_day"),  # the config's days, 2027-08-31
+    "cohort.end_day": _cohort("co.end_day"),
+    "cohort.days_since_start": replace(_days_since("co.starts_at"), present=_IN_COHORT),
+    "cohort.days_since_midpoint": replace(_days_since("co.midpoint_at"), present=_IN_COHORT),
+    "cohort.days_to_end": _cohort("(julianday(co.ends_at) - julianday(:now))", "number"),
+    "cohort.midpoint_passed": _cohort(
         "CASE WHEN co.name IS NULL THEN NULL WHEN co.midpoint_at <= :now THEN 'yes' ELSE 'no' END", lowercase=True
     ),
     # How many days after its cohort's start the pair began: 0 or less, it began with the cohort (imported for it,
     # or introduced before it); more, it joined late and its own introduction spoke for the start.
-    "pairing.cohort_days_late": Field(
-        "(julianday(COALESCE(pr.started_at, pr.created_at)) - julianday(co.starts_at))", "number"
+    "pairing.cohort_days_late": Field(  # the pair's own start too: only "in a cohort" narrows it
+        "(julianday(COALESCE(pr.started_at, pr.created_at)) - julianday(co.starts_at))",
+        "number",
+        present=_IN_COHORT.format(where="1"),
     ),
 }
 _STATUS = {
