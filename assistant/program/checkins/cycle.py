@@ -25,7 +25,9 @@ from assistant.program.pacing import RULE_MAIL, last_mailed
 # Active pairings with a side still to prompt this period. A pair in a cohort is asked about the cohort's months in
 # its rhythm (every `every_months` from its first month), never its last month: the closing survey speaks for that.
 # Checked here, in one statement, because every tick of the catch-up week runs the cycle: a query per pair from
-# Python cost seconds a tick at 100,000 pairings.
+# Python cost seconds a tick at 100,000 pairings. In that week nearly every pair has both its check-ins: the pairs
+# with two this period (read once from checkins_period, which holds period and pair) are set aside first, so only
+# the few others are looked at closely (two rows can only be both sides: a pair's check-in is one per person).
 PAIRS_DUE = """
 SELECT * FROM (
     SELECT p.id AS pairing_id, p.started_at,
@@ -36,7 +38,10 @@ SELECT * FROM (
            EXISTS (SELECT 1 FROM checkins c WHERE c.pairing_id = p.id AND c.participant_id = p.mentee_id
                    AND c.period = :period) AS mentee_prompted
     FROM pairings p JOIN participants m ON m.id = p.mentor_id JOIN participants e ON e.id = p.mentee_id
-    WHERE p.status = 'active' AND (p.started_at IS NULL OR p.started_at <= :until)
+    WHERE p.status = 'active'
+      AND p.id NOT IN (SELECT c.pairing_id FROM checkins c WHERE c.period = :period
+                       GROUP BY c.pairing_id HAVING count(*) >= 2)
+      AND (p.started_at IS NULL OR p.started_at <= :until)
       AND (p.cohort IS NULL OR EXISTS (SELECT 1 FROM cohorts co WHERE co.name = p.cohort AND co.every_months > 0
            AND :month >= co.start_month AND :month < co.end_month AND (:month - co.start_month) % co.every_months = 0))
 ) WHERE (mentor_status = 'active' AND NOT mentor_prompted) OR (mentee_status = 'active' AND NOT mentee_prompted)
