@@ -731,6 +731,24 @@ def _cohorts(db: Database) -> None:
 @migrations(name="0021_scale_indexes")
 def _scale_indexes(db: Database) -> None:
     db.execute("CREATE INDEX participants_birthday ON participants(birthday) WHERE birthday IS NOT NULL")
+    for statement in _PAIRS_MET_COUNT:
+        db.execute(statement)
+
+
+# How many pairs met in each period, kept beside the period's check-ins as pairs_met gains and loses rows (an
+# answer's "we met" said, changed or erased): the digest's six months read six rows, not every pair that met.
+_PAIRS_MET_COUNT = (
+    "ALTER TABLE period_figures ADD COLUMN pairs_met INTEGER NOT NULL DEFAULT 0",
+    """INSERT INTO period_figures (period, pairs_met) SELECT period, count(*) FROM pairs_met WHERE true GROUP BY period
+       ON CONFLICT (period) DO UPDATE SET pairs_met = excluded.pairs_met""",
+    """CREATE TRIGGER period_figures_met AFTER INSERT ON pairs_met BEGIN
+        INSERT INTO period_figures (period, pairs_met) VALUES (NEW.period, 1)
+        ON CONFLICT (period) DO UPDATE SET pairs_met = pairs_met + 1;
+    END""",
+    """CREATE TRIGGER period_figures_unmet AFTER DELETE ON pairs_met BEGIN
+        UPDATE period_figures SET pairs_met = pairs_met - 1 WHERE period = OLD.period;
+    END""",
+)
 
 
 class DatabaseError(Exception):

@@ -128,6 +128,21 @@ def test_figures_match_the_database(demo: tuple[Config, App]) -> None:
     assert all(m["sent"] == 0 for p, m in months.items() if p != "2026-11")
 
 
+def test_the_met_count_with_a_limit_is_the_active_pairs_that_met(demo: tuple[Config, App]) -> None:
+    """With a limit (the weekly digest), the pairs that met are counted without reading them all: every pair that met
+    in the cycle, less those no longer active. The count must be the one of the full list, whatever the statuses."""
+    config, app = demo
+    now = london(config, "2026-12-14T08:00")
+    full = figures(app.db, config, now, rules=app.rules)
+    met = [p["id"] for p in full["met_pairs"]]
+    assert len(met) >= 2 and full["counts"]["met_pairs"] == len(met)
+    app.db.execute("UPDATE pairings SET status = 'paused' WHERE id = ?", [met[0]])
+    short = figures(app.db, config, now, rules=app.rules, limit=1)
+    assert short["counts"]["met_pairs"] == len(met) - 1 == short["more"]["met_pairs"] + 1
+    assert [p["id"] for p in short["met_pairs"]] == [met[1]]  # the first active one, in order
+    assert figures(app.db, config, now, rules=app.rules)["counts"]["met_pairs"] == len(met) - 1
+
+
 def test_suggestions_rank_skills_against_goals_and_add_one_outside_the_box(demo: tuple[Config, App]) -> None:
     config, app = demo
     figs = figures(app.db, config, london(config, "2026-12-14T08:00"), rules=app.rules)

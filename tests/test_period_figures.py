@@ -35,6 +35,14 @@ def _recounted(db: object) -> tuple[list[tuple], list[tuple]]:
     return figures, met
 
 
+def _met_counts_true(db: object) -> bool:
+    """period_figures.pairs_met (kept by triggers on pairs_met) equals a count of pairs_met's rows, period by period."""
+    conn = db.conn  # type: ignore[attr-defined]
+    kept = conn.execute("SELECT period, pairs_met FROM period_figures WHERE pairs_met != 0 ORDER BY 1").fetchall()
+    counted = conn.execute("SELECT period, count(*) FROM pairs_met GROUP BY period ORDER BY 1").fetchall()
+    return kept == counted
+
+
 def test_replies_corrections_and_an_erasure_keep_the_figures_true(program: Program) -> None:
     program.run("2026-12-01T09:05")
     assert _kept(program.db) == _recounted(program.db) and _kept(program.db)[0]
@@ -43,15 +51,16 @@ def test_replies_corrections_and_an_erasure_keep_the_figures_true(program: Progr
     program.run("2026-12-01T10:00")
     figures, met = _kept(program.db)
     assert figures == [("2026-11", 8, 2)] and len(met) == 1 and met[0][2] == 2  # both sides of one pair
+    assert _met_counts_true(program.db)
     program.deliver(reply(program.last_to(MAYA[1], "checkin_reply"), MAYA, "1. no\n2. 0"))
     program.run("2026-12-01T11:00")
-    assert _kept(program.db) == _recounted(program.db)
+    assert _kept(program.db) == _recounted(program.db) and _met_counts_true(program.db)
     assert _kept(program.db)[1][0][2] == 1  # Dana still says they met
     program.deliver(reply(program.last_to(DANA[1], "checkin_reply"), DANA, "delete me"))
     program.run("2026-12-01T12:00")
     program.deliver(reply(program.last_to(DANA[1], "confirm_command"), DANA, "yes"))
     program.run("2026-12-01T13:00")
-    assert _kept(program.db) == _recounted(program.db)
+    assert _kept(program.db) == _recounted(program.db) and _met_counts_true(program.db)
     assert _kept(program.db) == ([("2026-11", 7, 1)], [])
 
 
@@ -83,3 +92,4 @@ def test_an_older_database_is_counted_when_it_is_upgraded(tmp_path: Path) -> Non
     db.conn.close()
     upgraded = open_db(path)
     assert _kept(upgraded) == _recounted(upgraded) == ([("2026-10", 2, 1), ("2026-11", 1, 1)], [("2026-10", 1, 1)])
+    assert _met_counts_true(upgraded)

@@ -28,6 +28,12 @@ FROM pairings p CROSS JOIN checkins c ON c.period = :cycle AND c.pairing_id = p.
 WHERE p.cohort IS NOT NULL GROUP BY p.cohort
 """
 
+# The active pairs that met this cycle, by cohort: the cohorts' pairs, each looked up in pairs_met.
+MET = """
+SELECT p.cohort, count(*) FROM pairings p CROSS JOIN pairs_met m ON m.period = :cycle AND m.pairing_id = p.id
+WHERE p.cohort IS NOT NULL AND p.status = 'active' GROUP BY p.cohort
+"""
+
 
 class UnknownCohort(ValueError):
     """A name that is not a cohort: the message names the cohorts there are."""
@@ -46,15 +52,16 @@ def pairing_ids(db: Database, name: str) -> set[int]:
     return {row[0] for row in db.execute("SELECT id FROM pairings WHERE cohort = ?", [name])}
 
 
-def lines(db: Database, cycle: str, now: datetime, met: Iterable[int], silent: Iterable[int]) -> list[dict[str, Any]]:
-    """Each cohort's figures: its dates and where it stands, its pairs, this cycle's check-ins and answers, the pairs
-    that met this cycle and the quiet ones (`met` and `silent`: the digest's pairing ids)."""
+def lines(db: Database, cycle: str, now: datetime, silent: Iterable[int]) -> list[dict[str, Any]]:
+    """Each cohort's figures: its dates and where it stands, its pairs, this cycle's check-ins and answers, the
+    active pairs that met this cycle and the quiet ones (`silent`: the digest's pairing ids)."""
     rows = list(db.query(LINES, {"cycle": cycle}))
     if not rows:
         return []
     checkins = {name: (sent, answered) for name, sent, answered in db.execute(CHECKINS, {"cycle": cycle})}
+    met_by = dict(db.execute(MET, {"cycle": cycle}).fetchall())
     cohort_of = dict(db.execute("SELECT id, cohort FROM pairings WHERE cohort IS NOT NULL").fetchall())
-    met_by, silent_by = _count(cohort_of, met), _count(cohort_of, silent)
+    silent_by = _count(cohort_of, silent)
     rows = [{**row, "sent": checkins.get(row["name"], (0, 0))[0], "answered": checkins.get(row["name"], (0, 0))[1]}
             for row in rows]  # fmt: skip
     return [

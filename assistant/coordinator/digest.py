@@ -153,7 +153,7 @@ def figures(
     bounced = _bounced(db, zone) if only is None else []
     if cohort:
         introductions = [i for i in introductions if i.get("cohort") == cohort]
-    lines = cohort_figures.lines(db, cycle, now, pairs["ids"]["met"], pairs["ids"]["silent"])
+    lines = cohort_figures.lines(db, cycle, now, pairs["silent_ids"])
     sponsored = _sponsorships(db, zone)
     lists = {
         "met_pairs": pairs["met"],
@@ -262,10 +262,18 @@ def _person(row: dict[str, Any], prefix: str) -> dict[str, Any]:
 # As the rules count it (engine/fields.py, pairing.last_met_at): before any reported meeting, from the later of the
 # start and the day we began tracking the pair (an imported pair's earlier meetings are unknown).
 LAST_MET = "max(COALESCE(pr.last_met_at, ''), COALESCE(pr.started_at, ''), pr.created_at)"
-# Active pairs whose check-ins this cycle say they met (pairs_met, kept by triggers as answers are written).
+# Active pairs whose check-ins this cycle say they met (pairs_met, kept by triggers as answers are written), in
+# order: the first ones are read without a pass over the others (CROSS JOIN: pairs_met, in its key's order, leads).
 MET_PAIRS = """
-SELECT m.pairing_id FROM pairs_met m JOIN pairings pr ON pr.id = m.pairing_id
-WHERE m.period = :cycle AND pr.status = 'active'
+SELECT m.pairing_id FROM pairs_met m CROSS JOIN pairings pr ON pr.id = m.pairing_id
+WHERE m.period = :cycle AND pr.status = 'active' ORDER BY m.pairing_id LIMIT :limit
+"""
+# How many there are: every pair that met this cycle (period_figures), less those not active (a few, found by
+# pairings_status_started, each looked up in pairs_met).
+MET_COUNT = """
+SELECT COALESCE((SELECT pairs_met FROM period_figures WHERE period = :cycle), 0)
+     - (SELECT count(*) FROM pairings pr CROSS JOIN pairs_met m ON m.period = :cycle AND m.pairing_id = pr.id
+        WHERE pr.status IN ('proposed', 'paused', 'closed'))
 """
 # Active pairs whose cycle prompt has waited SILENT_AFTER with no answer from either (the cycle's check-ins, grouped
 # by pair in checkins_period's order, read from the index alone).
@@ -305,29 +313,31 @@ def _pairs(
     only: set[int] | None = None,
 ) -> dict[str, Any]:
     """Active pairs (all, or the pairings `only`): how many, those that met this cycle and those that are quiet
-    (the first `limit` of each, with their details), how many of each there are, and all their ids."""
+    (the first `limit` of each, with their details), how many of each there are, and every quiet pair's id."""
     params = {
         "cycle": cycle,
         "unanswered_since": iso(now - SILENT_AFTER),
         "drifting_since": iso(now - thresholds.drifting),
+        "limit": -1 if limit is None or only is not None else limit,  # -1: no limit
     }
-    met = sorted(pair_id for (pair_id,) in db.execute(MET_PAIRS, params))
+    met = [pair_id for (pair_id,) in db.execute(MET_PAIRS, params)]
     quiet = [db.execute(DRIFTING, params), db.execute(UNANSWERED, params)]
     silent = sorted({pair_id for rows in quiet for (pair_id,) in rows})
-    ids = {"met": met, "silent": silent}  # every pair's, for the cohorts' lines
+    all_silent = silent  # every pair's, for the cohorts' lines
     if only is not None:
         met, silent = [i for i in met if i in only], [i for i in silent if i in only]
+    met_count = len(met) if params["limit"] == -1 else db.execute(MET_COUNT, params).fetchone()[0]
     shown = {*met[:limit], *silent[:limit]} if limit is not None else {*met, *silent}
     details = _pair_details(db, sorted(shown), cycle, now, zone, thresholds)
     active = db.execute("SELECT count(*) FROM pairings WHERE status = 'active'").fetchone()[0]
     if only is not None:
         active = sum(1 for (pid,) in db.execute("SELECT id FROM pairings WHERE status = 'active'") if pid in only)
     return {
-        "ids": ids,
+        "silent_ids": all_silent,
         "active": active,
         "met": [details[i] for i in met[:limit]],
         "silent": [details[i] for i in silent[:limit]],
-        "counts": {"met_pairs": len(met), "silent_pairs": len(silent)},
+        "counts": {"met_pairs": met_count, "silent_pairs": len(silent)},
     }
 
 
@@ -667,8 +677,8 @@ def _periods(cycle: str, count: int = MONTHS) -> list[str]:
 
 
 def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
-    """Check-ins sent and answered, and pairs that met, for the six months ending with the cycle (period_figures and
-    pairs_met, kept by triggers: a few rows, however large the program)."""
+    """Check-ins sent and answered, and pairs that met, for the six months ending with the cycle (period_figures,
+    kept by triggers: a few rows, however large the program)."""
     periods = _periods(cycle)
     window = {"start": periods[0], "end": periods[-1]}
     counts = {
@@ -678,9 +688,7 @@ def _months(db: Database, cycle: str) -> list[dict[str, Any]]:
         )
     }
     met = dict(
-        db.execute(
-            "SELECT period, count(*) FROM pairs_met WHERE period >= :start AND period <= :end GROUP BY period", window
-        )
+        db.execute("SELECT period, pairs_met FROM period_figures WHERE period >= :start AND period <= :end", window)
     )
     return [
         {
