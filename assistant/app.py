@@ -25,7 +25,7 @@ from assistant.clock import Clock, iso
 from assistant.config import Config, ImapConfig, SmtpConfig, load_config
 from assistant.coordinator.digest import figures as digest_figures
 from assistant.coordinator.digest import send_digest_if_due
-from assistant.db import compact, open_db
+from assistant.db import compact, open_db, refresh_statistics
 from assistant.engine.schema import Rule, load_rules, read_rules
 from assistant.forms.extract import form_messages
 from assistant.forms.form import Form, Forms, form_problems, load_form, load_forms
@@ -194,7 +194,7 @@ class App:
 
 def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Outbox, now: datetime) -> dict[str, int]:
     """The scheduled work: this month's check-ins, the rules, introductions, the coordinators' daily list (what the
-    rules batched), the digest, raw-mail retention."""
+    rules batched), the digest, raw-mail retention, the query planner's statistics."""
 
     def step(what: str, work: Callable[[], int]) -> int:  # a broken template stops only the mail needing it
         return guarded(outbox, config, now, what, work)
@@ -211,6 +211,7 @@ def tick(db: Database, config: Config, form: Form, rules: list[Rule], outbox: Ou
     mails += step("the coordinators' daily list", lambda: escalations.send_if_due(db, config, outbox, now))
     digests = step("the weekly digest", lambda: send_digest_if_due(db, config, outbox, now, rules))
     purge_raw(db, iso(now - timedelta(days=config.limits.raw_retention_days)))
+    refresh_statistics(db, iso(now))  # once a day, a few milliseconds
     return {"prompts": prompts, "rule_mails": mails, "intents": len(intents), "digests": digests}
 
 

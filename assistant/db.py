@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -731,6 +732,10 @@ def _cohorts(db: Database) -> None:
 @migrations(name="0021_scale_indexes")
 def _scale_indexes(db: Database) -> None:
     db.execute("CREATE INDEX participants_birthday ON participants(birthday) WHERE birthday IS NOT NULL")
+
+
+@migrations(name="0022_pairs_met_count")
+def _pairs_met_count(db: Database) -> None:
     for statement in _PAIRS_MET_COUNT:
         db.execute(statement)
 
@@ -775,6 +780,26 @@ def open_db(path: Path | str) -> Database:
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     return db
+
+
+# The day (UTC) each open database last had its statistics refreshed in this process.
+_REFRESHED: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+
+
+def refresh_statistics(db: Database, now: str) -> bool:
+    """Once a day, let SQLite keep the query planner's statistics (sqlite_stat1) true as the program grows: PRAGMA
+    optimize analyses the tables this connection's queries used that were never analysed or have grown 25-fold
+    since, and analysis_limit keeps that to milliseconds however large the file. Without statistics the planner
+    takes an index on a status for selective (it assumes ten rows a value) and walks every active pairing where a
+    list of a cohort's few pairs would do; the SQLite documentation recommends this for long-lived connections.
+    Once a day per process, not every tick: a table with an empty partial index (no birthdays yet) is analysed at
+    every call. Returns whether it ran."""
+    if _REFRESHED.get(db, "")[:10] >= now[:10]:
+        return False
+    db.execute("PRAGMA analysis_limit=400")
+    db.execute("PRAGMA optimize")
+    _REFRESHED[db] = now
+    return True
 
 
 def backup(db: Database, target: Path) -> int:

@@ -15,7 +15,7 @@ from assistant.db import open_db
 from assistant.engine.conditions import compare, to_sql
 from assistant.engine.fields import PAIRING
 from assistant.engine.schema import Compare
-from tests.conftest import at
+from tests.conftest import Program, at
 
 EVERY_DAY = [f"{d:%m-%d}" for d in (date(2028, 1, 1) + timedelta(days=n) for n in range(366))]  # 29 Feb too
 
@@ -106,3 +106,16 @@ def test_a_cohort_field_is_answered_from_the_cohorts_pairs(birthdays: Database) 
         r[3] for r in birthdays.execute(f"EXPLAIN QUERY PLAN SELECT pr.id FROM {PAIRING.source} WHERE {where}", params)
     )
     assert "SEARCH pr USING INTEGER PRIMARY KEY" in plan and "pairings_cohort" in plan, plan
+
+
+def test_the_tick_keeps_the_planners_statistics(program: Program) -> None:
+    """The day's first tick leaves SQLite statistics for the tables its queries used (db.refresh_statistics), so the
+    planner knows a status matches most pairings; later ticks that day leave them as they are."""
+    program.run("2026-12-01T09:05")
+    analysed = program.db.execute("SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY 1, 2").fetchall()
+    assert {"pairings", "checkins", "participants"} <= {row[0] for row in analysed}
+    program.db.execute("DELETE FROM sqlite_stat1")
+    program.run("2026-12-01T18:10")
+    assert program.db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] == 0  # not again that day
+    program.run("2026-12-02T09:10")
+    assert program.db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0  # the next day

@@ -28,10 +28,11 @@ FROM pairings p CROSS JOIN checkins c ON c.period = :cycle AND c.pairing_id = p.
 WHERE p.cohort IS NOT NULL GROUP BY p.cohort
 """
 
-# The active pairs that met this cycle, by cohort: the cohorts' pairs, each looked up in pairs_met.
+# The active pairs that met this cycle, by cohort: the cohorts' pairs (pairings_cohort, which holds the status too:
+# `+p.status`, or the planner would walk every active pair), each looked up in pairs_met.
 MET = """
 SELECT p.cohort, count(*) FROM pairings p CROSS JOIN pairs_met m ON m.period = :cycle AND m.pairing_id = p.id
-WHERE p.cohort IS NOT NULL AND p.status = 'active' GROUP BY p.cohort
+WHERE p.cohort IS NOT NULL AND +p.status = 'active' GROUP BY p.cohort
 """
 
 
