@@ -40,7 +40,7 @@ def chart_png(months: Sequence[dict[str, Any]]) -> bytes:
     _bars(draw, left, months, scale, base)
     _legend(draw, left)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True saved 7% of 20 kB for a tenth of a second of every digest
     return out.getvalue()
 
 
