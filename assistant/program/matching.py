@@ -86,14 +86,14 @@ class Mentor:
 
 _TAKEN = ", ".join(f"'{s}'" for s in TAKEN)
 # `spare > 0` in SQL: only mentors with room become rows, however many mentors the program has. (`+x.status`: one
-# seek to her pairings in pairings_mentor, the status read there, rather than a seek per status; `+p.bounced_at`:
+# seek to her pairings in pairings_mentor, the status read there, rather than a seek per status; NOT INDEXED:
 # one pass over the table, rather than through the index of bounced addresses to nearly every row.)
 MENTORS = f"""
 SELECT * FROM (
     SELECT p.id, p.name, p.email, p.skills, {{industry}} AS industry,
            COALESCE(p.capacity, {DEFAULT_CAPACITY})
            - (SELECT count(*) FROM pairings x WHERE x.mentor_id = p.id AND +x.status IN ({_TAKEN})) AS spare
-    FROM participants p
+    FROM participants p NOT INDEXED
     WHERE p.role IN ('mentor', 'both') AND p.status = 'active' AND +p.bounced_at IS NULL
 ) WHERE spare > 0
 ORDER BY name, id
