@@ -293,13 +293,13 @@ SELECT pr.id, pr.status, pr.started_at, pr.last_met_at, pr.created_at, {LAST_MET
 FROM pairings pr JOIN participants m ON m.id = pr.mentor_id JOIN participants e ON e.id = pr.mentee_id
 WHERE pr.id IN ({{ids}})
 """
-# `+c.period`: the pairs' ids choose the rows (a few each), not the cycle (every pair's). Only the answers shown.
+# checkins_period (period, pair) finds each pair's two check-ins of the cycle at once. Only the answers shown.
 CYCLE_ANSWERS = """
 SELECT c.pairing_id, c.status, c.sent_at, CASE WHEN pr.mentor_id = c.participant_id THEN 'mentor' ELSE 'mentee' END
        AS side, a.question, a.value
 FROM checkins c JOIN pairings pr ON pr.id = c.pairing_id
 LEFT JOIN answers a ON a.checkin_id = c.id AND a.question IN ('met', 'meetings', 'topics')
-WHERE c.pairing_id IN ({ids}) AND +c.period = ?
+WHERE c.pairing_id IN ({ids}) AND c.period = ?
 """
 
 
