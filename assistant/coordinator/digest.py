@@ -417,15 +417,16 @@ def _last_met_text(last_met: dict[str, Any]) -> str:
 
 # The check-ins with a rating or a help line recorded in the last 14 days, narrowed in SQL to a superset of the
 # concerns (a rating the policy may call low, or a help line at all); Python then decides exactly, as it always has.
-# Each half reads a small partial index (db.py): the ratings of the last two weeks, and the help lines. Who the
-# people are is read afterwards, for the rows shown.
+# Each half reads a small partial index (db.py): the ratings of the last two weeks, and the help lines; whether she
+# answered again since is one probe of checkins_answered_by. Who the people are is read afterwards, for the rows
+# shown.
 CONCERNS = """
 SELECT c.id AS checkin_id, c.period,
        (SELECT value FROM answers WHERE checkin_id = c.id AND question = 'rating') AS rating,
        (SELECT value FROM answers WHERE checkin_id = c.id AND question = 'help') AS help,
        (SELECT max(recorded_at) FROM answers WHERE checkin_id = c.id) AS recorded_at,
        (SELECT count(*) FROM checkins later WHERE later.pairing_id = c.pairing_id
-            AND later.participant_id = c.participant_id AND +later.status = 'answered'
+            AND later.participant_id = c.participant_id AND later.status = 'answered'
             AND later.answered_at > c.answered_at) AS answered_since
 FROM checkins c
 WHERE c.id IN (
