@@ -163,10 +163,17 @@ def _is_question_prefix(rest: str, form: Form) -> bool:
         return False
     words = " ".join(rest.lower().split())
     return any(
-        " ".join(worded(q.text, month).lower().split()).startswith(words)
-        for q in form.questions
+        text.startswith(words)
         for month in _MONTH_WORDS.findall(words) or [None]
+        for text in _question_words(form, month)
     )
+
+
+@lru_cache(maxsize=256)
+def _question_words(form: Form, month: str | None) -> tuple[str, ...]:
+    """Each question's text with `month` named, lower case and single-spaced: made once per form and month, not for
+    every line of every reply."""
+    return tuple(" ".join(worded(q.text, month).lower().split()) for q in form.questions)
 
 
 def _strip_number(content: str, form: Form, weak_ok: bool) -> tuple[Question | None, str]:
