@@ -149,12 +149,18 @@ def _question_patterns(form: Form) -> tuple[tuple[Question, re.Pattern[str]], ..
     return tuple(patterns)
 
 
+@lru_cache(maxsize=64)
+def _any_question(form: Form) -> re.Pattern[str]:
+    """The questions' patterns as one alternation, in the form's order, each its own group (they have none of
+    their own): one match per line finds the first question whose pattern matches, as trying them in turn would."""
+    return re.compile("|".join(f"({pattern.pattern})" for _, pattern in _question_patterns(form)), re.IGNORECASE)
+
+
 def _match_question(rest: str, form: Form) -> tuple[Question, str] | None:
-    for question, pattern in _question_patterns(form):
-        match = pattern.match(rest)
-        if match:
-            return question, rest[match.end() :]
-    return None
+    match = _any_question(form).match(rest)
+    if match is None:
+        return None
+    return form.questions[match.lastindex - 1], rest[match.end() :]  # type: ignore[operator]
 
 
 def _is_question_prefix(rest: str, form: Form) -> bool:
