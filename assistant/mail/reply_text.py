@@ -175,6 +175,15 @@ def _unqp(text: str) -> str:
     return _QP_RUN.sub(decode, text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _says_wrote(text: str) -> bool:
+    """A "wrote" verb where an attribution has one. Remembered (the texts asked about are at most
+    _MAX_ATTRIBUTION_CHARS long): the same line is asked about several times (alone and joined, when the reply is
+    classified and again when its answers are read), and this search through every language's verbs costs more
+    than all the other checks of a line together."""
+    return _WROTE_RE.search(text) is not None
+
+
 def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     """Does this (joined) text read as "On <date>, <person> wrote:"?"""
     if len(text) > _MAX_ATTRIBUTION_CHARS:
@@ -183,8 +192,7 @@ def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     if not text:
         return False
     tail = text.rstrip(" -:：").rstrip()
-    wrote = _WROTE_RE.search(text)
-    if wrote:
+    if _says_wrote(text):
         ends_ok = _ENDS_LIKE_HEADER.search(text) or _WROTE_END.search(tail)
         if not ends_ok:
             # "Am 20.06.24 um 16:20 schrieb Klara Weber" (Thunderbird, no colon): sure only above a quote.
@@ -267,7 +275,7 @@ def _joined_attribution(lines: list[str], i: int) -> int:
         return 0
     if _is_attribution_text(first, _quote_follows(lines, i + 1)):
         return 1
-    if not _ATTRIBUTION_OPENER.match(first) and not _HAS_ADDRESS.search(first) and not _WROTE_RE.search(first):
+    if not _ATTRIBUTION_OPENER.match(first) and not _HAS_ADDRESS.search(first) and not _says_wrote(first):
         return 0
     if re.search(r"[.!?]\s*$", first) and not _HAS_ADDRESS.search(first):
         return 0  # a sentence ended: this is prose, not the start of a wrapped attribution
@@ -504,7 +512,7 @@ def _answer_before_attribution(lines: list[str]) -> list[str]:
     """
     out: list[str] = []
     for i, line in enumerate(lines):
-        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _WROTE_RE.search(line):
+        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _says_wrote(line):
             out.append(line)
             continue
         mid = _MID_OPENER.search(line, 1)
