@@ -156,17 +156,35 @@ def _any_question(form: Form) -> re.Pattern[str]:
     return re.compile("|".join(f"({pattern.pattern})" for _, pattern in _question_patterns(form)), re.IGNORECASE)
 
 
+# What a line is asked about (which question it repeats, whether it starts one) is remembered for lines up to this
+# long: the quoted prompt is the same in every reply to it, and a line is asked about more than once.
+_REMEMBERED_CHARS = 500
+
+
 def _match_question(rest: str, form: Form) -> tuple[Question, str] | None:
+    if len(rest) > _REMEMBERED_CHARS:
+        return _question_in(rest, form)
+    return _remembered_question_in(rest, form)
+
+
+def _question_in(rest: str, form: Form) -> tuple[Question, str] | None:
     match = _any_question(form).match(rest)
     if match is None:
         return None
     return form.questions[match.lastindex - 1], rest[match.end() :]  # type: ignore[operator]
 
 
+_remembered_question_in = lru_cache(maxsize=8192)(_question_in)
+
+
 def _is_question_prefix(rest: str, form: Form) -> bool:
     """A question cut short by line wrapping ("5. Anything I could help with? (This goes only to the")."""
-    if not 15 <= len(rest) <= 300:
-        return False
+    return 15 <= len(rest) <= 300 and _starts_a_question(rest, form)
+
+
+@lru_cache(maxsize=8192)
+def _starts_a_question(rest: str, form: Form) -> bool:
+    """`rest` is the start of a question's text, in any month's words."""
     words = " ".join(rest.lower().split())
     return any(
         text.startswith(words)
