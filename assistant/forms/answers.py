@@ -214,11 +214,19 @@ def _label(content: str, form: Form) -> tuple[Question, str] | None:
     match = _LABEL.match(content)
     if not match:
         return None
-    label = " ".join(match.group(1).lower().replace("_", " ").split())
+    question = _labelled(match.group(1), form)
+    return (question, content[match.end() :]) if question is not None else None
+
+
+@lru_cache(maxsize=1024)
+def _labelled(label: str, form: Form) -> Question | None:
+    """The question a label names (its key or one of its labels, a plural too), the first in the form's order.
+    Remembered: people and mail clients use the same few labels (the pattern bounds their length)."""
+    label = " ".join(label.lower().replace("_", " ").split())
     for question in form.questions:
         names = {question.key.lower().replace("_", " "), *(name.lower() for name in question.labels)}
         if label in names or label.rstrip("s") in {name.rstrip("s") for name in names}:
-            return question, content[match.end() :]
+            return question
     return None
 
 
