@@ -206,6 +206,8 @@ def read_catalog(path: Path) -> Any:
 def localized(value: Any, language: str, translate: Any) -> Any:
     """The context as the reader reads it: each value that knows how to say itself in a language (a month's name,
     a form's question: their `localized` method) said in `language`; the rest unchanged."""
+    if type(value) is str:  # most values: nothing to say differently, and no attribute to look for
+        return value
     if isinstance(value, str):
         say = getattr(value, "localized", None)
         return say(language, translate) if say is not None else value

@@ -569,15 +569,26 @@ def _says_nothing(raw: str) -> bool:
 def _value(found: _Found, question: Question) -> str | None:
     if found.decided:
         return found.value
-    if question.type == "yes_no":
-        return values.yes_no(found.raw)
-    if question.type == "count":
-        return values.count(found.raw)
-    if question.type == "scale":
-        return values.scale(found.raw, question.min, question.max)
-    if question.type == "date":
-        return _date(found.raw)
-    return found.raw.strip()
+    if len(found.raw) > _REMEMBERED_CHARS:
+        return _value_of(found.raw, question.type, question.min, question.max)
+    return _remembered_value_of(found.raw, question.type, question.min, question.max)
+
+
+def _value_of(raw: str, kind: str, low: int, high: int) -> str | None:
+    """One answer's value read from its words, for a question of this type (and range)."""
+    if kind == "yes_no":
+        return values.yes_no(raw)
+    if kind == "count":
+        return values.count(raw)
+    if kind == "scale":
+        return values.scale(raw, low, high)
+    if kind == "date":
+        return _date(raw)
+    return raw.strip()
+
+
+# Remembered: a few words ("yes", "twice", "4") answer most check-ins.
+_remembered_value_of = lru_cache(maxsize=8192)(_value_of)
 
 
 # --------------------------------------------------------------------------- deciding
