@@ -90,9 +90,9 @@ def test_a_check_in_reply_costs_a_bounded_number_of_statements(program: Program)
     assert len(per_poll) == 1
     statements = [s for s in statements if s not in per_poll]
     assert program.answers(MAYA[1])["met"] == "yes"
-    # Ingest (1), the page of pending ids (2), the attempt (1), the look-up (4), the stored answers (1), four
-    # answers (4), their provenance (2: earlier answers marked replaced, these recorded), the pairing and the
-    # check-in (2), the event (1), the confirmation queued (6: its key with the day's count to that address, the
-    # suppression list, whose token goes in List-Unsubscribe, the language she reads, the row, the count), the
-    # ledger row (1).
-    assert len(statements) <= 25, "\n".join(statements)
+    # Ingest (1), the page of pending ids (2), the attempt (1), the look-up (3: the token with its owner's row, who
+    # is the sender, the thread, the check-in), the stored answers (1), four answers (1), their provenance (2:
+    # earlier answers marked replaced, these recorded), the pairing and the check-in (2), the event (1), the
+    # confirmation queued (5: its key with the day's count to that address, the suppression list with the language
+    # she reads, whose token goes in List-Unsubscribe, the row, the count), the ledger row (1).
+    assert len(statements) <= 20, "\n".join(statements)

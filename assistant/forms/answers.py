@@ -149,24 +149,55 @@ def _question_patterns(form: Form) -> tuple[tuple[Question, re.Pattern[str]], ..
     return tuple(patterns)
 
 
+@lru_cache(maxsize=64)
+def _any_question(form: Form) -> re.Pattern[str]:
+    """The questions' patterns as one alternation, in the form's order, each its own group (they have none of
+    their own): one match per line finds the first question whose pattern matches, as trying them in turn would."""
+    return re.compile("|".join(f"({pattern.pattern})" for _, pattern in _question_patterns(form)), re.IGNORECASE)
+
+
+# What a line is asked about (which question it repeats, whether it starts one) is remembered for lines up to this
+# long: the quoted prompt is the same in every reply to it, and a line is asked about more than once.
+_REMEMBERED_CHARS = 500
+
+
 def _match_question(rest: str, form: Form) -> tuple[Question, str] | None:
-    for question, pattern in _question_patterns(form):
-        match = pattern.match(rest)
-        if match:
-            return question, rest[match.end() :]
-    return None
+    if len(rest) > _REMEMBERED_CHARS:
+        return _question_in(rest, form)
+    return _remembered_question_in(rest, form)
+
+
+def _question_in(rest: str, form: Form) -> tuple[Question, str] | None:
+    match = _any_question(form).match(rest)
+    if match is None:
+        return None
+    return form.questions[match.lastindex - 1], rest[match.end() :]  # type: ignore[operator]
+
+
+_remembered_question_in = lru_cache(maxsize=8192)(_question_in)
 
 
 def _is_question_prefix(rest: str, form: Form) -> bool:
     """A question cut short by line wrapping ("5. Anything I could help with? (This goes only to the")."""
-    if not 15 <= len(rest) <= 300:
-        return False
+    return 15 <= len(rest) <= 300 and _starts_a_question(rest, form)
+
+
+@lru_cache(maxsize=8192)
+def _starts_a_question(rest: str, form: Form) -> bool:
+    """`rest` is the start of a question's text, in any month's words."""
     words = " ".join(rest.lower().split())
     return any(
-        " ".join(worded(q.text, month).lower().split()).startswith(words)
-        for q in form.questions
+        text.startswith(words)
         for month in _MONTH_WORDS.findall(words) or [None]
+        for text in _question_words(form, month)
     )
+
+
+@lru_cache(maxsize=256)
+def _question_words(form: Form, month: str | None) -> tuple[str, ...]:
+    """Each question's text with `month` named, lower case and single-spaced: made once per form and month, not for
+    every line of every reply."""
+    return tuple(" ".join(worded(q.text, month).lower().split()) for q in form.questions)
 
 
 def _strip_number(content: str, form: Form, weak_ok: bool) -> tuple[Question | None, str]:
@@ -183,11 +214,19 @@ def _label(content: str, form: Form) -> tuple[Question, str] | None:
     match = _LABEL.match(content)
     if not match:
         return None
-    label = " ".join(match.group(1).lower().replace("_", " ").split())
+    question = _labelled(match.group(1), form)
+    return (question, content[match.end() :]) if question is not None else None
+
+
+@lru_cache(maxsize=1024)
+def _labelled(label: str, form: Form) -> Question | None:
+    """The question a label names (its key or one of its labels, a plural too), the first in the form's order.
+    Remembered: people and mail clients use the same few labels (the pattern bounds their length)."""
+    label = " ".join(label.lower().replace("_", " ").split())
     for question in form.questions:
         names = {question.key.lower().replace("_", " "), *(name.lower() for name in question.labels)}
         if label in names or label.rstrip("s") in {name.rstrip("s") for name in names}:
-            return question, content[match.end() :]
+            return question
     return None
 
 
@@ -530,15 +569,26 @@ def _says_nothing(raw: str) -> bool:
 def _value(found: _Found, question: Question) -> str | None:
     if found.decided:
         return found.value
-    if question.type == "yes_no":
-        return values.yes_no(found.raw)
-    if question.type == "count":
-        return values.count(found.raw)
-    if question.type == "scale":
-        return values.scale(found.raw, question.min, question.max)
-    if question.type == "date":
-        return _date(found.raw)
-    return found.raw.strip()
+    if len(found.raw) > _REMEMBERED_CHARS:
+        return _value_of(found.raw, question.type, question.min, question.max)
+    return _remembered_value_of(found.raw, question.type, question.min, question.max)
+
+
+def _value_of(raw: str, kind: str, low: int, high: int) -> str | None:
+    """One answer's value read from its words, for a question of this type (and range)."""
+    if kind == "yes_no":
+        return values.yes_no(raw)
+    if kind == "count":
+        return values.count(raw)
+    if kind == "scale":
+        return values.scale(raw, low, high)
+    if kind == "date":
+        return _date(raw)
+    return raw.strip()
+
+
+# Remembered: a few words ("yes", "twice", "4") answer most check-ins.
+_remembered_value_of = lru_cache(maxsize=8192)(_value_of)
 
 
 # --------------------------------------------------------------------------- deciding

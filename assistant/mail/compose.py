@@ -2,7 +2,9 @@
 
 Headers are clean by construction. Every header that carries text (the names in From, To, Cc and Reply-To, the
 subject, the program's name) is a header object of `email.headerregistry`, built from cleaned text and checked to
-read back as meant (`assistant/mail/headers.py`). The headers that carry no text are ours and are set as they are
+read back as meant (`assistant/mail/headers.py`), except the common address header that needs none of it: plain
+words for names and plain ASCII addresses on one line, written as headerregistry would write them
+(`headers.plain_addresses`), without parsing them twice. The headers that carry no text are ours and are set as they are
 written: the date from `email.utils`, fixed values, and Message-IDs that must match a strict pattern (a reply's
 In-Reply-To and References come from inbound mail; an id that does not match is dropped). Those are not handed
 to headerregistry because its unstructured folding would turn a long Message-ID into an encoded word, which
@@ -32,7 +34,7 @@ from typing import TypeVar
 
 from assistant.headertext import header_text
 from assistant.mail.automatic import LOOP_HEADER
-from assistant.mail.headers import POLICY, address_header, text_header
+from assistant.mail.headers import POLICY, address_header, plain_addresses, text_header
 from assistant.render import Rendered
 
 _MAX_LINE = 78  # RFC 5322's recommended line length
@@ -92,13 +94,13 @@ def compose(
     `images` are (Content-ID without <>, PNG bytes): the HTML part becomes multipart/related with each image
     inline, for `<img src="cid:ID">`."""
     msg = _body(rendered, attachments, images)
-    msg["From"] = address_header("From", ((envelope.from_name, envelope.from_addr),))
-    msg["To"] = address_header("To", _pairs(envelope.to))
+    _set_addresses(msg, "From", ((envelope.from_name, envelope.from_addr),))
+    _set_addresses(msg, "To", _pairs(envelope.to))
     if envelope.cc:
-        msg["Cc"] = address_header("Cc", _pairs(envelope.cc))
+        _set_addresses(msg, "Cc", _pairs(envelope.cc))
     reply_to = [envelope.reply_to] if envelope.reply_to else envelope.reply_to_people
     if reply_to:
-        msg["Reply-To"] = address_header("Reply-To", _pairs(reply_to))
+        _set_addresses(msg, "Reply-To", _pairs(reply_to))
     msg["Subject"] = text_header("Subject", rendered.subject)
     _set_words(msg, "Date", format_datetime(date))
     _set_words(msg, "Message-ID", _our_message_id(message_id))
@@ -124,6 +126,16 @@ def _unsubscribe(msg: Message, address: str, url: str | None) -> None:
         return
     _set_words(msg, "List-Unsubscribe", f"<{_our_url(url)}>, {mailto}")
     _set_words(msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+
+
+def _set_addresses(msg: Message, name: str, people: tuple[tuple[str, str], ...]) -> None:
+    """An address header: plain names and addresses on one line as they are (headers.plain_addresses), anything
+    else a header object of headerregistry's, checked to read back as meant."""
+    plain = plain_addresses(name, people)
+    if plain is None:
+        msg[name] = address_header(name, people)
+    else:
+        msg.set_raw(name, plain)
 
 
 def _set_words(msg: Message, name: str, value: str) -> None:

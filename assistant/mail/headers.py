@@ -35,6 +35,9 @@ _MAX_LINE = 998  # RFC 5322's hard limit
 # in the local part, as the importer allows it: RFC 6531).
 _ADDRESS = re.compile(r"[^@\s<>()\[\]\",;:\\\x00-\x1f\x7f]+@[A-Za-z0-9.-]+")
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
 _ATOMS = re.compile(r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?")
 
 
@@ -91,6 +94,21 @@ def address_header(name: str, people: tuple[tuple[str, str], ...]) -> BaseHeader
     header = POLICY.header_factory(name, [address(person, addr) for person, addr in people])
     header.__dict__["_folded"] = _first_that_reads_back(_address_foldings(header, people))
     return header
+
+
+def plain_addresses(name: str, people: tuple[tuple[str, str], ...]) -> str | None:
+    """The value of an address header in the common case, written without headerregistry: every name (cleaned)
+    plain words (RFC 5322 atoms, single-spaced), every address a plain ASCII dot-atom, and the whole header on one
+    line of at most 78 characters. That is exactly what headerregistry writes for it (there is nothing to quote,
+    encode or fold) and reads back as meant; parsing it twice to find so costs more than the rest of a mail. None
+    for anything else: `address_header` writes and checks it."""
+    if not people:
+        return None
+    cleaned = [(clean_name(person), addr) for person, addr in people]
+    if not all(_ATOMS.fullmatch(person) and _PLAIN_ADDRESS.fullmatch(addr) for person, addr in cleaned):
+        return None
+    value = ", ".join(f"{person} <{addr}>" if person else addr for person, addr in cleaned)
+    return value if len(name) + 2 + len(value) <= POLICY.max_line_length else None
 
 
 def address(name: str, addr: str) -> Address:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from typing import Any
 
 from assistant.headertext import INPUT_CHARS, as_text, clean_name, header_text, spaced_line
 from assistant.mail import html_text
@@ -28,6 +29,9 @@ from assistant.mail.deadline import Deadline
 _ADDRESS = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSGID = re.compile(r"<[^<>\s]+>")
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM_ADDRESS = rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_MAILBOX = re.compile(rf"({_ATEXT}(?: {_ATEXT})*) <({_DOT_ATOM_ADDRESS})>|({_DOT_ATOM_ADDRESS})")
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 
 # Budgets (RELIABILITY.md, "Bad input never stops the loop"): what one message may cost the reader.
@@ -57,11 +61,17 @@ class ParsedMessage:
     # Filled on first use: the robot checks ask for some twenty headers, most of them absent, several twice.
     _names: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     _decoded: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The headers by lower-case name, as parse_message read them once (`Message.get` reads every header each time).
+    _index: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str:
         """The first such header, decoded as `decode_header` does ("" when absent); each one decoded once."""
         key = name.lower()
         if key not in self._decoded:
+            if self._index:
+                found = key in self._index
+                self._decoded[key] = decode_header(_first(self.headers, self._index, key, "")) if found else ""
+                return self._decoded[key]
             if not self._names:
                 self._names.update(k.lower() for k in self.headers)
             self._decoded[key] = decode_header(self.headers.get(name, "")) if key in self._names else ""
@@ -78,22 +88,40 @@ def parse_message(raw: bytes, budget: float | Deadline = TIME_BUDGET) -> ParsedM
     Deadline with its own clock). Raises TooSlow when the budget runs out while the body is read."""
     deadline = budget if isinstance(budget, Deadline) else Deadline.after(budget)
     msg = email.message_from_bytes(_bound_headers(raw), policy=email.policy.compat32)
-    from_name, from_addr = strict_address(msg.get("From", ""))
+    index = header_index(msg)
+    from_name, from_addr = strict_address(_first(msg, index, "from", ""))
     text, was_html = body_text(msg, deadline)
-    return ParsedMessage(
-        message_id=message_id_of(msg, raw),
+    parsed = ParsedMessage(
+        message_id=message_id_of(msg, raw, _first(msg, index, "message-id", "")),
         from_addr=from_addr,
         from_name=from_name,
-        recipients=tuple(_recipients(msg)),
-        subject=decode_header(msg.get("Subject", "")),
-        in_reply_to=tuple(_MSGID.findall(str(msg.get("In-Reply-To", ""))[:10_000])),
-        references=tuple(_MSGID.findall(str(msg.get("References", ""))[:50_000])),
-        date=_date(msg.get("Date")),
+        recipients=tuple(_recipients(msg, index)),
+        subject=decode_header(_first(msg, index, "subject", "")),
+        in_reply_to=tuple(_MSGID.findall(str(_first(msg, index, "in-reply-to", ""))[:10_000])),
+        references=tuple(_MSGID.findall(str(_first(msg, index, "references", ""))[:50_000])),
+        date=_date(_first(msg, index, "date", None)),
         text=text,
         was_html=was_html,
         headers=msg,
         size=len(raw),
     )
+    parsed._index.update(index)
+    return parsed
+
+
+def header_index(msg: Message) -> dict[str, list[tuple[str, Any]]]:
+    """Each header's (name, value) pairs, in order, by lower-case name: one pass over the headers, where
+    `Message.get` reads all of them for every header asked for."""
+    index: dict[str, list[tuple[str, Any]]] = {}
+    for name, value in msg.raw_items():
+        index.setdefault(name.lower(), []).append((name, value))
+    return index
+
+
+def _first(msg: Message, index: dict[str, list[tuple[str, Any]]], key: str, default: Any) -> Any:
+    """`msg.get(key, default)` read from the index (`key` in lower case): the same value, through the policy."""
+    found = index.get(key)
+    return msg.policy.header_fetch_parse(*found[0]) if found else default
 
 
 def _bound_headers(raw: bytes) -> bytes:
@@ -125,7 +153,7 @@ def strict_address(header: object) -> tuple[str, str]:
     value = spaced_line(as_text(header))
     if value.count("@") - sum(q.count("@") for q in _QUOTED_STRING.findall(value)) != 1:
         return "", ""
-    pairs = email.utils.getaddresses([value])
+    pairs = _addresses([value])
     if len(pairs) != 1 or not _ADDRESS.match(pairs[0][1]):
         return "", ""
     name, address = pairs[0]
@@ -188,17 +216,32 @@ def _normalise(text: str) -> str:
     return text.replace("\u00a0", " ")
 
 
-def message_id_of(msg: Message, raw: bytes) -> str:
-    found = _MSGID.findall(str(msg.get("Message-ID", "")))
+def message_id_of(msg: Message, raw: bytes, header: Any = None) -> str:
+    """The Message-ID (`header`: its value, when the caller has read it already)."""
+    found = _MSGID.findall(str(msg.get("Message-ID", "") if header is None else header))
     if found:
         return found[0]
     # Without a Message-ID the same bytes must still dedupe: name the message after its content.
     return f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id>"
 
 
-def _recipients(msg: Message) -> list[str]:
-    values = [spaced_line(as_text(v)) for name in RECIPIENT_HEADERS for v in msg.get_all(name, [])]
-    return [address.lower() for _, address in email.utils.getaddresses(values) if _ADDRESS.match(address)]
+def _recipients(msg: Message, index: dict[str, list[tuple[str, Any]]]) -> list[str]:
+    fetch = msg.policy.header_fetch_parse
+    values = [spaced_line(as_text(fetch(*found))) for key in RECIPIENT_HEADERS for found in index.get(key, ())]
+    return [address.lower() for _, address in _addresses(values) if _ADDRESS.match(address)]
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    """`email.utils.getaddresses(values)`. Each value that is one plain mailbox ("Maya Patel <maya@example.org>",
+    "maya@example.org": the name words of RFC 5322 atoms, single-spaced, the address a dot-atom) reads as itself,
+    without the parser (which reads one character at a time); anything else is the parser's."""
+    found = []
+    for value in values:
+        plain = _PLAIN_MAILBOX.fullmatch(value)
+        if plain is None:
+            return email.utils.getaddresses(values)
+        found.append((plain.group(1) or "", plain.group(2) or plain.group(3)))
+    return found
 
 
 def _date(value: object) -> datetime | None:

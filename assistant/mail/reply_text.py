@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Callable
 
 from assistant.mail.phrases import alternation, label_alternation
 
@@ -24,6 +25,7 @@ _MAX_MARKER_LINE = 400
 # An attribution wrapped by the client spans at most this many lines (Apple: "On …,\nat 10:18,\nX <a@b> wrote:").
 _MAX_ATTRIBUTION_LINES = 6
 _MAX_ATTRIBUTION_CHARS = 500
+_REMEMBERED_LINES = 8192  # lines (of at most _MAX_ATTRIBUTION_CHARS) whose checks are remembered, per check
 
 _QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
 
@@ -148,8 +150,11 @@ def is_signature_start(line: str) -> bool:
 
 def is_footer(line: str) -> bool:
     """A mail client's automatic line such as "Sent from my iPhone" or "Get Outlook for Android"."""
-    if len(line) >= 160:
-        return False
+    return len(line) < 160 and _is_footer(line)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_LINES)
+def _is_footer(line: str) -> bool:
     if not _FOOTER.match(line):
         # A footer that names the device first is short and names one: "Samsung Galaxy okostelefonról küldve".
         return len(line) < 80 and bool(_FOOTER_ENDING.search(line.strip())) and bool(_FOOTER_DEVICE.search(line))
@@ -175,16 +180,56 @@ def _unqp(text: str) -> str:
     return _QP_RUN.sub(decode, text)
 
 
+@functools.lru_cache(maxsize=_REMEMBERED_LINES)
+def _says_wrote(text: str) -> bool:
+    """A "wrote" verb where an attribution has one. Remembered (the texts asked about are at most
+    _MAX_ATTRIBUTION_CHARS long): the same line is asked about several times (alone and joined, when the reply is
+    classified and again when its answers are read), and this search through every language's verbs costs more
+    than all the other checks of a line together."""
+    return _WROTE_RE.search(text) is not None
+
+
+def _remembered(check: Callable[[str], bool]) -> Callable[[str], bool]:
+    """A pure test of one line, remembered for lines up to _MAX_ATTRIBUTION_CHARS (a longer one is tested afresh,
+    and never kept): the quoted history of a reply is the mail every reply to it quotes, and its lines are asked
+    about several times; each of these patterns tries the words of every language at the line's start."""
+    remembered = functools.lru_cache(maxsize=_REMEMBERED_LINES)(check)
+
+    def test(line: str) -> bool:
+        return remembered(line) if len(line) <= _MAX_ATTRIBUTION_CHARS else check(line)
+
+    return test
+
+
+_is_from = _remembered(lambda line: _FROM.match(line) is not None)
+_is_other_header = _remembered(lambda line: _OTHER_HEADER.match(line) is not None)
+_is_original_message = _remembered(lambda line: _ORIGINAL_MESSAGE.match(line) is not None)
+_is_begin_forwarded = _remembered(lambda line: _BEGIN_FORWARDED.match(line) is not None)
+_starts_disclaimer = _remembered(lambda line: _DISCLAIMER.match(line) is not None)
+
+
+def _opens_attribution(line: str) -> bool:
+    """What a wrapped attribution's first line starts with or holds: an opener, an address, or a "wrote"."""
+    return bool(_ATTRIBUTION_OPENER.match(line) or _HAS_ADDRESS.search(line) or _says_wrote(line))
+
+
+_may_open_attribution = _remembered(_opens_attribution)
+
+
 def _is_attribution_text(text: str, quote_follows: bool) -> bool:
     """Does this (joined) text read as "On <date>, <person> wrote:"?"""
-    if len(text) > _MAX_ATTRIBUTION_CHARS:
-        return False
+    return len(text) <= _MAX_ATTRIBUTION_CHARS and _reads_as_attribution(text, quote_follows)
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_LINES)
+def _reads_as_attribution(text: str, quote_follows: bool) -> bool:
+    """`_is_attribution_text`, remembered: a reply quotes lines that every reply to the same mail quotes, and each
+    line is asked about more than once (alone and joined, classified and then read for answers)."""
     text = _unqp(text.translate(_BIDI)).strip().strip("*").strip()
     if not text:
         return False
     tail = text.rstrip(" -:：").rstrip()
-    wrote = _WROTE_RE.search(text)
-    if wrote:
+    if _says_wrote(text):
         ends_ok = _ENDS_LIKE_HEADER.search(text) or _WROTE_END.search(tail)
         if not ends_ok:
             # "Am 20.06.24 um 16:20 schrieb Klara Weber" (Thunderbird, no colon): sure only above a quote.
@@ -214,9 +259,9 @@ def _header_count(lines: list[str], i: int) -> tuple[int, bool]:
         seen += 1
         if len(line) > _MAX_MARKER_LINE:
             break
-        if _FROM.match(line):
+        if _is_from(line):
             count, has_from = count + 1, True
-        elif _OTHER_HEADER.match(line):
+        elif _is_other_header(line):
             count += 1
         elif seen > 1 and not re.match(r"\s", line):
             if count >= 3:
@@ -229,16 +274,21 @@ def _header_count(lines: list[str], i: int) -> tuple[int, bool]:
 def _is_header_block(lines: list[str], i: int) -> bool:
     """Outlook's copy of the earlier message's headers: From/Sent/To/Subject, in some order and language."""
     line = lines[i]
-    if len(line) > _MAX_MARKER_LINE or not (_FROM.match(line) or _OTHER_HEADER.match(line)):
+    if len(line) > _MAX_MARKER_LINE or not (_is_from(line) or _is_other_header(line)):
         return False
     count, has_from = _header_count(lines, i)
-    if count >= 3 and (has_from or _FROM.match(line) is not None):
+    if count >= 3 and (has_from or _is_from(line)):
         return True
     return _is_header_run(line) or _is_dated_address_block(lines, i) or _is_from_above_quote(lines, i)
 
 
 def _is_header_run(line: str) -> bool:
     """A header block run into one line: "Date: … From: a@b.c To: … Subject: …" (three labels or more, one From)."""
+    return _header_run(line)
+
+
+@_remembered
+def _header_run(line: str) -> bool:
     labels = sum(1 for _ in itertools.islice(_INLINE_LABEL.finditer(line), 3))
     return labels >= 2 and bool(_INLINE_FROM.search(line)) and bool(_HAS_ADDRESS.search(line) or _HAS_DATE.search(line))
 
@@ -247,7 +297,7 @@ def _is_dated_address_block(lines: list[str], i: int) -> bool:
     """A block of header lines only (two or more, nothing else before the blank line), one a date and one an
     address: "Date: Wed, 16 May 2012 00:15:02 -0600" / "To: a@b.c" is a header copy even without its From."""
     block = list(itertools.takewhile(str.strip, lines[i : i + 7]))
-    if not 2 <= len(block) <= 6 or not all(_FROM.match(b) or _OTHER_HEADER.match(b) for b in block):
+    if not 2 <= len(block) <= 6 or not all(_is_from(b) or _is_other_header(b) for b in block):
         return False
     return any(_HAS_DATE.search(b) for b in block) and any(_HAS_ADDRESS.search(b) for b in block)
 
@@ -255,7 +305,7 @@ def _is_dated_address_block(lines: list[str], i: int) -> bool:
 def _is_from_above_quote(lines: list[str], i: int) -> bool:
     """A lone "From: someone@example.com" whose message follows quoted within a few lines (talon's tracking-link
     case: the link's closing ">" starts a line)."""
-    if not _FROM.match(lines[i]) or not _HAS_ADDRESS.search(lines[i]):
+    if not _is_from(lines[i]) or not _HAS_ADDRESS.search(lines[i]):
         return False
     return any(split_quote(line)[0] for line in lines[i + 1 : i + 6])
 
@@ -267,7 +317,7 @@ def _joined_attribution(lines: list[str], i: int) -> int:
         return 0
     if _is_attribution_text(first, _quote_follows(lines, i + 1)):
         return 1
-    if not _ATTRIBUTION_OPENER.match(first) and not _HAS_ADDRESS.search(first) and not _WROTE_RE.search(first):
+    if not _may_open_attribution(first):
         return 0
     if re.search(r"[.!?]\s*$", first) and not _HAS_ADDRESS.search(first):
         return 0  # a sentence ended: this is prose, not the start of a wrapped attribution
@@ -302,11 +352,11 @@ def history_start(lines: list[str], i: int) -> tuple[str, int]:
     line = lines[i]
     if not line.strip() or len(line) > _MAX_MARKER_LINE:
         return "", 0
-    if _ORIGINAL_MESSAGE.match(line) or _BEGIN_FORWARDED.match(line) or _is_header_block(lines, i):
+    if _is_original_message(line) or _is_begin_forwarded(line) or _is_header_block(lines, i):
         return "block", 1
     if _RULE.match(line) or _UNDERSCORES.match(line):
         after = _next_non_blank(lines, i + 1)
-        if after < len(lines) and (_is_header_block(lines, after) or _ORIGINAL_MESSAGE.match(lines[after])):
+        if after < len(lines) and (_is_header_block(lines, after) or _is_original_message(lines[after])):
             return "block", 1
     span = _joined_attribution(lines, i)
     if span:
@@ -427,7 +477,7 @@ def _paragraph_end(lines: list[str], i: int) -> int:
 
 def _is_disclaimer(lines: list[str], i: int) -> bool:
     """A confidentiality notice: a paragraph of some length that starts with a disclaimer's words."""
-    if (i and lines[i - 1].strip()) or not _DISCLAIMER.match(lines[i]):
+    if (i and lines[i - 1].strip()) or not _starts_disclaimer(lines[i]):
         return False
     return sum(len(line) for line in lines[i : min(_paragraph_end(lines, i), i + 40)]) >= _DISCLAIMER_CHARS
 
@@ -504,7 +554,7 @@ def _answer_before_attribution(lines: list[str]) -> list[str]:
     """
     out: list[str] = []
     for i, line in enumerate(lines):
-        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _WROTE_RE.search(line):
+        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _says_wrote(line):
             out.append(line)
             continue
         mid = _MID_OPENER.search(line, 1)

@@ -6,6 +6,7 @@ commit together and a second attempt adds nothing.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlite_utils import Database
 
 from assistant.clock import Clock, iso
 from assistant.config import Config
-from assistant.identity import is_suppressed, one_click_token, unsubscribe_token
+from assistant.identity import address_hash, one_click_token, unsubscribe_token
 from assistant.mail.compose import Envelope, compose
 from assistant.mail.tokens import new_message_id, reply_address
 from assistant.render import Renderer
@@ -60,11 +61,12 @@ def enqueue(
     looked the key up (triggered.py reads it with the day's counts, one statement for both)."""
     if not known_new and has(db, mail.key):
         return None
-    if any(is_suppressed(db, a) for _, a in [*mail.to, *mail.cc]):
+    suppressed, languages = _readers(db, mail)
+    if suppressed:
         log.info("not queued %s: an address asked to be erased", mail.key)
         return None
     leave = _leave(db, config, clock, mail)
-    language = mail_language(db, config, mail)
+    language = mail_language(db, config, mail, languages)
     rendered = renderer.for_language(language).render(mail.template, {**_context(config, mail), "leave": leave})
     message_id = new_message_id(config.domain)
     message = compose(
@@ -116,17 +118,30 @@ def _leave(db: Database, config: Config, clock: Clock, mail: Mail) -> dict[str, 
     return {"address": reply_address(config.assistant.email, token), "by_reply": by_reply, "url": url}
 
 
-def mail_language(db: Database, config: Config, mail: Mail) -> str:
+def _readers(db: Database, mail: Mail) -> tuple[bool, dict[str, str | None]]:
+    """Whether an address it goes to was erased (the suppression list, To and Cc), and the language each `To`
+    address reads as stored (`participants.language`, stored case-folded): one statement, since every mail asks."""
+    hashes = [address_hash(a) for _, a in [*mail.to, *mail.cc]]
+    to = list(dict.fromkeys(a.lower() for _, a in mail.to))
+    suppressed, languages = db.execute(
+        f"SELECT EXISTS (SELECT 1 FROM suppressions WHERE hash IN ({', '.join('?' * len(hashes))})),"
+        f" (SELECT json_group_object(email, language) FROM participants WHERE email IN ({', '.join('?' * len(to))}))",
+        [*hashes, *to],
+    ).fetchone()
+    return bool(suppressed), json.loads(languages or "{}")
+
+
+def mail_language(db: Database, config: Config, mail: Mail, languages: dict[str, str | None] | None = None) -> str:
     """The language a mail is written in: its reader's (`participants.language`, else the program's); for mail to
     several people (an introduction, to both), the one they share, else the program's; for mail to a coordinator,
-    the program's. Cc (the coordinator on an introduction) does not choose."""
+    the program's. Cc (the coordinator on an introduction) does not choose. `languages`: each `To` address's
+    stored language, when the caller has read them already (`_readers`)."""
     addresses = [a.lower() for _, a in mail.to]  # stored case-folded
     if not addresses or any(a in {c.email.lower() for c in config.coordinators} for a in addresses):
         return config.language
-    chosen = set()
-    for address in addresses:
-        row = db.execute("SELECT language FROM participants WHERE email = ?", (address,)).fetchone()
-        chosen.add(row[0] if row and row[0] else config.language)
+    if languages is None:
+        languages = _readers(db, mail)[1]
+    chosen = {languages.get(address) or config.language for address in addresses}
     return chosen.pop() if len(chosen) == 1 else config.language
 
 

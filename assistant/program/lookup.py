@@ -23,10 +23,13 @@ from assistant.program.introductions.handover import pair_in_thread
 
 MAX_THREAD_IDS = 50  # References can be long; our own mail is among the newest ones
 
+# The token's columns, then its participant's whole row: when she is the sender (nearly every reply), that row is
+# the sender's too, and is not read again.
 _OWNER = """
-SELECT t.token, t.purpose, t.entity_id, p.id AS participant_id, p.email, p.name, p.status
+SELECT t.token, t.purpose, t.entity_id, p.*
 FROM reply_tokens t JOIN participants p ON p.id = t.participant_id WHERE t.token = ?
 """
+_TOKEN_COLUMNS = 3
 _PAIR_MENTOR = """
 SELECT p.id AS participant_id, p.email, p.name, p.status
 FROM pairings pr JOIN participants p ON p.id = pr.mentor_id WHERE pr.id = ?
@@ -46,10 +49,10 @@ def look_up(msg: ParsedMessage, db: Database, config: Config) -> Lookup:
     if robot:
         return Lookup(robot=robot)
     token = token_in(msg.recipients, config.assistant.email)
-    owner = _owner(db, token, msg.from_addr) if token else None
+    owner, holder = _owner(db, token, msg.from_addr) if token else (None, None)
     thread = _thread(db, msg)
     checkin, how = _checkin(db, owner, thread)
-    sender = _sender(db, msg.from_addr)
+    sender = holder if holder is not None and holder["email"] == msg.from_addr else _sender(db, msg.from_addr)
     return Lookup(
         token=token,
         owner=owner,
@@ -73,16 +76,28 @@ def _sender(db: Database, address: str) -> Row | None:
     return one(db, "SELECT * FROM participants WHERE email = ?", [address]) or former_owner(db, address)
 
 
-def _owner(db: Database, token: str, sender: str) -> TokenOwner | None:
-    """The token's participant. A `pair` token (mail to both of a pairing: identity.unsubscribe_token) is held by
-    both: it is the mentor's when she is the one who wrote, else the mentee's it was issued to (so anyone else's
-    From stays a mismatch)."""
-    row = one(db, _OWNER, [token])
-    if row and row["purpose"] == "pair" and row["email"] != sender and row["entity_id"] is not None:
+def _owner(db: Database, token: str, sender: str) -> tuple[TokenOwner | None, Row | None]:
+    """The token's participant, and the row of the participant it was issued to. A `pair` token (mail to both of a
+    pairing: identity.unsubscribe_token) is held by both: it is the mentor's when she is the one who wrote, else
+    the mentee's it was issued to (so anyone else's From stays a mismatch)."""
+    cursor = db.conn.execute(_OWNER, [token])
+    found = cursor.fetchone()
+    if found is None:
+        return None, None
+    names = [column[0] for column in cursor.description]
+    holder = dict(zip(names[_TOKEN_COLUMNS:], found[_TOKEN_COLUMNS:], strict=True))
+    row = {
+        **dict(zip(names[:_TOKEN_COLUMNS], found[:_TOKEN_COLUMNS], strict=True)),
+        "participant_id": holder["id"],
+        "email": holder["email"],
+        "name": holder["name"],
+        "status": holder["status"],
+    }
+    if row["purpose"] == "pair" and row["email"] != sender and row["entity_id"] is not None:
         mentor = one(db, _PAIR_MENTOR, [row["entity_id"]])
         if mentor and mentor["email"] == sender:
             row = {**row, **mentor}
-    return TokenOwner(**row) if row else None
+    return TokenOwner(**row), holder
 
 
 def _confirmation(db: Database, token: str) -> Row | None:

@@ -103,12 +103,14 @@ def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: 
         a.key: {"question": a.key, "value": a.value, "raw": a.raw[:2000], "message_id": message_id, "recorded_at": now}
         for a in reading.answers.values()
     }
-    db.conn.executemany(
-        "INSERT INTO answers (checkin_id, question, value, raw, message_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (checkin_id, question) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
-        " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
-        [(checkin_id, *row.values()) for row in rows.values()],
-    )
+    if rows:  # one statement for all of them (its text is the same for the same number of answers: cached)
+        db.conn.execute(
+            "INSERT INTO answers (checkin_id, question, value, raw, message_id, recorded_at) VALUES"
+            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(rows))
+            + " ON CONFLICT (checkin_id, question) DO UPDATE SET value = excluded.value, raw = excluded.raw,"
+            " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
+            [value for row in rows.values() for value in (checkin_id, *row.values())],
+        )
     _remember(db, checkin_id, rows, message_id, now)
     return rows
 
