@@ -28,6 +28,16 @@ from assistant.transport.maildir import deliver
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Compiled templates go to the session's own cache folder (render.CACHE under XDG_CACHE_HOME), the CLI's
+    subprocesses' too: the suite's many temporary template folders never fill the developer's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 CONFIG = """\
 program_name: Test Mentoring Program
 assistant: {{name: Ada, address: mentoring@example.org}}
