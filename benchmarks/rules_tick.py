@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.clock import FixedClock, iso  # noqa: E402
 
-BUILD = 9  # bump when the synthetic program changes: cached programs of another build are rebuilt
+BUILD = 10  # bump when the synthetic program changes: cached programs of another build are rebuilt
 NOW = datetime.fromisoformat("2027-12-13T10:00:00+00:00")  # a Monday: the default digest moment has come
 CATCH_UP = datetime.fromisoformat("2027-12-02T10:00:00+00:00")  # in the cycle's catch-up week, every prompt sent
 CYCLES = [f"2027-{m:02d}" for m in range(12, 4, -1)]  # this cycle first; each sent on the 1st at 09:00
