@@ -756,6 +756,16 @@ _PAIRS_MET_COUNT = (
 )
 
 
+@migrations(name="0023_answered_by")
+def _answered_by(db: Database) -> None:
+    # Has she answered a later check-in of this pair since? (the digest's concerns: a low rating or a help line is
+    # shown until she answers again): one probe of her answered check-ins in time order, not a read of all of them.
+    db.execute(
+        "CREATE INDEX checkins_answered_by ON checkins(pairing_id, participant_id, answered_at)"
+        " WHERE status = 'answered'"
+    )
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 
@@ -780,16 +790,6 @@ def open_db(path: Path | str) -> Database:
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the database {path}: {exc}") from None
     return db
-
-
-@migrations(name="0023_answered_by")
-def _answered_by(db: Database) -> None:
-    # Has she answered a later check-in of this pair since? (the digest's concerns: a low rating or a help line is
-    # shown until she answers again): one probe of her answered check-ins in time order, not a read of all of them.
-    db.execute(
-        "CREATE INDEX checkins_answered_by ON checkins(pairing_id, participant_id, answered_at)"
-        " WHERE status = 'answered'"
-    )
 
 
 # The day (UTC) each open database last had its statistics refreshed in this process.

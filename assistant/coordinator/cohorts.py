@@ -56,34 +56,37 @@ def pairing_ids(db: Database, name: str) -> set[int]:
 def lines(db: Database, cycle: str, now: datetime, silent: Iterable[int]) -> list[dict[str, Any]]:
     """Each cohort's figures: its dates and where it stands, its pairs, this cycle's check-ins and answers, the
     active pairs that met this cycle and the quiet ones (`silent`: the digest's pairing ids)."""
-    rows = list(db.query(LINES, {"cycle": cycle}))
+    rows = list(db.query(LINES))
     if not rows:
         return []
     checkins = {name: (sent, answered) for name, sent, answered in db.execute(CHECKINS, {"cycle": cycle})}
     met_by = dict(db.execute(MET, {"cycle": cycle}).fetchall())
     cohort_of = dict(db.execute("SELECT id, cohort FROM pairings WHERE cohort IS NOT NULL").fetchall())
     silent_by = _count(cohort_of, silent)
-    rows = [{**row, "sent": checkins.get(row["name"], (0, 0))[0], "answered": checkins.get(row["name"], (0, 0))[1]}
-            for row in rows]  # fmt: skip
-    return [
-        {
-            "name": row["name"],
-            "start_day": row["start_day"],
-            "end_day": row["end_day"],
-            "rhythm": _rhythm(row["every_months"]),
-            "stage": _stage_text(_stage(now, row)),
-            "stage_at": _stage(now, row),  # the same as a kind and numbers, said by the digest in its language
-            "in_config": bool(row["in_config"]),
-            "active_pairs": row["active"],
-            "closed_pairs": row["closed"],
-            "sent": row["sent"],
-            "answered": row["answered"],
-            "percent": round(100 * row["answered"] / row["sent"]) if row["sent"] else None,
-            "met_pairs": met_by.get(row["name"], 0),
-            "silent_pairs": silent_by.get(row["name"], 0),
-        }
-        for row in rows
-    ]
+    return [_line(row, now, checkins.get(row["name"], (0, 0)), met_by, silent_by) for row in rows]
+
+
+def _line(
+    row: dict[str, Any], now: datetime, checkins: tuple[int, int], met_by: dict[str, int], silent_by: dict[str, int]
+) -> dict[str, Any]:
+    """One cohort's line: `checkins` are this cycle's (sent, answered)."""
+    sent, answered = checkins
+    return {
+        "name": row["name"],
+        "start_day": row["start_day"],
+        "end_day": row["end_day"],
+        "rhythm": _rhythm(row["every_months"]),
+        "stage": _stage_text(_stage(now, row)),
+        "stage_at": _stage(now, row),  # the same as a kind and numbers, said by the digest in its language
+        "in_config": bool(row["in_config"]),
+        "active_pairs": row["active"],
+        "closed_pairs": row["closed"],
+        "sent": sent,
+        "answered": answered,
+        "percent": round(100 * answered / sent) if sent else None,
+        "met_pairs": met_by.get(row["name"], 0),
+        "silent_pairs": silent_by.get(row["name"], 0),
+    }
 
 
 def _count(cohort_of: dict[int, str], ids: Iterable[int]) -> dict[str, int]:
