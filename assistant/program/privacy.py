@@ -30,35 +30,29 @@ def personal_data(db: Database, participant_id: int) -> dict[str, Any]:
         }
     return {
         "you": {k: v for k, v in person.items() if k != "id"},
-        "pairings": [dict(row) for row in db.query(_PAIRINGS, {"me": participant_id})],
+        "pairings": _rows(db, _PAIRINGS, {"me": participant_id}),
         "checkins": checkins,
-        "milestones": [  # news read from her check-ins, told to her mentor (program/wishes.py)
-            dict(row)
-            for row in db.query(
-                "SELECT kind, sentence, found_at FROM milestones WHERE participant_id = ? ORDER BY id", [participant_id]
-            )
-        ],
-        "mentor_wish_list": [
-            dict(row)
-            for row in db.query(
-                "SELECT w.position, w.wrote AS you_wrote, m.name AS mentor, w.unresolved FROM wishlist w"
-                " LEFT JOIN participants m ON m.id = w.mentor_id WHERE w.mentee_id = ? ORDER BY w.position",
-                [participant_id],
-            )
-        ],
-        "mail_from_you": [
-            dict(row)
-            for row in db.query(
-                "SELECT received_at, subject, outcome FROM messages WHERE from_addr = ? ORDER BY id", [email]
-            )
-        ],
-        "mail_to_you": [
-            dict(row)
-            for row in db.query(
-                "SELECT created_at, subject, status FROM outbox WHERE to_addr LIKE ? ORDER BY id", [f"%{email}%"]
-            )
-        ],
+        # news read from her check-ins, told to her mentor (program/wishes.py)
+        "milestones": _rows(
+            db, "SELECT kind, sentence, found_at FROM milestones WHERE participant_id = ? ORDER BY id", [participant_id]
+        ),
+        "mentor_wish_list": _rows(
+            db,
+            "SELECT w.position, w.wrote AS you_wrote, m.name AS mentor, w.unresolved FROM wishlist w"
+            " LEFT JOIN participants m ON m.id = w.mentor_id WHERE w.mentee_id = ? ORDER BY w.position",
+            [participant_id],
+        ),
+        "mail_from_you": _rows(
+            db, "SELECT received_at, subject, outcome FROM messages WHERE from_addr = ? ORDER BY id", [email]
+        ),
+        "mail_to_you": _rows(
+            db, "SELECT created_at, subject, status FROM outbox WHERE to_addr LIKE ? ORDER BY id", [f"%{email}%"]
+        ),
     }
+
+
+def _rows(db: Database, sql: str, params: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.query(sql, params)]
 
 
 def purge_raw(db: Database, older_than: str) -> int:
