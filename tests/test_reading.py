@@ -180,6 +180,27 @@ def test_html_inline_answer_under_a_quoted_question_is_kept() -> None:
     assert new_text(html_to_text(html)) == "yes\n\n2"
 
 
+def _alternative(plain: str, html: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Maya Patel <maya.patel@example.org>"
+    message.set_content(plain)
+    message.add_alternative(html, subtype="html")
+    return message.as_bytes()
+
+
+def test_the_plain_part_is_read_and_the_html_beside_it_is_not_even_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.mail import message as module
+
+    decoded: list[str] = []
+    real = module._decoded
+    monkeypatch.setattr(module, "_decoded", lambda part: decoded.append(part.get_content_type()) or real(part))
+    parsed = parse_message(_alternative("1. yes\n", "<p>1. no</p>"))
+    assert (parsed.text, parsed.was_html, decoded) == ("1. yes\n", False, ["text/plain"])
+    decoded.clear()
+    parsed = parse_message(_alternative("  \n", "<p>1. no</p>"))  # a blank plain part: the HTML is what she wrote
+    assert (parsed.text.strip(), parsed.was_html, decoded) == ("1. no", True, ["text/plain", "text/html"])
+
+
 # --------------------------------------------------------------------------- forwarded
 
 

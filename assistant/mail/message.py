@@ -166,7 +166,8 @@ def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool
     A part that declares multipart/* but lost its boundary stays a leaf: its bytes are read as plain text when
     nothing better is there (bounces from some MTAs look like that).
     """
-    plain = html = broken = None
+    plain = broken = None
+    html: Message | None = None  # decoded only when there is no plain text to read (most replies have one)
     for n, part in enumerate(msg.walk()):
         if n >= MAX_PARTS:
             break
@@ -183,12 +184,14 @@ def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool
         subtype = part.get_content_subtype()
         if subtype == "plain" and plain is None:
             plain = _decoded(part)
+            if plain.strip():
+                break  # what a person reads: nothing after it is
         elif subtype == "html" and html is None:
-            html = _decoded(part)
+            html = part
     if plain is not None and plain.strip():
         return _normalise(plain[:TEXT_CHARS]), False
     if html is not None:
-        return _normalise(html_to_text(html[:HTML_CHARS], deadline)), True
+        return _normalise(html_to_text(_decoded(html)[:HTML_CHARS], deadline)), True
     if broken and broken.strip():
         return _normalise(broken[:TEXT_CHARS]), False
     return _normalise((plain or "")[:TEXT_CHARS]), False
