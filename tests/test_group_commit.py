@@ -1,5 +1,6 @@
-"""Group commit: messages never tried are handled in batches, one transaction each, one savepoint a message; what
-fails rolls back alone, and a death inside a batch costs each of its messages one attempt, never a message."""
+"""Group commit: messages never tried are handled in batches, one transaction each; when one fails, the batch is
+rolled back and each of its messages is handled alone, and a death inside a batch costs each of its messages one
+attempt, never a message."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from assistant.config import Config
 from assistant.inbound import pipeline
 from assistant.inbound.ledger import ingest
+from assistant.mail.deadline import TooSlow
 from tests.conftest import Program
 
 
@@ -57,30 +59,55 @@ def test_messages_never_tried_are_handled_fifty_to_a_transaction(program: Progra
     outcomes, sent = _process(program)
     assert sum(outcomes.values()) == pipeline.BATCH + 10
     assert (sent["BEGIN"], sent["COMMIT"]) == (2, 2)  # 50 and 10, instead of 60 of each
-    assert sent["SAVEPOINT"] == pipeline.BATCH + 10  # each message its own
+    assert sent["SAVEPOINT"] == 0  # none: each would copy every page it changes to a journal of its own
     assert _states(program) == [("processed", 1)] * (pipeline.BATCH + 10)
 
 
-def test_a_message_that_fails_in_a_batch_rolls_back_alone_and_is_tried_again_alone(
+def test_a_message_that_fails_in_a_batch_undoes_the_batch_and_each_is_handled_alone(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = pipeline.handle
+    calls: Counter[str] = Counter()
 
     def fail_on_poison(inbound, outcome):  # type: ignore[no-untyped-def]
+        calls[inbound.msg.text.strip()] += 1
         if "poison" in inbound.msg.text:
             inbound.db.execute("INSERT INTO events (at, kind) VALUES ('now', 'half-done')")  # rolled back with it
             raise RuntimeError("handler bug")
         return real(inbound, outcome)
 
     monkeypatch.setattr(pipeline, "handle", fail_on_poison)
-    _ledger(program, ["hello", "poison", "hello"])
+    _ledger(program, ["hello", "poison", "later"])
     outcomes, sent = _process(program)
-    assert outcomes == Counter({"no_context": 2, "error": 1}) and sent["BEGIN"] == 1
-    assert _states(program) == [("processed", 1), ("received", 1), ("processed", 1)]
+    assert outcomes == Counter({"no_context": 2, "error": 1})
+    assert sent["BEGIN"] == 4 and sent["ROLLBACK"] == 2  # the batch, then each alone: the poison's fails again
+    assert calls == Counter({"hello": 2, "poison": 2, "later": 1})  # each message read at most twice
+    assert _states(program) == [("processed", 1), ("received", 1), ("processed", 1)]  # one attempt each, so far
     assert program.db.execute("SELECT count(*) FROM events WHERE kind = 'half-done'").fetchone()[0] == 0
+    assert "RuntimeError: handler bug" in program.db.execute("SELECT error FROM messages WHERE id = 2").fetchone()[0]
     outcomes, sent = _process(program)  # tried before: alone, its attempt committed before the work
     assert outcomes == Counter({"error": 1}) and sent["BEGIN"] == 1
     assert _states(program)[1] == ("received", 2)
+
+
+def test_a_message_over_its_reading_budget_in_a_batch_is_quarantined_without_a_second_reading(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = pipeline.handle
+    calls: Counter[str] = Counter()
+
+    def slow(inbound, outcome):  # type: ignore[no-untyped-def]
+        calls[inbound.msg.text.strip()] += 1
+        if "slow" in inbound.msg.text:
+            raise TooSlow("over the time budget while walking the HTML")
+        return real(inbound, outcome)
+
+    monkeypatch.setattr(pipeline, "handle", slow)
+    _ledger(program, ["hello", "slow", "later"])
+    outcomes, _ = _process(program)
+    assert outcomes == Counter({"no_context": 2, "too_slow": 1})
+    assert calls == Counter({"hello": 2, "slow": 1, "later": 1})
+    assert [s for s, _ in _states(program)] == ["processed", "quarantined", "processed"]
 
 
 def test_a_death_inside_a_batch_keeps_nothing_of_it_and_costs_each_message_one_attempt(
@@ -121,8 +148,8 @@ def test_with_one_attempt_allowed_every_message_is_handled_alone(program: Progra
 def test_a_batch_whose_transaction_sqlite_ended_is_handled_again_one_by_one(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A full disk or an I/O error fails a statement and ends the whole transaction: the batch's work is gone, and
-    the batch stops there instead of handling the rest outside a transaction."""
+    """A full disk or an I/O error fails a statement and SQLite ends the whole transaction: the batch's work is
+    gone, and each message is handled again alone, in a transaction of its own."""
     real = pipeline.handle
 
     def end_transaction(inbound, outcome):  # type: ignore[no-untyped-def]
@@ -134,12 +161,12 @@ def test_a_batch_whose_transaction_sqlite_ended_is_handled_again_one_by_one(
     monkeypatch.setattr(pipeline, "handle", end_transaction)
     _ledger(program, ["hello", "end", "hello"])
     outcomes, _ = _process(program)
-    assert outcomes == Counter()
-    assert _states(program) == [("received", 1), ("received", 1), ("received", 1)]
+    assert outcomes == Counter({"no_context": 2, "error": 1})
+    assert _states(program) == [("processed", 1), ("received", 1), ("processed", 1)]
     monkeypatch.setattr(pipeline, "handle", real)
     outcomes, sent = _process(program)
-    assert outcomes == Counter({"no_context": 3}) and sent["BEGIN"] == 3
-    assert _states(program) == [("processed", 2)] * 3
+    assert outcomes == Counter({"no_context": 1}) and sent["BEGIN"] == 1
+    assert _states(program) == [("processed", 1), ("processed", 2), ("processed", 1)]
 
 
 def test_groups_keep_the_ledger_order_and_put_what_was_tried_before_alone() -> None:

@@ -1,16 +1,18 @@
-"""From the ledger to program state: parse, classify, handle — one message at a time, each in its own savepoint.
+"""From the ledger to program state: parse, classify, handle — one message at a time, each kept or undone whole.
 
 The attempt is counted (and committed) before the work starts, so a message that crashes the process, not just
 the handler, still reaches `limits.max_attempts` and is quarantined with its reason instead of blocking the queue.
 A message that runs over its reading budget (`TooSlow`, raised during the work) is quarantined as `too_slow` at
 once: reading it again would only cost the same again.
 
-Group commit: messages never tried before are handled up to `BATCH` in one transaction, one savepoint each, after
-one commit that counts an attempt for all of them. A commit is the largest single cost of handling a reply (the
-pages a reply touches are written to the WAL at every commit; a batch writes the pages its messages share once).
-A message that fails rolls back its own savepoint only. When the process dies inside a batch, nothing of the batch
-is kept, every message of it has one attempt counted, and each is then handled alone as before: the one that kills
-the process reaches `max_attempts` in its own attempts, the others are handled at their second. With
+Group commit: messages never tried before are handled up to `BATCH` in one transaction, after one commit that
+counts an attempt for all of them. A commit is the largest single cost of handling a reply: the pages a reply
+touches are written to the WAL at every commit, and a batch writes the pages its messages share once. There is no
+savepoint per message (SQLite would copy every page a savepoint changes to a journal of its own, as many writes
+as the commits saved): when a message fails, the batch is rolled back and each of its messages is handled alone,
+each in its own transaction, as a message tried before always is. When the process dies inside a batch, nothing
+of the batch is kept, every message of it has one attempt counted, and each is then handled alone: the one that
+kills the process reaches `max_attempts` in its own attempts, the others are handled at their second. With
 `max_attempts: 1` there is no second attempt to spare, and every message is handled alone.
 """
 
@@ -85,22 +87,50 @@ def _process_batch(
     ids: list[int],
     figures: Figures | None,
 ) -> Counter[str]:
-    """Messages never tried, in one transaction, each in its own savepoint (the module's docstring)."""
+    """Messages never tried, in one transaction (the module's docstring). When one of them fails, the batch is
+    rolled back and each is handled alone; one over its reading budget is quarantined at once, not read again."""
     db.execute(f"UPDATE messages SET attempts = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids)  # committed
-    outcomes: Counter[str] = Counter()
+    done: list[tuple[int, str, list[str]]] = []
     db.execute("BEGIN")
     try:
         for ledger_id in ids:
-            outcomes[process_one(db, config, forms, outbox, clock, ledger_id, figures, counted=True)] += 1
-            if not db.conn.in_transaction:  # SQLite ended it (a full disk): nothing of the batch is kept
-                log.warning("a batch of %s messages was rolled back; each is handled alone next time", len(ids))
-                return Counter()
+            (raw,) = db.conn.execute("SELECT raw FROM messages WHERE id = ?", (ledger_id,)).fetchone()
+            done.append((ledger_id, *_work(db, config, forms, outbox, clock, ledger_id, bytes(raw or b""), figures)))
         db.execute("COMMIT")
+    except TooSlow as exc:
+        _rollback(db)
+        slow = _quarantine(db, ledger_id, f"too_slow: {exc}", clock, outcome="too_slow")
+        return Counter([slow]) + _alone(db, config, forms, outbox, clock, [i for i in ids if i != ledger_id], figures)
+    except Exception as exc:
+        _rollback(db)
+        log.warning(
+            "a batch was rolled back at message %s (%s: %s); each is handled alone", ledger_id, type(exc).__name__, exc
+        )
+        return _alone(db, config, forms, outbox, clock, ids, figures)
     except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
+        _rollback(db)
         raise
-    return outcomes
+    for ledger_id, outcome, reasons in done:
+        log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(reasons))
+    return Counter(outcome for _, outcome, _ in done)
+
+
+def _alone(
+    db: Database,
+    config: Config,
+    forms: Forms,
+    outbox: Outbox,
+    clock: Clock,
+    ids: list[int],
+    figures: Figures | None,
+) -> Counter[str]:
+    """A batch's messages, each in its own transaction, their attempt counted already (by the batch)."""
+    return Counter(process_one(db, config, forms, outbox, clock, i, figures, counted=True) for i in ids)
+
+
+def _rollback(db: Database) -> None:
+    if db.conn.in_transaction:  # SQLite itself ends a transaction on some errors (a full disk)
+        db.execute("ROLLBACK")
 
 
 def process_one(
@@ -113,7 +143,7 @@ def process_one(
     figures: Figures | None = None,
     counted: bool = False,
 ) -> str:
-    """Handle one message. `counted`: its attempt is counted already (a batch's, committed before the work)."""
+    """Handle one message in its own transaction. `counted`: its attempt is counted already (a batch's)."""
     if counted:
         (row,) = db.conn.execute("SELECT raw, attempts FROM messages WHERE id = ?", (ledger_id,)).fetchall()
     else:
@@ -127,11 +157,7 @@ def process_one(
         return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
     try:
         with db.atomic():
-            msg = parse_message(raw, reading_deadline())
-            look = look_up(msg, db, config)
-            inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look, figures=figures)
-            outcome = handle(inbound, classify(inbound))
-            _done(db, config, inbound, outcome, raw)
+            outcome, reasons = _work(db, config, forms, outbox, clock, ledger_id, raw, figures)
     except TooSlow as exc:  # not an error to retry: the same bytes would take as long again
         return _quarantine(db, ledger_id, f"too_slow: {exc}", clock, outcome="too_slow")
     except Exception as exc:  # one boundary per message: nothing a mail contains may stop the loop
@@ -141,8 +167,28 @@ def process_one(
         if attempts >= config.limits.max_attempts:
             return _quarantine(db, ledger_id, error, clock)
         return "error"
-    log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(inbound.reasons))
+    log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(reasons))
     return outcome
+
+
+def _work(
+    db: Database,
+    config: Config,
+    forms: Forms,
+    outbox: Outbox,
+    clock: Clock,
+    ledger_id: int,
+    raw: bytes,
+    figures: Figures | None,
+) -> tuple[str, list[str]]:
+    """Read, look up, classify and handle one message, and mark it done, in the caller's transaction. Returns the
+    outcome and its reasons."""
+    msg = parse_message(raw, reading_deadline())
+    look = look_up(msg, db, config)
+    inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look, figures=figures)
+    outcome = handle(inbound, classify(inbound))
+    _done(db, config, inbound, outcome, raw)
+    return outcome, inbound.reasons
 
 
 def reading_deadline() -> Deadline:
