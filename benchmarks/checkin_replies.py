@@ -4,10 +4,12 @@ Builds a program of N pairs in a temporary folder, then measures:
   prompts   the cycle day: check-in rows, tokens, rendered mail, outbox   (prompts/s, wall clock)
   drain     the outbox into the outbound Maildir                         (messages/s, wall clock)
   replies   2N replies in mixed client styles, already in the ledger: `App.poll` parses, classifies, reads the
-            answers, records them and queues the confirmation. CPU per reply (time.process_time), the median of
-            several rounds on fresh copies of the same database, with its spread (min-max), beside the CPU of a
-            bare `email.message_from_bytes(raw, policy=email.policy.default)` of the same replies, rounds
-            interleaved so a busy machine weighs on both alike
+            answers, records them and queues the confirmation (50 replies a commit); and the same replies each in a
+            poll of its own, as IDLE announces a reply that comes alone (two commits each). CPU per reply
+            (time.process_time), the median of several rounds on fresh copies of the same database, with its
+            spread (min-max), beside the CPU of a bare `email.message_from_bytes(raw,
+            policy=email.policy.default)` of the same replies, rounds interleaved so a busy machine weighs on all
+            alike
   stages    one more round under cProfile: where the time goes, stage by stage, and the SQL each reply costs
   tick      a rules tick over all 2N check-ins when nothing is due        (ms)
 
@@ -41,6 +43,7 @@ from assistant.clock import FixedClock, iso  # noqa: E402
 from assistant.config import Config, load_config  # noqa: E402
 from assistant.db import open_db  # noqa: E402
 from assistant.inbound.ledger import ingest  # noqa: E402
+from assistant.inbound.pipeline import process_one  # noqa: E402
 from assistant.mail.replies import reply  # noqa: E402
 from assistant.transport.maildir import deliver  # noqa: E402
 
@@ -82,7 +85,7 @@ STAGES: list[tuple[str, int, list[tuple[str, str]]]] = [
     ("compose", 3, [("assistant/mail/compose.py", "compose")]),
     ("as_bytes", 3, [("email/message.py", "as_bytes"), ("assistant/mail/compose.py", "as_bytes")]),
     ("ledger update (_done)", 1, [("assistant/inbound/pipeline.py", "_done")]),
-    ("transaction (BEGIN, COMMIT)", 1, [("sqlite_utils/db.py", "atomic")]),
+    ("a batch's commit (50 replies a commit)", 1, [("assistant/inbound/pipeline.py", "_commit")]),
     ("reading lines (reply_text, all stages)", 1, [("assistant/mail/reply_text.py", "_classify")]),
     (
         "SQL (sqlite3, all stages)",
@@ -182,6 +185,7 @@ def fresh_app(config: Config, snapshot: Path, name: str) -> App:
 def compare(config: Config, snapshot: Path, raws: list[bytes], rounds: int) -> None:
     ours: list[float] = []
     bare: list[float] = []
+    alone: list[float] = []
     outcomes: Counter[str] = Counter()
     for n in range(rounds):
         bare.append(cpu(lambda: [email.message_from_bytes(raw, policy=email.policy.default) for raw in raws]))
@@ -190,13 +194,27 @@ def compare(config: Config, snapshot: Path, raws: list[bytes], rounds: int) -> N
         ours.append(cpu(lambda app=app, report=report: app.poll(report)))
         outcomes = report.outcomes
         app.close()
+        app = fresh_app(config, snapshot, f"alone-{n}")
+        alone.append(cpu(lambda app=app: one_by_one(app)))
+        app.close()
     per_ours = [1000 * t / len(raws) for t in ours]
     per_bare = [1000 * t / len(raws) for t in bare]
     print(f"\nreplies: {len(raws)} in the ledger, App.poll, {rounds} rounds; CPU per reply (time.process_time)")
     print(f"  ours       {spread(per_ours)}   outcomes: {dict(outcomes)}")
     print(f"  bare parse {spread(per_bare)}   email.message_from_bytes(raw, policy=email.policy.default)")
+    print(
+        f"  alone      {spread([1000 * t / len(raws) for t in alone])}   each in a poll of its own (a reply IDLE"
+        " announces alone): its attempt's commit and its own, no batch"
+    )
     ratio = statistics.median(per_ours) / statistics.median(per_bare)
     print(f"  ratio      {ratio:.1f} times the bare parse; {len(raws) / statistics.median(ours):,.0f} replies/s")
+
+
+def one_by_one(app: App) -> None:
+    """Every reply handled as a poll with only that reply in it would: `process_one`, two commits each."""
+    ids = [row[0] for row in app.db.execute("SELECT id FROM messages WHERE status = 'received' ORDER BY id")]
+    for ledger_id in ids:
+        process_one(app.db, app.config, app.forms, app.outbox, app.clock, ledger_id)
 
 
 def cpu(work: Callable[[], object]) -> float:
