@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -38,11 +39,24 @@ from assistant.program.lookup import look_up
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Handling:
+    """What handling a message needs, handed down together."""
+
+    db: Database
+    config: Config
+    forms: Forms
+    outbox: Outbox
+    clock: Clock
+    figures: Figures | None = None
+
+
 def process_pending(
     db: Database, config: Config, forms: Forms, outbox: Outbox, clock: Clock, figures: Figures | None = None
 ) -> Counter[str]:
     """Process every ledger message still `received`, oldest first. Returns outcomes counted. `figures` count this
     cycle for a coordinator's `status` command."""
+    handling = _Handling(db, config, forms, outbox, clock, figures)
     outcomes: Counter[str] = Counter()
     last = 0
     while True:  # a page of ids at a time: memory stays flat however large the backlog
@@ -51,9 +65,9 @@ def process_pending(
             return outcomes
         for group in _groups(page, BATCH if config.limits.max_attempts > 1 else 1):
             if len(group) == 1:
-                outcomes[process_one(db, config, forms, outbox, clock, group[0], figures)] += 1
+                outcomes[_one(handling, group[0])] += 1
             else:
-                outcomes.update(_process_batch(db, config, forms, outbox, clock, group, figures))
+                outcomes.update(_process_batch(handling, group))
         last = page[-1][0]
 
 
@@ -78,35 +92,28 @@ def _groups(page: list[tuple[int, int]], size: int) -> list[list[int]]:
     return [*groups, run] if run else groups
 
 
-def _process_batch(
-    db: Database,
-    config: Config,
-    forms: Forms,
-    outbox: Outbox,
-    clock: Clock,
-    ids: list[int],
-    figures: Figures | None,
-) -> Counter[str]:
+def _process_batch(handling: _Handling, ids: list[int]) -> Counter[str]:
     """Messages never tried, in one transaction (the module's docstring). When one of them fails, the batch is
     rolled back and each is handled alone; one over its reading budget is quarantined at once, not read again."""
+    db = handling.db
     db.execute(f"UPDATE messages SET attempts = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids)  # committed
     done: list[tuple[int, str, list[str]]] = []
     db.execute("BEGIN")
     try:
         for ledger_id in ids:
             (raw,) = db.conn.execute("SELECT raw FROM messages WHERE id = ?", (ledger_id,)).fetchone()
-            done.append((ledger_id, *_work(db, config, forms, outbox, clock, ledger_id, bytes(raw or b""), figures)))
+            done.append((ledger_id, *_work(handling, ledger_id, bytes(raw or b""))))
         _commit(db)
     except TooSlow as exc:
         _rollback(db)
-        slow = _quarantine(db, ledger_id, f"too_slow: {exc}", clock, outcome="too_slow")
-        return Counter([slow]) + _alone(db, config, forms, outbox, clock, [i for i in ids if i != ledger_id], figures)
+        slow = _quarantine(db, ledger_id, f"too_slow: {exc}", handling.clock, outcome="too_slow")
+        return Counter([slow]) + _alone(handling, [i for i in ids if i != ledger_id])
     except Exception as exc:
         _rollback(db)
         log.warning(
             "a batch was rolled back at message %s (%s: %s); each is handled alone", ledger_id, type(exc).__name__, exc
         )
-        return _alone(db, config, forms, outbox, clock, ids, figures)
+        return _alone(handling, ids)
     except BaseException:
         _rollback(db)
         raise
@@ -115,17 +122,9 @@ def _process_batch(
     return Counter(outcome for _, outcome, _ in done)
 
 
-def _alone(
-    db: Database,
-    config: Config,
-    forms: Forms,
-    outbox: Outbox,
-    clock: Clock,
-    ids: list[int],
-    figures: Figures | None,
-) -> Counter[str]:
+def _alone(handling: _Handling, ids: list[int]) -> Counter[str]:
     """A batch's messages, each in its own transaction, their attempt counted already (by the batch)."""
-    return Counter(process_one(db, config, forms, outbox, clock, i, figures, counted=True) for i in ids)
+    return Counter(_one(handling, ledger_id, counted=True) for ledger_id in ids)
 
 
 def _commit(db: Database) -> None:
@@ -145,9 +144,14 @@ def process_one(
     clock: Clock,
     ledger_id: int,
     figures: Figures | None = None,
-    counted: bool = False,
 ) -> str:
-    """Handle one message in its own transaction. `counted`: its attempt is counted already (a batch's)."""
+    """Handle one message in its own transaction, its attempt counted and committed first."""
+    return _one(_Handling(db, config, forms, outbox, clock, figures), ledger_id)
+
+
+def _one(handling: _Handling, ledger_id: int, counted: bool = False) -> str:
+    """`process_one`. `counted`: its attempt is counted already (a batch's)."""
+    db, config, clock = handling.db, handling.config, handling.clock
     if counted:
         (row,) = db.conn.execute("SELECT raw, attempts FROM messages WHERE id = ?", (ledger_id,)).fetchall()
     else:
@@ -161,7 +165,7 @@ def process_one(
         return _quarantine(db, ledger_id, "failed too often (it may crash the process)", clock)
     try:
         with db.atomic():
-            outcome, reasons = _work(db, config, forms, outbox, clock, ledger_id, raw, figures)
+            outcome, reasons = _work(handling, ledger_id, raw)
     except TooSlow as exc:  # not an error to retry: the same bytes would take as long again
         return _quarantine(db, ledger_id, f"too_slow: {exc}", clock, outcome="too_slow")
     except Exception as exc:  # one boundary per message: nothing a mail contains may stop the loop
@@ -175,21 +179,14 @@ def process_one(
     return outcome
 
 
-def _work(
-    db: Database,
-    config: Config,
-    forms: Forms,
-    outbox: Outbox,
-    clock: Clock,
-    ledger_id: int,
-    raw: bytes,
-    figures: Figures | None,
-) -> tuple[str, list[str]]:
+def _work(handling: _Handling, ledger_id: int, raw: bytes) -> tuple[str, list[str]]:
     """Read, look up, classify and handle one message, and mark it done, in the caller's transaction. Returns the
     outcome and its reasons."""
+    db, config = handling.db, handling.config
     msg = parse_message(raw, reading_deadline())
     look = look_up(msg, db, config)
-    inbound = Inbound(ledger_id, msg, db, config, forms, outbox, clock.now(), look, figures=figures)
+    now = handling.clock.now()
+    inbound = Inbound(ledger_id, msg, db, config, handling.forms, handling.outbox, now, look, figures=handling.figures)
     outcome = handle(inbound, classify(inbound))
     _done(db, config, inbound, outcome, raw)
     return outcome, inbound.reasons
