@@ -12,8 +12,9 @@ breaks threading; they are folded as compat32 folds them.
 
 The message's bytes are the email package's generator's under `POLICY` (tests/test_compose.py checks them
 against it), written here without the generator: it re-dispatches and re-buffers every part. The text parts are
-built with their three headers and quoted-printable payload directly (MIMEText re-parses its Content-Type on the
-way), and each multipart's boundary is chosen here, once, and its Content-Type folded as compat32 folds it.
+built with their three headers and quoted-printable payload (`quoted.py`) directly (MIMEText re-parses its
+Content-Type on the way), and each multipart's boundary is chosen here, once, and its Content-Type folded as
+compat32 folds it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import quoprimime
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
@@ -33,6 +33,7 @@ from email.utils import format_datetime
 from typing import TypeVar
 
 from assistant.headertext import header_text
+from assistant.mail import quoted
 from assistant.mail.automatic import LOOP_HEADER
 from assistant.mail.headers import POLICY, address_header, plain_addresses, text_header
 from assistant.render import Rendered
@@ -205,8 +206,7 @@ def _text_part(text: str, subtype: str) -> Message:
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     part["MIME-Version"] = "1.0"
     part["Content-Transfer-Encoding"] = "quoted-printable"
-    # quoprimime reads a str as bytes, one character per byte: hand it the UTF-8 bytes that way (as Charset does).
-    part.set_payload(quoprimime.body_encode(text.encode("utf-8").decode("latin-1")))
+    part.set_payload(quoted.encode(text))  # quoprimime.body_encode's bytes, for a fraction of its cost
     return part
 
 
