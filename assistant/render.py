@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,10 +28,12 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 import jinja2.ext
+import jinja2.nodes
 from babel import UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
+from markupsafe import Markup
 
 from assistant import languages
 from assistant.headertext import header_text
@@ -71,14 +73,16 @@ class Renderer:
             "auto_reload": False,
             "extensions": ["jinja2.ext.i18n"],
         }
-        self.text_env = jinja2.Environment(loader=loader, autoescape=False, bytecode_cache=_COMPILED[False], **common)
-        self.html_env = jinja2.Environment(loader=loader, autoescape=True, bytecode_cache=_COMPILED[True], **common)
+        self.text_env = _Environment(loader=loader, autoescape=False, bytecode_cache=_COMPILED[False], **common)
+        self.html_env = _Environment(loader=loader, autoescape=True, bytecode_cache=_COMPILED[True], **common)
         for env in (self.text_env, self.html_env):
             env.filters["first_name"] = first_name
             env.filters["weekday"] = functools.partial(weekday, language=language)
             env.filters["day_month"] = functools.partial(day_month, language=language)
             env.filters["day"] = functools.partial(day, language=language)
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            env.globals["gettext"] = _new_gettext(translations.gettext)
+            env.globals["ngettext"] = _new_ngettext(translations.ngettext)
             env.globals["language"] = language.replace("_", "-")  # <html lang>, as BCP 47 writes it
         self._gettext = translations.gettext
 
@@ -144,6 +148,60 @@ class Renderer:
                 if not (self.dir / f"{name}.{part}.j2").exists():
                     errors.append(f"{self.dir / name}.{part}.j2: missing (every mail needs subject, txt and html)")
         return errors
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with two costs of every render taken out and nothing else changed.
+
+    `q.text` on a dict: Jinja tries the attribute first and reads the key after its AttributeError. A plain dict has
+    no attribute but dict's own, so for any other name the key is what Jinja finds, read here without raising and
+    catching an exception (a check-in reply's questions are dicts: two dozen lookups a mail).
+
+    A template's globals: Jinja overlays a template's own on the environment's with a ChainMap, which every render
+    copies key by key in Python. Ours never have their own (nothing passes `globals` to get_template), so they are
+    the environment's dict itself: the same values, still the same when the environment's change."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return self.globals if not d else super().make_globals(d)
+
+
+def _new_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    """The i18n extension's newstyle `gettext`, which the templates' `{% trans %}` calls: the translation, marked
+    safe when autoescaping (its variables are escaped by the `%`), always formatted. Jinja's calls the translation
+    through the context again (for a callable that wants one; ours do not): a second dispatch per sentence."""
+
+    @jinja2.pass_eval_context
+    def gettext(eval_ctx: jinja2.nodes.EvalContext, __string: str, **variables: Any) -> str:
+        said = translate(__string)
+        return (Markup(said) if eval_ctx.autoescape else said) % variables  # type: ignore[no-any-return]
+
+    return gettext
+
+
+def _new_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., str]:
+    """The newstyle `ngettext` (`{% trans count=... %}...{% pluralize %}`), as `_new_gettext`; `num` is the count
+    unless the template names it."""
+
+    @jinja2.pass_eval_context
+    def ngettext(
+        eval_ctx: jinja2.nodes.EvalContext, __singular: str, __plural: str, __num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", __num)
+        said = translate(__singular, __plural, __num)
+        return (Markup(said) if eval_ctx.autoescape else said) % variables  # type: ignore[no-any-return]
+
+    return ngettext
 
 
 class _Compiled(jinja2.BytecodeCache):
@@ -248,11 +306,19 @@ def read_catalog(path: Path) -> Any:
         raise CatalogError(f"{path}: {exc}") from None
 
 
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})  # most values: nothing to say, nothing inside
+
+
 def localized(value: Any, language: str, translate: Any) -> Any:
     """The context as the reader reads it: each value that knows how to say itself in a language (a month's name,
     a form's question: their `localized` method) said in `language`; the rest unchanged."""
-    if type(value) is str:  # most values: nothing to say differently, and no attribute to look for
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
         return value
+    if kind is dict:  # a mail's context and its rows: plain values are kept without a call each
+        return {k: v if type(v) in _AS_THEY_ARE else localized(v, language, translate) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _AS_THEY_ARE else localized(v, language, translate) for v in value]
     if isinstance(value, str):
         say = getattr(value, "localized", None)
         return say(language, translate) if say is not None else value
@@ -413,5 +479,8 @@ def _babel(found: date, language: str, say: Any) -> str | None:
         return None
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text).strip()
