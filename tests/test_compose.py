@@ -8,7 +8,7 @@ import email
 import email.policy
 import random
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -19,7 +19,10 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
-from assistant.mail.compose import POLICY, Envelope, compose
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.mail.compose import POLICY, Envelope, compose, rfc5322_date
 from assistant.render import Rendered
 
 NOW = datetime.fromisoformat("2026-12-02T09:00:00+00:00")
@@ -242,3 +245,12 @@ def _old_address(name: str, address: str) -> str:
 
 def _old_clean(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+_OFFSETS = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59))
+_ZONES = st.one_of(st.none(), st.timezones(), _OFFSETS.map(timezone))
+
+
+@given(st.datetimes(timezones=_ZONES))
+def test_the_date_header_is_the_email_packages(moment: datetime) -> None:
+    assert rfc5322_date(moment) == format_datetime(moment)

@@ -20,7 +20,6 @@ _QUOTE: list[str] = quoprimime._QUOPRI_MAP  # type: ignore[attr-defined]  # byte
 _EQUALS = ord("=")
 _REPLACES = 16  # more kinds of bytes to quote than this (text in Greek, say): one translate is cheaper
 _MAX_LINE = 76  # body_encode's default, RFC 2045's limit
-_SPACE_ENDS = (" \n", "\t\n", " \r", "\t\r")
 
 
 def encode(text: str) -> str:
@@ -50,7 +49,8 @@ def _fold(body: str) -> str:
     """body_encode's line breaking, step for step: a line longer than 76 characters is cut with a soft break ("=")
     where no "=XX" is split, and a space or tab ending a line is quoted (or kept behind a soft break)."""
     lines = body.splitlines()
-    if max(map(len, lines)) > _MAX_LINE or body.endswith((" ", "\t")) or any(end in body for end in _SPACE_ENDS):
+    spaced = " \n" in body or "\t\n" in body or " \r" in body or "\t\r" in body or body.endswith((" ", "\t"))
+    if spaced or max(map(len, lines)) > _MAX_LINE:
         lines = _folded_lines(lines)
     if body[-1] in "\r\n":
         lines.append("")
