@@ -161,8 +161,29 @@ class _Environment(jinja2.Environment):
     catching an exception (a check-in reply's questions are dicts: two dozen lookups a mail).
 
     A template's globals: Jinja overlays a template's own on the environment's with a ChainMap, which every render
-    copies key by key in Python. Ours never have their own (nothing passes `globals` to get_template), so they are
-    the environment's dict itself: the same values, still the same when the environment's change."""
+    copies key by key in Python. Ours never have their own (get_template refuses them), so they are the
+    environment's dict itself: the same values, still the same when the environment's change.
+
+    Loaded templates: Jinja's LRU cache takes a lock and reorders its queue on every hit (five a mail, with the
+    layout and the leave line); ours are never reloaded (auto_reload off), so each is kept in a dict once loaded."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get_template(
+        self, name: str | jinja2.Template, parent: str | None = None, globals: MutableMapping[str, Any] | None = None
+    ) -> jinja2.Template:
+        if globals:
+            raise TypeError("templates here have no globals of their own: they share the environment's")
+        if type(name) is not str:  # a Template object, say
+            return super().get_template(name, parent)
+        if parent is not None:  # an {% include %} or {% extends %}
+            name = self.join_path(name, parent)
+        found = self._loaded.get(name)
+        if found is None:
+            found = self._loaded[name] = super().get_template(name)
+        return found
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
