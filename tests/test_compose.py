@@ -19,6 +19,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -254,3 +255,17 @@ _ZONES = st.one_of(st.none(), st.timezones(), _OFFSETS.map(timezone))
 @given(st.datetimes(timezones=_ZONES))
 def test_the_date_header_is_the_email_packages(moment: datetime) -> None:
     assert rfc5322_date(moment) == format_datetime(moment)
+
+
+def test_text_that_holds_the_boundary_cannot_break_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The boundary is not looked for in our text parts: quoted-printable writes its "=" as "=3D", so the text
+    cannot hold it whatever it says."""
+    monkeypatch.setattr(random, "randrange", lambda _n: 42)
+    boundary = "=" * 15 + "42".zfill(19) + "=="
+    text = f"--{boundary}\nContent-Type: text/html\n\n<script>\n--{boundary}--\n"
+    envelope = Envelope(from_name="Ada", from_addr="mentoring@example.org", to=[("Zoe", "zoe@example.org")])
+    raw = compose(Rendered("Hi", text, text), envelope, "<ours.1@example.org>", NOW, "Programme").as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed.get_boundary() == boundary
+    parts = [part.get_content() for part in parsed.iter_parts()]
+    assert parts == [text, text]

@@ -222,9 +222,13 @@ def _body(
     return _multipart(ComposedMessage(), "mixed", parts)
 
 
+class _TextPart(Message):
+    """A text part `_text_part` built: nothing in it can hold a boundary (see `_boundary`)."""
+
+
 def _text_part(text: str, subtype: str) -> Message:
     """What MIMEText(text, subtype, utf-8 quoted-printable) builds: the same headers, in order, and payload."""
-    part = Message()
+    part = _TextPart()
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     part["MIME-Version"] = "1.0"
     part["Content-Transfer-Encoding"] = "quoted-printable"
@@ -246,11 +250,15 @@ def _multipart(msg: _Part, subtype: str, parts: list[Message]) -> _Part:
 
 
 def _boundary(parts: list[Message]) -> str:
-    """A boundary like the generator's, that nothing inside the parts contains."""
+    """A boundary like the generator's, that nothing inside the parts contains. Our text parts are not read: a
+    boundary starts with fifteen "=", which quoted-printable never writes (an "=" is "=3D"), and their three
+    headers are fixed words."""
     token = "=" * 15 + str(random.randrange(sys.maxsize)).zfill(_BOUNDARY_DIGITS) + "=="
     inside = []
     for part in parts:
         for leaf in part.walk():
+            if isinstance(leaf, _TextPart):
+                continue
             inside += [str(value) for _, value in leaf.raw_items()]  # as set: no policy reads them again
             if not leaf.is_multipart():
                 inside.append(str(leaf.get_payload()))
