@@ -95,7 +95,8 @@ class Renderer:
         return self._others[language]
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
-        context = localized(context, self.language, self._gettext)
+        if self.language != languages.ENGLISH:  # in English each value already says its own words (`localized`)
+            context = localized(context, self.language, self._gettext)
         subject = self._render(self.text_env, f"{name}.subject.j2", context)
         return Rendered(
             subject=header_text(subject),  # one clean line: never a CR/LF or an encoded word in a header
@@ -332,7 +333,8 @@ _AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})  # most values: no
 
 def localized(value: Any, language: str, translate: Any) -> Any:
     """The context as the reader reads it: each value that knows how to say itself in a language (a month's name,
-    a form's question: their `localized` method) said in `language`; the rest unchanged."""
+    a form's question: their `localized` method) said in `language`; the rest unchanged. Such a value's English is
+    its own text (tests/test_i18n_english.py), so an English render does not walk its context."""
     kind = type(value)
     if kind in _AS_THEY_ARE:
         return value
@@ -500,8 +502,9 @@ def _babel(found: date, language: str, say: Any) -> str | None:
         return None
 
 
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
 def _tidy(text: str) -> str:
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    """At most one blank line in a row (each run of three or more line breaks made two), and no blank edges; by
+    replacing, not with a regex, which tries its pattern at every character of the text."""
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()
