@@ -286,7 +286,8 @@ def _write(msg: Message, out: list[str]) -> bool:
         if type(value) is str:  # set as text (refold_source="none"): written as it is, line by line
             if not value.isascii():
                 return False
-            out.append(f"{name}: " + "\n".join(value.splitlines()) + "\n")
+            folded = value if value.isprintable() else "\n".join(value.splitlines())  # one line: as it is
+            out.append(f"{name}: {folded}\n")
             continue
         try:
             out.append(POLICY.fold_binary(name, value).decode("ascii"))
