@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,10 +28,12 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 import jinja2.ext
+import jinja2.nodes
 from babel import UnknownLocaleError
 from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
+from markupsafe import Markup
 
 from assistant import languages
 from assistant.headertext import header_text
@@ -71,14 +73,16 @@ class Renderer:
             "auto_reload": False,
             "extensions": ["jinja2.ext.i18n"],
         }
-        self.text_env = jinja2.Environment(loader=loader, autoescape=False, bytecode_cache=_COMPILED[False], **common)
-        self.html_env = jinja2.Environment(loader=loader, autoescape=True, bytecode_cache=_COMPILED[True], **common)
+        self.text_env = _Environment(loader=loader, autoescape=False, bytecode_cache=_COMPILED[False], **common)
+        self.html_env = _Environment(loader=loader, autoescape=True, bytecode_cache=_COMPILED[True], **common)
         for env in (self.text_env, self.html_env):
             env.filters["first_name"] = first_name
             env.filters["weekday"] = functools.partial(weekday, language=language)
             env.filters["day_month"] = functools.partial(day_month, language=language)
             env.filters["day"] = functools.partial(day, language=language)
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            env.globals["gettext"] = _new_gettext(translations.gettext)
+            env.globals["ngettext"] = _new_ngettext(translations.ngettext)
             env.globals["language"] = language.replace("_", "-")  # <html lang>, as BCP 47 writes it
         self._gettext = translations.gettext
 
@@ -91,7 +95,8 @@ class Renderer:
         return self._others[language]
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
-        context = localized(context, self.language, self._gettext)
+        if self.language != languages.ENGLISH:  # in English each value already says its own words (`localized`)
+            context = localized(context, self.language, self._gettext)
         subject = self._render(self.text_env, f"{name}.subject.j2", context)
         return Rendered(
             subject=header_text(subject),  # one clean line: never a CR/LF or an encoded word in a header
@@ -144,6 +149,81 @@ class Renderer:
                 if not (self.dir / f"{name}.{part}.j2").exists():
                     errors.append(f"{self.dir / name}.{part}.j2: missing (every mail needs subject, txt and html)")
         return errors
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, with two costs of every render taken out and nothing else changed.
+
+    `q.text` on a dict: Jinja tries the attribute first and reads the key after its AttributeError. A plain dict has
+    no attribute but dict's own, so for any other name the key is what Jinja finds, read here without raising and
+    catching an exception (a check-in reply's questions are dicts: two dozen lookups a mail).
+
+    A template's globals: Jinja overlays a template's own on the environment's with a ChainMap, which every render
+    copies key by key in Python. Ours never have their own (get_template refuses them), so they are the
+    environment's dict itself: the same values, still the same when the environment's change.
+
+    Loaded templates: Jinja's LRU cache takes a lock and reorders its queue on every hit (five a mail, with the
+    layout and the leave line); ours are never reloaded (auto_reload off), so each is kept in a dict once loaded."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get_template(
+        self, name: str | jinja2.Template, parent: str | None = None, globals: MutableMapping[str, Any] | None = None
+    ) -> jinja2.Template:
+        if globals:
+            raise TypeError("templates here have no globals of their own: they share the environment's")
+        if type(name) is not str:  # a Template object, say
+            return super().get_template(name, parent)
+        if parent is not None:  # an {% include %} or {% extends %}
+            name = self.join_path(name, parent)
+        found = self._loaded.get(name)
+        if found is None:
+            found = self._loaded[name] = super().get_template(name)
+        return found
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return self.globals if not d else super().make_globals(d)
+
+
+def _new_gettext(translate: Callable[[str], str]) -> Callable[..., str]:
+    """The i18n extension's newstyle `gettext`, which the templates' `{% trans %}` calls: the translation, marked
+    safe when autoescaping (its variables are escaped by the `%`), always formatted. Jinja's calls the translation
+    through the context again (for a callable that wants one; ours do not): a second dispatch per sentence."""
+
+    @jinja2.pass_eval_context
+    def gettext(eval_ctx: jinja2.nodes.EvalContext, __string: str, **variables: Any) -> str:
+        said = translate(__string)
+        return (Markup(said) if eval_ctx.autoescape else said) % variables  # type: ignore[no-any-return]
+
+    return gettext
+
+
+def _new_ngettext(translate: Callable[[str, str, int], str]) -> Callable[..., str]:
+    """The newstyle `ngettext` (`{% trans count=... %}...{% pluralize %}`), as `_new_gettext`; `num` is the count
+    unless the template names it."""
+
+    @jinja2.pass_eval_context
+    def ngettext(
+        eval_ctx: jinja2.nodes.EvalContext, __singular: str, __plural: str, __num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", __num)
+        said = translate(__singular, __plural, __num)
+        return (Markup(said) if eval_ctx.autoescape else said) % variables  # type: ignore[no-any-return]
+
+    return ngettext
 
 
 class _Compiled(jinja2.BytecodeCache):
@@ -248,11 +328,20 @@ def read_catalog(path: Path) -> Any:
         raise CatalogError(f"{path}: {exc}") from None
 
 
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})  # most values: nothing to say, nothing inside
+
+
 def localized(value: Any, language: str, translate: Any) -> Any:
     """The context as the reader reads it: each value that knows how to say itself in a language (a month's name,
-    a form's question: their `localized` method) said in `language`; the rest unchanged."""
-    if type(value) is str:  # most values: nothing to say differently, and no attribute to look for
+    a form's question: their `localized` method) said in `language`; the rest unchanged. Such a value's English is
+    its own text (tests/test_i18n_english.py), so an English render does not walk its context."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
         return value
+    if kind is dict:  # a mail's context and its rows: plain values are kept without a call each
+        return {k: v if type(v) in _AS_THEY_ARE else localized(v, language, translate) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _AS_THEY_ARE else localized(v, language, translate) for v in value]
     if isinstance(value, str):
         say = getattr(value, "localized", None)
         return say(language, translate) if say is not None else value
@@ -414,4 +503,8 @@ def _babel(found: date, language: str, say: Any) -> str | None:
 
 
 def _tidy(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """At most one blank line in a row (each run of three or more line breaks made two), and no blank edges; by
+    replacing, not with a regex, which tries its pattern at every character of the text."""
+    while "\n\n\n" in text:
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip()

@@ -8,7 +8,7 @@ import email
 import email.policy
 import random
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -19,7 +19,11 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
-from assistant.mail.compose import POLICY, Envelope, compose
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.mail.compose import POLICY, Envelope, compose, rfc5322_date
 from assistant.render import Rendered
 
 NOW = datetime.fromisoformat("2026-12-02T09:00:00+00:00")
@@ -242,3 +246,26 @@ def _old_address(name: str, address: str) -> str:
 
 def _old_clean(text: str) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+_OFFSETS = st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59))
+_ZONES = st.one_of(st.none(), st.timezones(), _OFFSETS.map(timezone))
+
+
+@given(st.datetimes(timezones=_ZONES))
+def test_the_date_header_is_the_email_packages(moment: datetime) -> None:
+    assert rfc5322_date(moment) == format_datetime(moment)
+
+
+def test_text_that_holds_the_boundary_cannot_break_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The boundary is not looked for in our text parts: quoted-printable writes its "=" as "=3D", so the text
+    cannot hold it whatever it says."""
+    monkeypatch.setattr(random, "randrange", lambda _n: 42)
+    boundary = "=" * 15 + "42".zfill(19) + "=="
+    text = f"--{boundary}\nContent-Type: text/html\n\n<script>\n--{boundary}--\n"
+    envelope = Envelope(from_name="Ada", from_addr="mentoring@example.org", to=[("Zoe", "zoe@example.org")])
+    raw = compose(Rendered("Hi", text, text), envelope, "<ours.1@example.org>", NOW, "Programme").as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed.get_boundary() == boundary
+    parts = [part.get_content() for part in parsed.iter_parts()]
+    assert parts == [text, text]

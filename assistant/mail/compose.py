@@ -12,27 +12,28 @@ breaks threading; they are folded as compat32 folds them.
 
 The message's bytes are the email package's generator's under `POLICY` (tests/test_compose.py checks them
 against it), written here without the generator: it re-dispatches and re-buffers every part. The text parts are
-built with their three headers and quoted-printable payload directly (MIMEText re-parses its Content-Type on the
-way), and each multipart's boundary is chosen here, once, and its Content-Type folded as compat32 folds it.
+built with their three headers and quoted-printable payload (`quoted.py`) directly (MIMEText re-parses its
+Content-Type on the way), and each multipart's boundary is chosen here, once, and its Content-Type folded as
+compat32 folds it.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from email import quoprimime
+from datetime import datetime, timedelta, timezone
 from email.message import Message
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
 from email.policy import Policy
-from email.utils import format_datetime
 from typing import TypeVar
 
 from assistant.headertext import header_text
+from assistant.mail import quoted
 from assistant.mail.automatic import LOOP_HEADER
 from assistant.mail.headers import POLICY, address_header, plain_addresses, text_header
 from assistant.render import Rendered
@@ -102,7 +103,7 @@ def compose(
     if reply_to:
         _set_addresses(msg, "Reply-To", _pairs(reply_to))
     msg["Subject"] = text_header("Subject", rendered.subject)
-    _set_words(msg, "Date", format_datetime(date))
+    _set_words(msg, "Date", rfc5322_date(date))
     _set_words(msg, "Message-ID", _our_message_id(message_id))
     _thread(msg, envelope)
     if _LANGUAGE.fullmatch(envelope.language):
@@ -114,6 +115,26 @@ def compose(
     if envelope.unsubscribe:  # with the token: acts at once
         _unsubscribe(msg, envelope.unsubscribe, envelope.unsubscribe_url)
     return msg
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc5322_date(moment: datetime) -> str:
+    """`email.utils.format_datetime(moment)`, the same text: its `strftime("%z")` is most of its cost, and a
+    program writes few offsets (tests/test_compose.py holds the two equal)."""
+    zone = "-0000" if moment.tzinfo is None else _zone(moment.utcoffset())
+    return (
+        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year:04d}"
+        f" {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {zone}"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(offset: timedelta | None) -> str:
+    """What `strftime("%z")` writes for a moment at this offset from UTC ("" for a zone that gives none)."""
+    return "" if offset is None else datetime(2000, 1, 1, tzinfo=timezone(offset)).strftime("%z")
 
 
 def _unsubscribe(msg: Message, address: str, url: str | None) -> None:
@@ -139,8 +160,10 @@ def _set_addresses(msg: Message, name: str, people: tuple[tuple[str, str], ...])
 
 
 def _set_words(msg: Message, name: str, value: str) -> None:
-    """A header that carries no text (a date, ids, fixed words), folded as compat32 folds it."""
-    msg.set_raw(name, _fold_words(len(name) + 2, value.split(" ")))
+    """A header that carries no text (a date, ids, fixed words), folded as compat32 folds it (a header that fits
+    on its line is not folded: most of them)."""
+    fits = len(name) + 2 + len(value) <= _MAX_LINE
+    msg.set_raw(name, value if fits else _fold_words(len(name) + 2, value.split(" ")))
 
 
 def _pairs(people: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -199,14 +222,17 @@ def _body(
     return _multipart(ComposedMessage(), "mixed", parts)
 
 
+class _TextPart(Message):
+    """A text part `_text_part` built: nothing in it can hold a boundary (see `_boundary`)."""
+
+
 def _text_part(text: str, subtype: str) -> Message:
     """What MIMEText(text, subtype, utf-8 quoted-printable) builds: the same headers, in order, and payload."""
-    part = Message()
+    part = _TextPart()
     part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
     part["MIME-Version"] = "1.0"
     part["Content-Transfer-Encoding"] = "quoted-printable"
-    # quoprimime reads a str as bytes, one character per byte: hand it the UTF-8 bytes that way (as Charset does).
-    part.set_payload(quoprimime.body_encode(text.encode("utf-8").decode("latin-1")))
+    part.set_payload(quoted.encode(text))  # quoprimime.body_encode's bytes, for a fraction of its cost
     return part
 
 
@@ -224,12 +250,16 @@ def _multipart(msg: _Part, subtype: str, parts: list[Message]) -> _Part:
 
 
 def _boundary(parts: list[Message]) -> str:
-    """A boundary like the generator's, that nothing inside the parts contains."""
+    """A boundary like the generator's, that nothing inside the parts contains. Our text parts are not read: a
+    boundary starts with fifteen "=", which quoted-printable never writes (an "=" is "=3D"), and their three
+    headers are fixed words."""
     token = "=" * 15 + str(random.randrange(sys.maxsize)).zfill(_BOUNDARY_DIGITS) + "=="
     inside = []
     for part in parts:
         for leaf in part.walk():
-            inside += [str(value) for value in leaf.values()]
+            if isinstance(leaf, _TextPart):
+                continue
+            inside += [str(value) for _, value in leaf.raw_items()]  # as set: no policy reads them again
             if not leaf.is_multipart():
                 inside.append(str(leaf.get_payload()))
     boundary, counter = token, 0
@@ -253,6 +283,12 @@ def _write(msg: Message, out: list[str]) -> bool:
     if multipart != content_type.startswith("multipart/") or content_type.startswith("message/"):
         return False
     for name, value in msg.raw_items():  # what the generator writes: each value folded by the policy
+        if type(value) is str:  # set as text (refold_source="none"): written as it is, line by line
+            if not value.isascii():
+                return False
+            folded = value if value.isprintable() else "\n".join(value.splitlines())  # one line: as it is
+            out.append(f"{name}: {folded}\n")
+            continue
         try:
             out.append(POLICY.fold_binary(name, value).decode("ascii"))
         except UnicodeError:
