@@ -137,6 +137,19 @@ def test_a_death_inside_a_batch_keeps_nothing_of_it_and_costs_each_message_one_a
     assert _states(program) == [("processed", 2), ("processed", 2), ("quarantined", 4), ("processed", 2)]
 
 
+def test_a_batch_that_ran_its_time_commits_and_the_rest_go_on_in_another_without_a_second_attempt(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch holds the write lock at most BATCH_SECONDS (plus one message): past it, what is done is committed
+    and the rest continue in a new transaction, their attempt counted once, by the first."""
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", -1.0)  # always past it: every message commits on its own
+    _ledger(program, ["hello"] * 4)
+    outcomes, sent = _process(program)
+    assert outcomes == Counter({"no_context": 4})
+    assert (sent["BEGIN"], sent["COMMIT"], sent["UPDATE"]) == (4, 4, 1 + 4)  # one count of attempts, four _done
+    assert _states(program) == [("processed", 1)] * 4
+
+
 def test_with_one_attempt_allowed_every_message_is_handled_alone(program: Program) -> None:
     _ledger(program, ["hello"] * 4)
     config = replace(program.config, limits=replace(program.config.limits, max_attempts=1))

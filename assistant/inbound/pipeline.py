@@ -5,21 +5,23 @@ the handler, still reaches `limits.max_attempts` and is quarantined with its rea
 A message that runs over its reading budget (`TooSlow`, raised during the work) is quarantined as `too_slow` at
 once: reading it again would only cost the same again.
 
-Group commit: messages never tried before are handled up to `BATCH` in one transaction, after one commit that
-counts an attempt for all of them. A commit is the largest single cost of handling a reply: the pages a reply
-touches are written to the WAL at every commit, and a batch writes the pages its messages share once. There is no
-savepoint per message (SQLite would copy every page a savepoint changes to a journal of its own, as many writes
-as the commits saved): when a message fails, the batch is rolled back and each of its messages is handled alone,
-each in its own transaction, as a message tried before always is. When the process dies inside a batch, nothing
-of the batch is kept, every message of it has one attempt counted, and each is then handled alone: the one that
-kills the process reaches `max_attempts` in its own attempts, the others are handled at their second. With
-`max_attempts: 1` there is no second attempt to spare, and every message is handled alone.
+Group commit: messages never tried before are handled up to `BATCH` in one transaction (for at most about
+`BATCH_SECONDS`: the write lock is not held longer), after one commit that counts an attempt for all of them. A
+commit is the largest single cost of handling a reply: the pages a reply touches are written to the WAL at every
+commit, and a batch writes the pages its messages share once. There is no savepoint per message (SQLite would copy
+every page a savepoint changes to a journal of its own, as many writes as the commits saved): when a message
+fails, the batch is rolled back and each of its messages is handled alone, each in its own transaction, as a
+message tried before always is. When the process dies inside a batch, nothing of the batch is kept, every message
+of it has one attempt counted, and each is then handled alone: the one that kills the process reaches
+`max_attempts` in its own attempts, the others are handled at their second. With `max_attempts: 1` there is no
+second attempt to spare, and every message is handled alone.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +75,9 @@ def process_pending(
 
 _PENDING = "SELECT id, attempts FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT 500"
 BATCH = 50  # messages a transaction: most of a commit's saving, with the write lock held a fraction of a second
+# ...and at most about this long (plus the message then being read, within its TIME_BUDGET): another writer (a
+# one-click unsubscribe, a command line) never waits for the lock much longer than for one message alone.
+BATCH_SECONDS = 0.5
 
 
 def _groups(page: list[tuple[int, int]], size: int) -> list[list[int]]:
@@ -92,17 +97,22 @@ def _groups(page: list[tuple[int, int]], size: int) -> list[list[int]]:
     return [*groups, run] if run else groups
 
 
-def _process_batch(handling: _Handling, ids: list[int]) -> Counter[str]:
-    """Messages never tried, in one transaction (the module's docstring). When one of them fails, the batch is
-    rolled back and each is handled alone; one over its reading budget is quarantined at once, not read again."""
+def _process_batch(handling: _Handling, ids: list[int], counted: bool = False) -> Counter[str]:
+    """Messages never tried, in one transaction (the module's docstring), committed early after `BATCH_SECONDS`
+    (the rest then in another). When one of them fails, the batch is rolled back and each is handled alone; one
+    over its reading budget is quarantined at once, not read again. `counted`: their attempt is counted already."""
     db = handling.db
-    db.execute(f"UPDATE messages SET attempts = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids)  # committed
+    if not counted:  # committed before the work
+        db.execute(f"UPDATE messages SET attempts = 1 WHERE id IN ({', '.join('?' * len(ids))})", ids)
     done: list[tuple[int, str, list[str]]] = []
+    started = time.monotonic()
     db.execute("BEGIN")
     try:
         for ledger_id in ids:
             (raw,) = db.conn.execute("SELECT raw FROM messages WHERE id = ?", (ledger_id,)).fetchone()
             done.append((ledger_id, *_work(handling, ledger_id, bytes(raw or b""))))
+            if time.monotonic() - started > BATCH_SECONDS:
+                break
         _commit(db)
     except TooSlow as exc:
         _rollback(db)
@@ -119,7 +129,9 @@ def _process_batch(handling: _Handling, ids: list[int]) -> Counter[str]:
         raise
     for ledger_id, outcome, reasons in done:
         log.info("message %s: %s (%s)", ledger_id, outcome, "; ".join(reasons))
-    return Counter(outcome for _, outcome, _ in done)
+    outcomes = Counter(outcome for _, outcome, _ in done)
+    rest = ids[len(done) :]
+    return outcomes + _process_batch(handling, rest, counted=True) if rest else outcomes
 
 
 def _alone(handling: _Handling, ids: list[int]) -> Counter[str]:
