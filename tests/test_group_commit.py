@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -54,6 +56,29 @@ def _states(program: Program) -> list[tuple[str, int]]:
     return [tuple(r) for r in program.db.execute("SELECT status, attempts FROM messages ORDER BY id").fetchall()]
 
 
+def _break_on(monkeypatch: pytest.MonkeyPatch, word: str, breaks: Callable[[Any], None]) -> Counter[str]:
+    """The handler of every message whose text holds `word` runs `breaks(inbound)` first, which raises; returns how
+    often each message (by its text) reached the handler."""
+    real = pipeline.handle
+    calls: Counter[str] = Counter()
+
+    def handle(inbound, outcome):  # type: ignore[no-untyped-def]
+        calls[inbound.msg.text.strip()] += 1
+        if word in inbound.msg.text:
+            breaks(inbound)
+        return real(inbound, outcome)
+
+    monkeypatch.setattr(pipeline, "handle", handle)
+    return calls
+
+
+def _raise(error: BaseException) -> Callable[[Any], None]:
+    def breaks(inbound: Any) -> None:
+        raise error
+
+    return breaks
+
+
 def test_messages_never_tried_are_handled_fifty_to_a_transaction(program: Program) -> None:
     _ledger(program, ["hello"] * (pipeline.BATCH + 10))
     outcomes, sent = _process(program)
@@ -66,17 +91,11 @@ def test_messages_never_tried_are_handled_fifty_to_a_transaction(program: Progra
 def test_a_message_that_fails_in_a_batch_undoes_the_batch_and_each_is_handled_alone(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline.handle
-    calls: Counter[str] = Counter()
+    def half_done(inbound: Any) -> None:
+        inbound.db.execute("INSERT INTO events (at, kind) VALUES ('now', 'half-done')")  # rolled back with it
+        raise RuntimeError("handler bug")
 
-    def fail_on_poison(inbound, outcome):  # type: ignore[no-untyped-def]
-        calls[inbound.msg.text.strip()] += 1
-        if "poison" in inbound.msg.text:
-            inbound.db.execute("INSERT INTO events (at, kind) VALUES ('now', 'half-done')")  # rolled back with it
-            raise RuntimeError("handler bug")
-        return real(inbound, outcome)
-
-    monkeypatch.setattr(pipeline, "handle", fail_on_poison)
+    calls = _break_on(monkeypatch, "poison", half_done)
     _ledger(program, ["hello", "poison", "later"])
     outcomes, sent = _process(program)
     assert outcomes == Counter({"no_context": 2, "error": 1})
@@ -93,16 +112,7 @@ def test_a_message_that_fails_in_a_batch_undoes_the_batch_and_each_is_handled_al
 def test_a_message_over_its_reading_budget_in_a_batch_is_quarantined_without_a_second_reading(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline.handle
-    calls: Counter[str] = Counter()
-
-    def slow(inbound, outcome):  # type: ignore[no-untyped-def]
-        calls[inbound.msg.text.strip()] += 1
-        if "slow" in inbound.msg.text:
-            raise TooSlow("over the time budget while walking the HTML")
-        return real(inbound, outcome)
-
-    monkeypatch.setattr(pipeline, "handle", slow)
+    calls = _break_on(monkeypatch, "slow", _raise(TooSlow("over the time budget while walking the HTML")))
     _ledger(program, ["hello", "slow", "later"])
     outcomes, _ = _process(program)
     assert outcomes == Counter({"no_context": 2, "too_slow": 1})
@@ -113,14 +123,7 @@ def test_a_message_over_its_reading_budget_in_a_batch_is_quarantined_without_a_s
 def test_a_death_inside_a_batch_keeps_nothing_of_it_and_costs_each_message_one_attempt(
     program: Program, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = pipeline.handle
-
-    def die_on_poison(inbound, outcome):  # type: ignore[no-untyped-def]
-        if "poison" in inbound.msg.text:
-            raise Died
-        return real(inbound, outcome)
-
-    monkeypatch.setattr(pipeline, "handle", die_on_poison)
+    _break_on(monkeypatch, "poison", _raise(Died()))
     _ledger(program, ["hello", "hello", "poison", "hello"])
     queued = len(program.outbox())
     with pytest.raises(Died):
@@ -163,20 +166,17 @@ def test_a_batch_whose_transaction_sqlite_ended_is_handled_again_one_by_one(
 ) -> None:
     """A full disk or an I/O error fails a statement and SQLite ends the whole transaction: the batch's work is
     gone, and each message is handled again alone, in a transaction of its own."""
-    real = pipeline.handle
 
-    def end_transaction(inbound, outcome):  # type: ignore[no-untyped-def]
-        if "end" in inbound.msg.text:
-            inbound.db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL, before the statement raises
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(inbound, outcome)
+    def disk_full(inbound: Any) -> None:
+        inbound.db.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL, before the statement raises
+        raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(pipeline, "handle", end_transaction)
+    _break_on(monkeypatch, "end", disk_full)
     _ledger(program, ["hello", "end", "hello"])
     outcomes, _ = _process(program)
     assert outcomes == Counter({"no_context": 2, "error": 1})
     assert _states(program) == [("processed", 1), ("received", 1), ("processed", 1)]
-    monkeypatch.setattr(pipeline, "handle", real)
+    monkeypatch.undo()  # the disk has room again
     outcomes, sent = _process(program)
     assert outcomes == Counter({"no_context": 1}) and sent["BEGIN"] == 1
     assert _states(program) == [("processed", 1), ("processed", 2), ("processed", 1)]

@@ -35,10 +35,10 @@ _MAX_LINE = 998  # RFC 5322's hard limit
 # in the local part, as the importer allows it: RFC 6531).
 _ADDRESS = re.compile(r"[^@\s<>()\[\]\",;:\\\x00-\x1f\x7f]+@[A-Za-z0-9.-]+")
 _UNFOLD = re.compile(r"\r?\n(?=[ \t])")
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-)
-_ATOMS = re.compile(r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)?")
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"  # an RFC 5322 atom: a word that needs no quoting
+DOT_ATOM_ADDRESS = rf"{ATEXT}(?:\.{ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"  # a plain ASCII address
+_PLAIN_ADDRESS = re.compile(DOT_ATOM_ADDRESS)
+_ATOMS = re.compile(rf"(?:{ATEXT}(?: {ATEXT})*)?")
 
 
 class _Checked:

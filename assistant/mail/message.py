@@ -25,13 +25,12 @@ from typing import Any
 from assistant.headertext import INPUT_CHARS, as_text, clean_name, header_text, spaced_line
 from assistant.mail import html_text
 from assistant.mail.deadline import Deadline
+from assistant.mail.headers import ATEXT, DOT_ATOM_ADDRESS
 
 _ADDRESS = re.compile(r"^[^@\s<>()\[\]\",;:\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
 _QUOTED_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSGID = re.compile(r"<[^<>\s]+>")
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_DOT_ATOM_ADDRESS = rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-_PLAIN_MAILBOX = re.compile(rf"({_ATEXT}(?: {_ATEXT})*) <({_DOT_ATOM_ADDRESS})>|({_DOT_ATOM_ADDRESS})")
+_PLAIN_MAILBOX = re.compile(rf"({ATEXT}(?: {ATEXT})*) <({DOT_ATOM_ADDRESS})>|({DOT_ATOM_ADDRESS})")
 RECIPIENT_HEADERS = ("to", "cc", "delivered-to", "x-original-to", "envelope-to")
 
 # Budgets (RELIABILITY.md, "Bad input never stops the loop"): what one message may cost the reader.
@@ -59,7 +58,6 @@ class ParsedMessage:
     headers: Message = field(repr=False)
     size: int = 0
     # Filled on first use: the robot checks ask for some twenty headers, most of them absent, several twice.
-    _names: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     _decoded: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     # The headers by lower-case name, as parse_message read them once (`Message.get` reads every header each time).
     _index: dict[str, list[tuple[str, Any]]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -68,13 +66,8 @@ class ParsedMessage:
         """The first such header, decoded as `decode_header` does ("" when absent); each one decoded once."""
         key = name.lower()
         if key not in self._decoded:
-            if self._index:
-                found = key in self._index
-                self._decoded[key] = decode_header(_first(self.headers, self._index, key, "")) if found else ""
-                return self._decoded[key]
-            if not self._names:
-                self._names.update(k.lower() for k in self.headers)
-            self._decoded[key] = decode_header(self.headers.get(name, "")) if key in self._names else ""
+            found = key in self._index
+            self._decoded[key] = decode_header(_first(self.headers, self._index, key, "")) if found else ""
         return self._decoded[key]
 
     @property
