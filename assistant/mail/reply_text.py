@@ -550,11 +550,18 @@ def _tidy(kept: list[str]) -> str:
 def _answer_before_attribution(lines: list[str]) -> list[str]:
     """Lines, with an answer that shares its line with the attribution below it put on a line of its own.
 
-    Only a line that is an attribution as a whole is split, so the split keeps text that was dropped, never less.
+    Only a line that is an attribution as a whole is split, so the split keeps text that was dropped, never less;
+    and only a line she wrote, not a quoted one ("> On … wrote:"), whose text before the opener is quoted too. Such
+    lines are left as they are, so the lines read here are those `read_answers` reads (and classifies once).
     """
     out: list[str] = []
     for i, line in enumerate(lines):
-        if len(line) > _MAX_MARKER_LINE or not line.rstrip().endswith((":", "：")) or not _says_wrote(line):
+        if (
+            len(line) > _MAX_MARKER_LINE
+            or not line.rstrip().endswith((":", "："))
+            or split_quote(line)[0]
+            or not _says_wrote(line)
+        ):
             out.append(line)
             continue
         mid = _MID_OPENER.search(line, 1)
