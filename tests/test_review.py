@@ -173,6 +173,24 @@ def test_a_reply_held_for_auto_submitted_is_released_as_its_sender(program: Prog
     assert program.db.execute("SELECT count(*) FROM review_queue").fetchone() == (0,)
 
 
+def test_a_released_message_keeps_every_header_but_auto_submitted() -> None:
+    """Released as hers, the mail is read as she sent it: only Auto-Submitted is set aside, so a loop header or a
+    list's headers still stop it (the robot checks read the headers through the parsed message's index)."""
+    from assistant.inbound.release import as_participant
+    from assistant.mail.automatic import robot_reason
+    from assistant.mail.message import parse_message
+
+    raw = (
+        b"From: Someone <maya.old@example.com>\nTo: mentoring@example.org\nSubject: Re: check-in\n"
+        b"Auto-Submitted: auto-generated\nList-Id: <talk.example.com>\nReturn-Path: <maya.old@example.com>\n\nyes\n"
+    )
+    released = as_participant(parse_message(raw), {"email": MAYA, "name": "Maya Patel"})
+    assert (released.from_addr, released.from_name) == (MAYA, "Maya Patel")
+    assert released.header("Auto-Submitted") == "" and not released.has_header("Auto-Submitted")
+    assert released.header("List-Id") == "<talk.example.com>" and released.has_header("Return-Path")
+    assert robot_reason(released, "mentoring@example.org") == ("list", "mailing-list headers")
+
+
 def test_quarantined_mail_is_in_the_queue(program: Program) -> None:
     program.db.execute(
         "INSERT INTO messages (message_id, from_addr, subject, received_at, status, outcome, error, attempts)"

@@ -109,7 +109,7 @@ def as_participant(msg: ParsedMessage, person: Row) -> ParsedMessage:
     aside: a coordinator has read the mail and says a person wrote it (alone, it is why such a reply was held)."""
     headers = copy.copy(msg.headers)  # a shallow copy: deleting rebinds its header list, the original keeps its own
     del headers["Auto-Submitted"]
-    return replace(msg, from_addr=person["email"], from_name=person["name"] or "", headers=headers)
+    return msg.with_headers(headers, from_addr=person["email"], from_name=person["name"] or "")
 
 
 def _look_up(db: Database, config: Config, msg: ParsedMessage, person: Row) -> Lookup:

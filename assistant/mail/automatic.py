@@ -126,11 +126,11 @@ _ADDRESS_IN_TEXT = re.compile(r"<?([A-Za-z0-9._%+'=-]+@[A-Za-z0-9.-]+\.[A-Za-z]{
 
 def robot_reason(msg: ParsedMessage, own_address: str) -> tuple[str, str] | None:
     """(kind, reason) when the message is automatic; kind is bounce, auto_reply, list or loop."""
-    h = msg.headers
     own = own_address.lower()
     if msg.header(LOOP_HEADER) or (own and msg.from_addr == own):
         return "loop", "our own mail came back (loop header or our own From)"
-    found = _bounce_reason(msg)
+    content_type = _content_type(msg.headers)
+    found = _bounce_reason(msg, content_type)
     if found:
         return "bounce", found
     auto = msg.header("Auto-Submitted").lower()
@@ -162,7 +162,7 @@ def robot_reason(msg: ParsedMessage, own_address: str) -> tuple[str, str] | None
         return ("list" if precedence == "list" else "auto_reply"), f"Precedence: {precedence}"
     if any(msg.header(name) for name in _LIST_HEADERS):
         return "list", "mailing-list headers"
-    if _content_type(h) == "multipart/report":
+    if content_type == "multipart/report":
         return "auto_reply", "multipart/report (a read receipt)"
     return None
 
@@ -174,21 +174,22 @@ def _content_type(h: Message) -> str:
         return ""
 
 
-def _bounce_reason(msg: ParsedMessage) -> str | None:
+def _bounce_reason(msg: ParsedMessage, content_type: str | None = None) -> str | None:
     """The first of the bounce rules that holds, in order of strength. Within a rule the cheap evidence (headers,
     sender, subject, MIME parts) is weighed first and the body's long regexes only when it holds, so a person's
-    reply costs no body regex at all: the same verdicts and reasons, at a fraction of the cost."""
+    reply costs no body regex at all: the same verdicts and reasons, at a fraction of the cost. `content_type`: the
+    message's own, when the caller has read it."""
     h = msg.headers
-    content_type = _content_type(h)
+    content_type = _content_type(h) if content_type is None else content_type
     report_type = ""
     if content_type == "multipart/report":
         report_type = str(h.get_param("report-type", "") or "").lower()
         if "disposition-notification" not in report_type:
             return f"multipart/report ({report_type or 'delivery status'})"
-    parts = _part_types(h)
+    parts = _part_types(h) if h.is_multipart() else {content_type}  # a single part is the message itself
     if parts & {"message/delivery-status", "message/feedback-report", "message/global-delivery-status"}:
         return "a delivery-status or feedback-report part"
-    if h.get("Return-Path", None) is not None and msg.header("Return-Path").strip() in ("<>", ""):
+    if msg.has_header("Return-Path") and msg.header("Return-Path").strip() in ("<>", ""):
         if not _AUTO_SUBJECT.match(msg.subject) and "auto-replied" not in msg.header("Auto-Submitted").lower():
             return "empty Return-Path"
         if _bounce_subject(msg.subject) or _STRONG_BOUNCE_BODY.search(msg.text[:8000]):
@@ -203,7 +204,7 @@ def _bounce_reason(msg: ParsedMessage) -> str | None:
         return "an Amazon SES bounce or complaint notification"
     if local in ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"):
         return f"sender {local}@"
-    if h.get("X-Failed-Recipients") is not None:
+    if msg.has_header("X-Failed-Recipients"):
         return "X-Failed-Recipients header"
     subject_says = _bounce_subject(msg.subject)
     if sender_is_system and (subject_says or _BOUNCE_BODY.search(head)):
@@ -229,10 +230,17 @@ def _has_smtp_error(text: str) -> bool:
 
 def _has_original(text: str) -> bool:
     """A returned message's headers quoted in the body ("Received:", "Message-ID:", "Subject:" lines)."""
+    # The pattern tries every position of the text; the names it looks for are first looked for as they are, in the
+    # text case-folded as the pattern's IGNORECASE folds it (which also reads "ı" and "İ" as "i"): a person's reply
+    # holds none of them, and is then not searched at all.
+    folded = text.casefold().replace("\u0131", "i").replace("\u0307", "")
+    if not any(name in folded for name in _RETURNED_NAMES):
+        return False
     return len(_RETURNED_HEADER.findall(text)) >= 2
 
 
-_RETURNED_HEADER = re.compile(r"^(?:>\s*)?(?:received|message-id|return-path|x-mailer|mime-version):", re.I | re.M)
+_RETURNED_NAMES = ("received:", "message-id:", "return-path:", "x-mailer:", "mime-version:")
+_RETURNED_HEADER = re.compile(rf"^(?:>\s*)?(?:{'|'.join(name[:-1] for name in _RETURNED_NAMES)}):", re.I | re.M)
 
 
 def _part_types(h: Message) -> set[str]:

@@ -11,6 +11,7 @@ parsed and walked, and a message over it raises `TooSlow` (the pipeline quaranti
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.header
 import email.policy
@@ -69,6 +70,16 @@ class ParsedMessage:
             found = key in self._index
             self._decoded[key] = decode_header(_first(self.headers, self._index, key, "")) if found else ""
         return self._decoded[key]
+
+    def has_header(self, name: str) -> bool:
+        """Whether the message has such a header at all (even an empty one)."""
+        return name.lower() in self._index
+
+    def with_headers(self, headers: Message, **changes: Any) -> ParsedMessage:
+        """A copy with other headers (and other fields in `changes`), read through an index of those headers."""
+        copy = dataclasses.replace(self, headers=headers, **changes)
+        copy._index.update(header_index(headers))
+        return copy
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
