@@ -137,10 +137,19 @@ def split_quote(line: str) -> tuple[int, str]:
     """Return (quote depth, content): "> > yes" and ">> yes" both give (2, "yes")."""
     if ">" not in line[:64]:  # fast path: almost every line has no quote prefix
         return 0, line
+    return _split_quoted(line) if len(line) <= _MAX_ATTRIBUTION_CHARS else _split(line)
+
+
+def _split(line: str) -> tuple[int, str]:
     match = _QUOTE_PREFIX.match(line)
     if not match:
         return 0, line
     return match.group().count(">"), line[match.end() :]
+
+
+# Remembered for lines up to _MAX_ATTRIBUTION_CHARS: a reply quotes the mail every reply to it quotes, and each of
+# its lines is split several times (classified, read for answers, looked at from the lines around it).
+_split_quoted = functools.lru_cache(maxsize=_REMEMBERED_LINES)(_split)
 
 
 def is_signature_start(line: str) -> bool:
