@@ -193,7 +193,9 @@ def test_the_plain_part_is_read_and_the_html_beside_it_is_not_even_decoded(monke
 
     decoded: list[str] = []
     real = module._decoded
-    monkeypatch.setattr(module, "_decoded", lambda part: decoded.append(part.get_content_type()) or real(part))
+    monkeypatch.setattr(
+        module, "_decoded", lambda part, charset: decoded.append(part.get_content_type()) or real(part, charset)
+    )
     parsed = parse_message(_alternative("1. yes\n", "<p>1. no</p>"))
     assert (parsed.text, parsed.was_html, decoded) == ("1. yes\n", False, ["text/plain"])
     decoded.clear()

@@ -278,3 +278,52 @@ def test_a_megabyte_of_hostile_lines_is_read_quickly(line: str) -> None:
         reply = extract_reply(_plain(body))
         read_answers(reply, FORM)
         read_answers(body + "\n\n" + "\n" * 100_000 + "we worked on it", FORM)
+
+
+# --------------------------------------------------------------------------- a part's Content-Type, read once
+
+CONTENT_TYPES = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            'text/plain; charset="utf-8"',
+            "TEXT/HTML; CHARSET=ISO-8859-1",
+            "text/plain; charset*=us-ascii'en'UTF-8",
+            "text/plain; charset*0*=utf-8''u; charset*1=tf-8",
+            "text; charset=utf-8",
+            "text/plain; charset=\udcff",
+            "multipart/alternative; boundary=x",
+            "text/plain;charset=utf-8;charset=latin-1",
+            'text/plain; charset="unknown-8bit"',
+        ]
+    ),
+    st.text(alphabet=st.sampled_from(list("text/plain; charset=\"utf-8*'\\\u00e9\udcff ")), max_size=60),
+)
+
+
+@PROPERTIES
+@given(CONTENT_TYPES, st.sampled_from(["text/plain", "message/rfc822"]))
+def test_a_parts_content_type_reads_as_the_stdlib_reads_it(header: str | None, default: str) -> None:
+    """`content_type_of` remembers each Content-Type by its raw value: the type and charset are still exactly what
+    `get_content_type` and `get_content_charset` say of the part (a charset they cannot read at all: none)."""
+    from email.message import Message
+
+    from assistant.mail.message import content_type_of
+
+    part = Message()
+    part.set_default_type(default)
+    if header is not None:
+        part.set_raw("Content-Type", header)
+    try:
+        content_type = part.get_content_type()
+    except Exception as exc:  # a header no parser gives (text beside raw bytes): raises as the stdlib does
+        with pytest.raises(type(exc)):
+            content_type_of(part)
+        return
+    try:
+        charset = part.get_content_charset()
+    except Exception:
+        charset = None
+    for _ in range(2):  # read, then remembered
+        found = content_type_of(part)
+        assert (found.type, found.charset) == (content_type, charset)

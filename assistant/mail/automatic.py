@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from assistant.mail.message import ParsedMessage, parse_message
+from assistant.mail.message import ParsedMessage, content_type_of, parse_message
 
 LOOP_HEADER = "X-Mentorship-Assistant"
 _LIST_HEADERS = (
@@ -169,7 +169,7 @@ def robot_reason(msg: ParsedMessage, own_address: str) -> tuple[str, str] | None
 
 def _content_type(h: Message) -> str:
     try:
-        return (h.get_content_type() or "").lower()
+        return content_type_of(h).type
     except Exception:  # a header the parser cannot read is not evidence either way
         return ""
 

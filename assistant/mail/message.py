@@ -16,6 +16,7 @@ import email
 import email.header
 import email.policy
 import email.utils
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -177,17 +178,17 @@ def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool
             break
         if part.is_multipart():
             continue
-        maintype = part.get_content_maintype()
+        content_type = content_type_of(part)
+        maintype, _, subtype = content_type.type.partition("/")
         if maintype == "multipart" and broken is None:
-            broken = _decoded(part)
+            broken = _decoded(part, content_type.charset)
             continue
         if maintype != "text":
             continue
         if (part.get("Content-Disposition") or "").lower().startswith("attachment"):
             continue
-        subtype = part.get_content_subtype()
         if subtype == "plain" and plain is None:
-            plain = _decoded(part)
+            plain = _decoded(part, content_type.charset)
             if plain.strip():
                 break  # what a person reads: nothing after it is
         elif subtype == "html" and html is None:
@@ -195,10 +196,44 @@ def body_text(msg: Message, deadline: Deadline | None = None) -> tuple[str, bool
     if plain is not None and plain.strip():
         return _normalise(plain[:TEXT_CHARS]), False
     if html is not None:
-        return _normalise(html_to_text(_decoded(html)[:HTML_CHARS], deadline)), True
+        return _normalise(html_to_text(_decoded(html, content_type_of(html).charset)[:HTML_CHARS], deadline)), True
     if broken and broken.strip():
         return _normalise(broken[:TEXT_CHARS]), False
     return _normalise((plain or "")[:TEXT_CHARS]), False
+
+
+@dataclass(frozen=True)
+class ContentType:
+    type: str  # "text/plain": `Message.get_content_type()`
+    charset: str | None  # "utf-8": `Message.get_content_charset()`
+
+
+def content_type_of(part: Message) -> ContentType:
+    """A part's content type and charset, as `get_content_type` and `get_content_charset` read them. Their reading
+    of the header's parameters (RFC 2231 and all) costs more than the rest of a plain reply's body, and most mail
+    says the same few Content-Types: each is read once, by its raw value."""
+    value = next((value for name, value in part.raw_items() if name.lower() == "content-type"), None)
+    if not isinstance(value, str) or len(value) > _REMEMBERED_CONTENT_TYPE:
+        return _read_content_type(value, part.get_default_type())
+    return _remembered_content_type(value, part.get_default_type())
+
+
+_REMEMBERED_CONTENT_TYPE = 1000  # characters: a longer Content-Type is read afresh, and never kept
+
+
+def _read_content_type(value: Any, default_type: str) -> ContentType:
+    part = Message()
+    part.set_default_type(default_type)
+    if value is not None:
+        part.set_raw("Content-Type", value)
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # parameters the stdlib cannot read: the text is read as UTF-8, with replacements
+        charset = None
+    return ContentType(part.get_content_type(), charset)
+
+
+_remembered_content_type = functools.lru_cache(maxsize=256)(_read_content_type)
 
 
 def html_to_text(html: str, deadline: Deadline | None = None) -> str:
@@ -207,13 +242,12 @@ def html_to_text(html: str, deadline: Deadline | None = None) -> str:
     return html_text.html_to_text(html, TEXT_PER_HTML_CHAR * len(html) + TEXT_SLACK, deadline)
 
 
-def _decoded(part: Message) -> str:
+def _decoded(part: Message, charset: str | None) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return str(part.get_payload() or "")
-    charset = part.get_content_charset() or "utf-8"
     try:
-        return payload.decode(charset, errors="replace")
+        return payload.decode(charset or "utf-8", errors="replace")
     except LookupError:
         return payload.decode("utf-8", errors="replace")
 
