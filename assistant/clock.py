@@ -69,7 +69,16 @@ def parse_day(text: str) -> date:
 
 def iso(moment: datetime) -> str:
     """How every time is stored: UTC, ISO-8601, seconds (so text order is time order)."""
+    if moment.tzinfo is UTC:  # what the clocks give: remembered (see _iso_utc)
+        return _iso_utc(moment)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_utc(moment: datetime) -> str:
+    """`iso` of a moment in UTC, remembered for the last few: a message's handling writes the same moment several
+    times, and `isoformat` is slow at it. (Only UTC: in a zone with a repeated hour, two moments can compare equal.)"""
+    return moment.isoformat(timespec="seconds")
 
 
 def from_iso(text: str) -> datetime:
