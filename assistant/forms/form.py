@@ -6,6 +6,7 @@ and validated once, when the program starts (and by `check`), never per message.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,8 +192,17 @@ HINTS = {"yes_no": "yes/no", "date": "a date"}  # said after a question of these
 
 def numbered(form: Form, keys: list[str] | None = None, month: str | None = None) -> list[dict[str, Any]]:
     """Questions as templates show them, each keeping its number in the full form; `{month}` in a question's text
-    names the month the check-in asks about."""
-    return [
+    names the month the check-in asks about. Each a new dict, made from the form's questions worded once per
+    month (every confirmation and prompt of a cycle shows the same)."""
+    attributes = tuple(sorted(vars(month).items())) if hasattr(month, "__dict__") else ()
+    return [dict(q) for q in _numbered(form, type(month), month, attributes) if keys is None or q["key"] in keys]
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(form: Form, kind: type, month: str | None, attributes: tuple[Any, ...]) -> tuple[dict[str, Any], ...]:
+    """The whole form `numbered`; `kind` and `attributes` tell two months of the same words apart (a MonthName
+    keeps its period), so the words kept are those a month of this very kind and value says."""
+    return tuple(
         {
             "number": i,
             "key": q.key,
@@ -202,8 +212,7 @@ def numbered(form: Form, keys: list[str] | None = None, month: str | None = None
             "hint": hint(q.type, q),
         }
         for i, q in enumerate(form.questions, start=1)
-        if keys is None or q.key in keys
-    ]
+    )
 
 
 def hint(kind: str, question: Any) -> str:
