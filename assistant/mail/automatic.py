@@ -230,9 +230,9 @@ def _has_smtp_error(text: str) -> bool:
 
 def _has_original(text: str) -> bool:
     """A returned message's headers quoted in the body ("Received:", "Message-ID:", "Subject:" lines)."""
-    # The pattern tries every position of the text; the names it looks for are first looked for as they are, in the
-    # text case-folded as the pattern's IGNORECASE folds it (which also reads "ı" and "İ" as "i"): a person's reply
-    # holds none of them, and is then not searched at all.
+    # The pattern tries every position of the text. Each of its matches holds one of these names as IGNORECASE reads
+    # them (where "ı" and "İ" are an "i"): a text whose case-folded form holds none of them, as a person's reply
+    # does not, is not searched at all.
     folded = text.casefold().replace("\u0131", "i").replace("\u0307", "")
     if not any(name in folded for name in _RETURNED_NAMES):
         return False
