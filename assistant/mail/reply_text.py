@@ -17,6 +17,7 @@ import functools
 import itertools
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 from assistant.mail.phrases import alternation, label_alternation
 
@@ -137,7 +138,7 @@ def split_quote(line: str) -> tuple[int, str]:
     """Return (quote depth, content): "> > yes" and ">> yes" both give (2, "yes")."""
     if ">" not in line[:64]:  # fast path: almost every line has no quote prefix
         return 0, line
-    return _split_quoted(line) if len(line) <= _MAX_ATTRIBUTION_CHARS else _split(line)
+    return _split_quoted(line)
 
 
 def _split(line: str) -> tuple[int, str]:
@@ -145,11 +146,6 @@ def _split(line: str) -> tuple[int, str]:
     if not match:
         return 0, line
     return match.group().count(">"), line[match.end() :]
-
-
-# Remembered for lines up to _MAX_ATTRIBUTION_CHARS: a reply quotes the mail every reply to it quotes, and each of
-# its lines is split several times (classified, read for answers, looked at from the lines around it).
-_split_quoted = functools.lru_cache(maxsize=_REMEMBERED_LINES)(_split)
 
 
 def is_signature_start(line: str) -> bool:
@@ -198,16 +194,23 @@ def _says_wrote(text: str) -> bool:
     return _WROTE_RE.search(text) is not None
 
 
-def _remembered(check: Callable[[str], bool]) -> Callable[[str], bool]:
-    """A pure test of one line, remembered for lines up to _MAX_ATTRIBUTION_CHARS (a longer one is tested afresh,
+_T = TypeVar("_T")
+
+
+def _remembered(check: Callable[[str], _T]) -> Callable[[str], _T]:
+    """A pure function of one line, remembered for lines up to _MAX_ATTRIBUTION_CHARS (a longer one is read afresh,
     and never kept): the quoted history of a reply is the mail every reply to it quotes, and its lines are asked
     about several times; each of these patterns tries the words of every language at the line's start."""
     remembered = functools.lru_cache(maxsize=_REMEMBERED_LINES)(check)
 
-    def test(line: str) -> bool:
+    def test(line: str) -> _T:
         return remembered(line) if len(line) <= _MAX_ATTRIBUTION_CHARS else check(line)
 
     return test
+
+
+# A quoted line is split several times (classified, read for answers, looked at from the lines around it).
+_split_quoted = _remembered(_split)
 
 
 _is_from = _remembered(lambda line: _FROM.match(line) is not None)
