@@ -10,7 +10,7 @@ import string
 from email.message import EmailMessage
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.forms.answers import read_answers
@@ -327,3 +327,35 @@ def test_a_parts_content_type_reads_as_the_stdlib_reads_it(header: str | None, d
     for _ in range(2):  # read, then remembered
         found = content_type_of(part)
         assert (found.type, found.charset) == (content_type, charset)
+
+
+# --------------------------------------------------------------------------- phrases written as a tree
+
+# Letters that branch apart, letters equal ignoring case ("k", "K", the Kelvin sign; "s" and the long s; "i" and
+# the dotless and the dotted I of Turkish), regex characters.
+PHRASE_LETTERS = "abkK\u212as\u017fi\u0131\u0130.(é"
+PHRASES = st.lists(st.text(alphabet=PHRASE_LETTERS + " ", min_size=1, max_size=6), min_size=1, max_size=8)
+
+
+@PROPERTIES
+@given(PHRASES, st.text(alphabet=PHRASE_LETTERS + " \t\xa0x", max_size=16), st.booleans())
+@example(["kxyz", "Kab", "ka"], "kab", True)  # as a tree, "k" would be tried before "K" and stop at "ka"
+def test_a_phrase_tree_matches_where_and_what_the_flat_alternation_matches(
+    words: list[str], text: str, ignore_case: bool
+) -> None:
+    """`phrase_tree` is only a faster way of writing the alternation: at every place in any text, with or without
+    IGNORECASE and whatever follows it, it matches exactly the same text as the phrases listed longest first."""
+    from assistant.mail.phrases import phrase_tree
+
+    words = sorted({w.strip() for w in words if w.strip()}, key=lambda w: (-len(w), w))
+    if not words:
+        return
+    for blank in (r"[ \t\xa0]++", r"[ \t]{1,4}"):
+        flat = "|".join(blank.join(re.escape(part) for part in word.split()) for word in words)
+        tree = phrase_tree(words, blank)
+        for tail in ("", r"(?!\w)", "$"):
+            listed = re.compile(f"(?:{flat}){tail}", re.IGNORECASE if ignore_case else 0)
+            branched = re.compile(f"(?:{tree}){tail}", re.IGNORECASE if ignore_case else 0)
+            for at in range(len(text) + 1):
+                expected, found = listed.match(text, at), branched.match(text, at)
+                assert (found and found.span()) == (expected and expected.span()), (tree, at)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.forms.language import Lexicon, fold, lexicon
+from assistant.mail.phrases import phrase_tree
 
 LEX: Lexicon = lexicon()
 
@@ -22,9 +23,11 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)*|/|[\U0001f44d\U00
 
 
 def alternation(phrases: frozenset[str]) -> str:
-    """Phrases as one regex alternative, longest first, blanks as any run of blanks (bounded)."""
-    escaped = (r"[ \t]{1,4}".join(re.escape(word) for word in phrase.split()) for phrase in phrases)
-    return "|".join(sorted(escaped, key=len, reverse=True))
+    """Phrases as one regex alternative, longest first, blanks as any run of blanks (bounded); written as a tree
+    of their shared beginnings (`phrase_tree`), which matches the same."""
+    blank = r"[ \t]{1,4}"
+    escaped = {phrase: blank.join(re.escape(word) for word in phrase.split()) for phrase in phrases}
+    return phrase_tree(sorted(phrases, key=lambda phrase: len(escaped[phrase]), reverse=True), blank)
 
 
 # Hedges are phrases ("más o menos", "peut-être"), so they are searched for in the folded text, between word

@@ -92,7 +92,80 @@ def alternation(*field_names: str) -> str:
     """A regular-expression alternation of the phrases of these fields: each escaped, a space standing for any run
     of blanks (one `[ \\t\\xa0]++`, never given back, so a run of blanks cannot make it backtrack)."""
     words = sorted({p for name in field_names for p in phrases(name)}, key=lambda p: (-len(p), p))  # longest first
-    return "|".join(_pattern(word) for word in words)
+    return phrase_tree(words, r"[ \t\xa0]++")
+
+
+def phrase_tree(words: list[str], blank: str) -> str:
+    """The alternation of these phrases (longest first; `blank` stands for the blanks between words), written as
+    a tree of their shared beginnings: "a écrit|a scris|a ecrit" as "a[ \\t\\xa0]++(?:écrit|scris|ecrit)".
+
+    It matches what the flat alternation matches, and the same text first: phrases that branch apart at a character
+    can never both match there, and where one phrase continues another the longer is tried first, as in the list. A
+    regular expression tries every alternative of a flat list at every place it looks, and there are hundreds of
+    phrases; the tree tries a handful. Phrases whose branches one character could enter twice (under IGNORECASE,
+    "A" beside "a"; the long s beside "s") keep the flat list, whose order then decides."""
+    root = _Node()
+    for word in words:
+        node = root
+        for atom in _atoms(word):
+            child = node.branches.get(atom)
+            if child is None:
+                if not node.may_branch(atom):
+                    return "|".join(blank.join(re.escape(part) for part in word.split()) for word in words)
+                child = node.branches[atom] = _Node()
+            node = child
+        node.ends = True
+    return root.written(blank)
+
+
+class _Node:
+    """A place in the tree: the next atoms (a character, or the blank between words) and whether a phrase ends."""
+
+    __slots__ = ("branches", "cases", "ends")
+
+    def __init__(self) -> None:
+        self.branches: dict[str, _Node] = {}
+        self.ends = False
+        self.cases: set[str] | None = None  # the branches' letters in lower and upper case, once there are two
+
+    def may_branch(self, atom: str) -> bool:
+        """Whether no character could enter both this atom and a branch already here, ignoring case. Two letters
+        are taken to be one when they are the same in lower or in upper case, which every equivalence of
+        IGNORECASE is (the long s and "s" are both "S"), and a few more (the dotless i and "i"): those only cost
+        the tree. A word never holds a blank, so the blank and a letter never meet."""
+        if not self.branches:
+            return True
+        if self.cases is None:
+            self.cases = {case for branch in self.branches for case in _cases(branch)}
+        cases = _cases(atom)
+        if not self.cases.isdisjoint(cases):
+            return False
+        self.cases.update(cases)
+        return True
+
+    def written(self, blank: str) -> str:
+        branches = [
+            (blank if a == _BLANK else re.escape(a)) + child.written(blank) for a, child in self.branches.items()
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if self.ends else body  # greedy: the longer phrase is tried first
+
+
+def _cases(atom: str) -> tuple[str, str]:
+    return "l" + atom.lower(), "u" + atom.upper()
+
+
+_BLANK = "  "  # the blank between words, as an atom (two characters: never a character of a word)
+
+
+def _atoms(phrase: str) -> list[str]:
+    atoms: list[str] = []
+    for part in phrase.split():
+        atoms += [_BLANK] if atoms else []
+        atoms += list(part)
+    return atoms
 
 
 def _pattern(phrase: str) -> str:
