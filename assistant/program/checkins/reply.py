@@ -47,7 +47,7 @@ def handle_checkin_reply(inbound: Inbound) -> str:
     asked = form.keys_for(checkin["side"])  # a question only for mentees is neither asked of nor read for a mentor
     reading = _read(inbound.msg.text, form, stored, asked)
     now = iso(inbound.now)
-    stored = {**stored, **record_answers(db, checkin["id"], reading, inbound.msg.message_id, now)}
+    stored = {**stored, **record_answers(db, checkin["id"], reading, inbound.msg.message_id, now, stored)}
     if SPONSORSHIP_KEYS & set(reading.answers):
         record_from_checkin(db, checkin, stored, now)
     if "met" in reading.answers and reading.answers["met"].value == "yes":
@@ -97,8 +97,11 @@ def _read(text: str, form: Form, stored: dict[str, dict[str, Any]], asked: list[
     return reading
 
 
-def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: str, now: str) -> dict[str, Row]:
-    """Store the answers read (a later reply replaces the answers it gives); returns them as stored rows."""
+def record_answers(
+    db: Database, checkin_id: int, reading: Reading, message_id: str, now: str, stored: dict[str, Row]
+) -> dict[str, Row]:
+    """Store the answers read (a later reply replaces the answers it gives; `stored`: the check-in's answers
+    before); returns them as stored rows."""
     rows = {
         a.key: {"question": a.key, "value": a.value, "raw": a.raw[:2000], "message_id": message_id, "recorded_at": now}
         for a in reading.answers.values()
@@ -111,22 +114,25 @@ def record_answers(db: Database, checkin_id: int, reading: Reading, message_id: 
             " message_id = excluded.message_id, recorded_at = excluded.recorded_at",
             [value for row in rows.values() for value in (checkin_id, *row.values())],
         )
-    _remember(db, checkin_id, rows, message_id, now)
+    _remember(db, checkin_id, rows, message_id, now, replacing=any(key in stored for key in rows))
     return rows
 
 
-def _remember(db: Database, checkin_id: int, rows: dict[str, Row], message_id: str, now: str) -> None:
+def _remember(db: Database, checkin_id: int, rows: dict[str, Row], message_id: str, now: str, replacing: bool) -> None:
     """Provenance (`answer_history`): each answer keeps the message it came from; an earlier message's answer to
     the same question is marked replaced by this one, so `explain` of either message says what happened. Two
-    statements whatever the number of answers (a reply's cost is bounded: tests/test_outcomes.py)."""
+    statements whatever the number of answers (a reply's cost is bounded: tests/test_outcomes.py), one when
+    nothing is `replacing` an answer stored before: a question without a stored answer has no history that is
+    still the answer (the two tables are written, and erased, together)."""
     if not rows:
         return
     keys = json.dumps(sorted(rows))
-    db.execute(
-        "UPDATE answer_history SET replaced_by = ?, replaced_at = ? WHERE checkin_id = ? AND replaced_by IS NULL"
-        " AND question IN (SELECT value FROM json_each(?)) AND message_id IS NOT ?",
-        [message_id, now, checkin_id, keys, message_id],
-    )
+    if replacing:
+        db.execute(
+            "UPDATE answer_history SET replaced_by = ?, replaced_at = ? WHERE checkin_id = ? AND replaced_by IS NULL"
+            " AND question IN (SELECT value FROM json_each(?)) AND message_id IS NOT ?",
+            [message_id, now, checkin_id, keys, message_id],
+        )
     # The same message read again (a released message) updates its own rows instead of adding more.
     db.execute(
         "INSERT INTO answer_history (checkin_id, question, value, raw, message_id, recorded_at)"
