@@ -766,6 +766,14 @@ def _answered_by(db: Database) -> None:
     )
 
 
+@migrations(name="0024_history_replaced_partial")
+def _history_replaced_partial(db: Database) -> None:
+    # `explain` looks up the answers a message replaced (replaced_by = its id): only replaced rows are ever looked
+    # up, so only they are indexed. Every reply adds a row per answer, and each was an index entry of NULL.
+    db.execute("DROP INDEX answer_history_replaced")
+    db.execute("CREATE INDEX answer_history_replaced ON answer_history(replaced_by) WHERE replaced_by IS NOT NULL")
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

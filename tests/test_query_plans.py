@@ -162,3 +162,25 @@ def test_the_indexes_come_to_an_existing_database(tmp_path: Path) -> None:
         db.close()
     shutil.copy(path, tmp_path / "again.db")
     open_db(tmp_path / "again.db").close()  # opening again changes nothing
+
+
+def test_explain_finds_what_a_message_replaced_through_the_replaced_rows_alone(tmp_path: Path) -> None:
+    """Only the answers a later reply replaced are indexed by it (0024): a reply's new answers add no entry, and
+    `explain`'s look-up of what a message replaced still searches that index."""
+    from datetime import UTC
+
+    from assistant.coordinator.explain import provenance
+
+    db = open_db(tmp_path / "program.db")
+    try:
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'answer_history_replaced'").fetchone()
+        assert "WHERE replaced_by IS NOT NULL" in sql
+        ran: list[str] = []
+        db.conn.set_trace_callback(ran.append)
+        provenance(db, "<a@example.org>", UTC)
+        db.conn.set_trace_callback(None)
+        (lookup,) = [statement for statement in ran if "h.replaced_by =" in statement]
+        plan = db.execute("EXPLAIN QUERY PLAN " + lookup).fetchall()
+        assert any("INDEX answer_history_replaced" in row[3] for row in plan), plan
+    finally:
+        db.close()
