@@ -111,7 +111,7 @@ def phrase_tree(words: list[str], blank: str) -> str:
             child = node.branches.get(atom)
             if child is None:
                 if not node.may_branch(atom):
-                    return "|".join(blank.join(re.escape(part) for part in word.split()) for word in words)
+                    return _listed(words, blank)
                 child = node.branches[atom] = _Node()
             node = child
         node.ends = True
@@ -168,8 +168,9 @@ def _atoms(phrase: str) -> list[str]:
     return atoms
 
 
-def _pattern(phrase: str) -> str:
-    return r"[ \t\xa0]++".join(re.escape(part) for part in phrase.split())
+def _listed(words: list[str], blank: str) -> str:
+    """The flat alternation: each phrase escaped, `blank` between its words, in the order given."""
+    return "|".join(blank.join(re.escape(part) for part in word.split()) for word in words)
 
 
 _TABLES = _load()
@@ -183,4 +184,4 @@ def labels(*field_names: str) -> list[str]:
 
 def label_alternation(*field_names: str, shortest: int = 1) -> str:
     """`alternation`, case kept, for matching labels where the capital tells a label from a word of text."""
-    return "|".join(_pattern(word) for word in labels(*field_names) if len(word) >= shortest)
+    return _listed([word for word in labels(*field_names) if len(word) >= shortest], r"[ \t\xa0]++")
