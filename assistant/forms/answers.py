@@ -244,20 +244,32 @@ def _marker(content: str, form: Form, weak_ok: bool, plain: bool) -> tuple[Quest
 
 
 def _question_at(lines: list[str], i: int, form: Form) -> tuple[Question | None, str, int]:
-    """A question repeated at lines[i], joining up to two wrapped continuation lines: (question, rest, span)."""
-    depth, content = split_quote(lines[i])
+    """A question repeated at lines[i], joining up to two wrapped continuation lines: (question, rest, span).
+    Read from those three lines alone, and remembered for them (as a quoted line's other checks are, up to
+    _REMEMBERED_CHARS each): every reply to a prompt quotes its questions."""
+    window = tuple(lines[i : i + 3])
+    if all(len(line) <= _REMEMBERED_CHARS for line in window):
+        return _remembered_question_at(window, form)
+    return _question_in_window(window, form)
+
+
+def _question_in_window(window: tuple[str, ...], form: Form) -> tuple[Question | None, str, int]:
+    depth, content = split_quote(window[0])
     _, rest = _strip_number(content, form, weak_ok=True)
     for span in (1, 2, 3):
         found = _match_question(rest, form)
         if found:
             return found[0], found[1], span
-        if i + span >= len(lines) or not _is_question_prefix(rest, form):
+        if span >= len(window) or not _is_question_prefix(rest, form):
             break
-        next_depth, next_content = split_quote(lines[i + span])
+        next_depth, next_content = split_quote(window[span])
         if next_depth != depth:
             break
         rest = rest + " " + next_content.strip()
     return None, "", 1
+
+
+_remembered_question_at = lru_cache(maxsize=2048)(_question_in_window)  # a prompt quotes a few dozen windows
 
 
 def _structured(lines: list[str], flags: list[bool], form: Form) -> list[_Found]:
