@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from assistant.mail.phrases import alternation, label_alternation, phrase_tree, phrases
+from assistant.mail.phrases import BLANKS, alternation, label_alternation, phrase_tree, phrases
 
 # Lines longer than this are never a header, footer or attribution: checking them would only cost time.
 _MAX_MARKER_LINE = 400
@@ -34,7 +34,7 @@ _QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
 _WROTE = alternation("wrote")
 # Scripts written without spaces (Chinese, Japanese, Korean) put the verb right after the name: "Klara님이 작성:".
 _WROTE_CJK = phrase_tree(
-    [w for w in phrases("wrote") if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", w)], r"[ \t\xa0]++"
+    [w for w in phrases("wrote") if re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", w)], BLANKS
 )
 # A "wrote" where an attribution has one: after a blank, a quote or a bracket, at the start, or (CJK) anywhere. Three
 # patterns, not one alternation: each begins with a set of characters, which the search skips to instead of trying

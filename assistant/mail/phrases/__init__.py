@@ -88,11 +88,15 @@ def phrases(field: str) -> list[str]:
     return sorted((p for p in seen.values() if p), key=lambda p: (-len(p), p))
 
 
+# What a space in a phrase stands for: any run of blanks, never given back (possessive), so it cannot backtrack.
+BLANKS = r"[ \t\xa0]++"
+
+
 def alternation(*field_names: str) -> str:
     """A regular-expression alternation of the phrases of these fields: each escaped, a space standing for any run
     of blanks (one `[ \\t\\xa0]++`, never given back, so a run of blanks cannot make it backtrack)."""
     words = sorted({p for name in field_names for p in phrases(name)}, key=lambda p: (-len(p), p))  # longest first
-    return phrase_tree(words, r"[ \t\xa0]++")
+    return phrase_tree(words, BLANKS)
 
 
 def phrase_tree(words: list[str], blank: str) -> str:
@@ -184,4 +188,4 @@ def labels(*field_names: str) -> list[str]:
 
 def label_alternation(*field_names: str, shortest: int = 1) -> str:
     """`alternation`, case kept, for matching labels where the capital tells a label from a word of text."""
-    return _listed([word for word in labels(*field_names) if len(word) >= shortest], r"[ \t\xa0]++")
+    return _listed([word for word in labels(*field_names) if len(word) >= shortest], BLANKS)
