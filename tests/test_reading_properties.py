@@ -329,6 +329,36 @@ def test_a_parts_content_type_reads_as_the_stdlib_reads_it(header: str | None, d
         assert (found.type, found.charset) == (content_type, charset)
 
 
+# --------------------------------------------------------------------------- the header block alone
+
+# Pieces of a header block: names, values, folding, every line end the parser knows (splitlines' too), 8-bit bytes.
+HEADER_PIECES = st.lists(
+    st.sampled_from(
+        [b"From", b"Message-ID", b"Subject", b"X-A", b":", b" ", b"\t", b"<a@b.c>", b"=?utf-8?q?=C3=A9?=", b"x",
+         b"\xff", b"\r", b"\n", b"\r\n", b"\n\n", b"\x0b", b"\x0c", b"\x1c", b"\x1e", b"\x85", b"body"]
+    ),
+    max_size=40,
+).map(b"".join)  # fmt: skip
+
+
+@PROPERTIES
+@given(HEADER_PIECES)
+@example(b"A: b\r\r\nC: d\n\nE: f")
+@example(b"A: b\n\x0c\nC: d\n\n")
+def test_the_header_block_alone_reads_as_the_whole_message_does(raw: bytes) -> None:
+    """`read_headers` parses only up to the first blank line: the headers, and so the name the ledger gives a
+    message, are exactly those `BytesHeaderParser` reads from the whole message."""
+    import email.parser
+    import email.policy
+
+    from assistant.mail.message import HEADER_BYTES, message_id_of, read_headers
+
+    whole = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:HEADER_BYTES])
+    alone = read_headers(raw)
+    assert list(alone.raw_items()) == list(whole.raw_items())
+    assert message_id_of(alone, raw) == message_id_of(whole, raw)
+
+
 # --------------------------------------------------------------------------- phrases written as a tree
 
 # Letters that branch apart, letters equal ignoring case ("k", "K", the Kelvin sign; "s" and the long s; "i" and

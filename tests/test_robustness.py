@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
 from assistant.inbound import pipeline
 from assistant.inbound.ledger import ingest
 from assistant.mail.message import parse_message, strict_address
+from assistant.transport.maildir import MaildirInbox
 from tests.conftest import CORPORA, Program
 
 needs_corpora = pytest.mark.skipif(not CORPORA.exists(), reason=f"shared corpora not found at {CORPORA}")
@@ -171,3 +174,21 @@ def test_dot_files_in_the_maildir_are_ignored(program: Program) -> None:
     (program.config.inbox.path / "new" / ".hidden").write_bytes(b"junk")
     program.run("2026-11-30T13:00")
     assert program.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+
+
+def test_the_maildir_gives_its_mail_oldest_first_and_skips_what_vanishes(tmp_path: Path) -> None:
+    """Oldest first by the file's time (then name); a file another reader took between the listing and the read is
+    skipped, not an error; a message marked processed moves to cur/ with the Seen flag, once."""
+    inbox = MaildirInbox(tmp_path / "inbox")
+    for name, age in (("b", 10), ("a", 20), ("c", 10), ("gone", 5)):
+        path = tmp_path / "inbox" / "new" / name
+        path.write_bytes(f"Subject: {name}\n\n".encode())
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+    items = inbox.fetch()
+    first = next(items)
+    (tmp_path / "inbox" / "new" / "gone").unlink()
+    assert [first.key, *(item.key for item in items)] == ["a", "b", "c"]
+    inbox.mark_processed(first)
+    inbox.mark_processed(first)  # again: nothing left to move, no error
+    assert sorted(p.name for p in (tmp_path / "inbox" / "cur").iterdir()) == ["a:2,S"]
+    assert [item.key for item in inbox.fetch()] == ["b", "c"]

@@ -7,8 +7,6 @@ so a crash at any point loses nothing; a message already in the ledger (same Mes
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import logging
 
 from sqlite_utils import Database
@@ -16,11 +14,10 @@ from sqlite_utils import Database
 from assistant.clock import Clock, iso
 from assistant.config import Limits
 from assistant.db import durably, record_event
-from assistant.mail.message import decode_header, message_id_of
+from assistant.mail.message import decode_header, message_id_of, read_headers
 from assistant.transport.base import Inbox, Incoming, Quarantine
 
 log = logging.getLogger(__name__)
-HEADER_BYTES = 100 * 1024  # Postfix's header limit: enough to name any honest message
 
 
 BATCH = 100  # messages stored per transaction: one fsync for many, and nothing is marked before its commit
@@ -49,7 +46,7 @@ def _store_batch(db: Database, inbox: Inbox, batch: list[Incoming], clock: Clock
 
 
 def store(db: Database, item: Incoming, now: str, limits: Limits) -> int:
-    head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(item.raw[:HEADER_BYTES])
+    head = read_headers(item.raw)
     message_id = message_id_of(head, item.raw)
     too_large = len(item.raw) > limits.max_message_bytes
     row = {

@@ -63,17 +63,18 @@ def process_pending(
     last = 0
     while True:  # a page of ids at a time: memory stays flat however large the backlog
         page = db.execute(_PENDING, (last,)).fetchall()
-        if not page:
-            return outcomes
         for group in _groups(page, BATCH if config.limits.max_attempts > 1 else 1):
             if len(group) == 1:
                 outcomes[_one(handling, group[0])] += 1
             else:
                 outcomes.update(_process_batch(handling, group))
+        if len(page) < PAGE:  # the last page: no query more to learn it (what comes in now waits for the next poll)
+            return outcomes
         last = page[-1][0]
 
 
-_PENDING = "SELECT id, attempts FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT 500"
+PAGE = 500
+_PENDING = f"SELECT id, attempts FROM messages WHERE status = 'received' AND id > ? ORDER BY id LIMIT {PAGE}"
 BATCH = 50  # messages a transaction: most of a commit's saving, with the write lock held a fraction of a second
 # ...and at most about this long (plus the message then being read, within its TIME_BUDGET): another writer (a
 # one-click unsubscribe, a command line) never waits for the lock much longer than for one message alone.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.header
+import email.parser
 import email.policy
 import email.utils
 import functools
@@ -112,6 +113,20 @@ def parse_message(raw: bytes, budget: float | Deadline = TIME_BUDGET) -> ParsedM
     )
     parsed._index.update(index)
     return parsed
+
+
+def read_headers(raw: bytes) -> Message:
+    """The header block alone (its first HEADER_BYTES at most), as `BytesHeaderParser` reads it from the whole
+    message: what the ledger and a Maildir need to name a message. The body is left unread, not walked line by line
+    into a payload nobody looks at. The first blank line is where the headers end at the latest (a line no header
+    could be ends them sooner, as the parser decides from the same bytes)."""
+    head = raw[:HEADER_BYTES]
+    blank = _BLANK_LINE.search(head)
+    return _HEADER_PARSER.parsebytes(head[: blank.end()] if blank else head)
+
+
+_BLANK_LINE = re.compile(rb"\r\n\r\n|\n\n|\r\r")  # an empty line, in any of the line ends the parser knows
+_HEADER_PARSER = email.parser.BytesHeaderParser(policy=email.policy.compat32)
 
 
 def header_index(msg: Message) -> dict[str, list[tuple[str, Any]]]:

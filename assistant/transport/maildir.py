@@ -7,17 +7,13 @@ An MTA can also deliver into the inbox Maildir. Outbound writes one message per 
 from __future__ import annotations
 
 import contextlib
-import email.parser
-import email.policy
 import mailbox
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from assistant.mail.message import message_id_of
+from assistant.mail.message import HEADER_BYTES, message_id_of, read_headers
 from assistant.transport.base import Incoming, SendError, Sent
-
-HEADER_BYTES = 100 * 1024  # enough to reach any honest message's Message-ID
 
 
 class MaildirInbox:
@@ -30,28 +26,43 @@ class MaildirInbox:
         self.box = mailbox.Maildir(str(self.path), create=True)
 
     def fetch(self) -> Iterator[Incoming]:
-        new_dir = self.path / "new"
-        entries = sorted(new_dir.iterdir(), key=lambda p: (p.stat().st_mtime, p.name)) if new_dir.exists() else []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
+        # Plain strings and os calls: a reply costs a directory entry, a read and a rename, not a dozen Paths.
+        new_dir, folder = os.path.join(self.path, "new"), str(self.path)
+        try:
+            with os.scandir(new_dir) as found:
+                entries = sorted(_dated(found))
+        except FileNotFoundError:  # no new/ (yet)
+            return
+        for _, name in entries:
             try:
-                raw = entry.read_bytes()
+                with open(os.path.join(new_dir, name), "rb") as handle:
+                    raw = handle.read()
             except FileNotFoundError:  # another reader took it
                 continue
-            yield Incoming(key=entry.name, raw=raw, mailbox=str(self.path))
+            yield Incoming(key=name, raw=raw, mailbox=folder)
 
     def mark_processed(self, item: Incoming) -> None:
-        source = self.path / "new" / item.key
         key = item.key.split(":", 1)[0]
         with contextlib.suppress(FileNotFoundError):  # already moved: marking is idempotent
-            source.rename(self.path / "cur" / f"{key}:2,S")
+            os.rename(os.path.join(self.path, "new", item.key), os.path.join(self.path, "cur", f"{key}:2,S"))
 
     def expunge(self, message_ids: Sequence[str]) -> dict[str, bool]:
         return expunge_files(self.path, message_ids)
 
     def close(self) -> None:
         pass
+
+
+def _dated(entries: Iterator[os.DirEntry[str]]) -> Iterator[tuple[float, str]]:
+    """(mtime, name) of each message file, oldest first once sorted: not a hidden file, nor one another reader has
+    taken since the folder was listed."""
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            yield entry.stat().st_mtime, entry.name
+        except FileNotFoundError:
+            continue
 
 
 class MaildirOutbound:
@@ -105,7 +116,7 @@ def _message_id(entry: Path) -> str | None:
             head = handle.read(HEADER_BYTES)
     except (FileNotFoundError, IsADirectoryError):
         return None
-    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    parsed = read_headers(head)
     # The name the ledger gave it: a message without a Message-ID is named after its bytes, all of them.
     raw = head if parsed.get("Message-ID") else entry.read_bytes()
     return message_id_of(parsed, raw).strip().lower()
