@@ -774,6 +774,29 @@ def _history_replaced_partial(db: Database) -> None:
     db.execute("CREATE INDEX answer_history_replaced ON answer_history(replaced_by) WHERE replaced_by IS NOT NULL")
 
 
+@migrations(name="0025_indexed_when_done")
+def _indexed_when_done(db: Database) -> None:
+    # Fewer pages written as mail moves on. Retention only ever drops the raw text of mail that is done with
+    # (processed; sent, failed or cancelled), so only that mail is indexed for it. Mail still on its way (received,
+    # queued, sending) stayed in the index too, and moved in it at every change of status: one more page a reply
+    # wrote when it was stored, and one more in the commit, fsync'd, that marks an outbox row `sending`. The status
+    # stays the first column, so the purge's `status = … AND processed_at < ?` is still this index's search, not
+    # the status index's. A check-in's answer time is only ever compared (`answered_at > ?`, a rule's `since`):
+    # the check-ins not answered yet were entries of NULL, one of which each first answer moved.
+    db.execute("DROP INDEX checkins_answered")
+    db.execute("CREATE INDEX checkins_answered ON checkins(answered_at) WHERE answered_at IS NOT NULL")
+    db.execute("DROP INDEX messages_raw_kept")
+    db.execute(
+        "CREATE INDEX messages_raw_kept ON messages(status, processed_at)"
+        " WHERE raw IS NOT NULL AND status = 'processed'"
+    )
+    db.execute("DROP INDEX outbox_raw_kept")
+    db.execute(
+        "CREATE INDEX outbox_raw_kept ON outbox(status, created_at)"
+        " WHERE length(raw) > 0 AND status IN ('sent', 'failed', 'cancelled')"
+    )
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

@@ -184,3 +184,54 @@ def test_explain_finds_what_a_message_replaced_through_the_replaced_rows_alone(t
         assert any("INDEX answer_history_replaced" in row[3] for row in plan), plan
     finally:
         db.close()
+
+
+def test_retention_searches_only_the_mail_that_is_done_with(tmp_path: Path) -> None:
+    """Only processed mail, and mail sent, failed or cancelled, is indexed for retention (0025): mail on its way adds
+    no entry and moves in no index of retention as its status changes; the purge still searches those indexes, by
+    status and time, and drops exactly the raw text it dropped before."""
+    from assistant.program.privacy import purge_raw
+
+    db = open_db(tmp_path / "program.db")
+    try:
+        old, new = "2026-01-01T00:00:00+00:00", "2026-06-01T00:00:00+00:00"
+        inbound = [("processed", old), ("processed", new), ("received", None), ("quarantined", old)]
+        for n, (status, at) in enumerate(inbound):
+            db["messages"].insert(
+                {"message_id": f"<m{n}@x>", "received_at": old, "status": status, "processed_at": at, "raw": b"x"}
+            )
+        for n, (status, at) in enumerate([("sent", old), ("queued", old), ("sending", old), ("cancelled", new)]):
+            db["outbox"].insert(
+                {"dedupe_key": f"k{n}", "to_addr": "a@x", "subject": "s", "message_id": f"<o{n}@x>", "template": "t",
+                 "raw": b"x", "status": status, "created_at": at}
+            )  # fmt: skip
+        for name, done in (("messages_raw_kept", "status = 'processed'"), ("outbox_raw_kept", "status IN ('sent'")):
+            (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [name]).fetchone()
+            assert done in sql, sql
+        ran: list[str] = []
+        db.conn.set_trace_callback(ran.append)
+        assert purge_raw(db, "2026-03-01T00:00:00+00:00") == 2
+        db.conn.set_trace_callback(None)
+        for statement, index in zip(ran, ("messages_raw_kept", "outbox_raw_kept"), strict=True):
+            plan = db.execute("EXPLAIN QUERY PLAN " + statement).fetchall()
+            assert any(f"INDEX {index} (status=? AND" in row[3] for row in plan), plan
+        kept = db.execute("SELECT message_id FROM messages WHERE raw IS NOT NULL ORDER BY id").fetchall()
+        assert [row[0] for row in kept] == ["<m1@x>", "<m2@x>", "<m3@x>"]
+        sent = db.execute("SELECT dedupe_key FROM outbox WHERE length(raw) > 0 ORDER BY id").fetchall()
+        assert [row[0] for row in sent] == ["k1", "k2", "k3"]
+    finally:
+        db.close()
+
+
+def test_a_checkins_answer_time_is_searched_among_the_answered_alone(tmp_path: Path) -> None:
+    """Check-ins not answered yet are no entries of NULL in `checkins_answered` (0025), and a rule's `since:
+    checkin.answered_at` (the engine writes `IS NOT NULL AND <= :cutoff`) or any `answered_at >` still searches it."""
+    db = open_db(tmp_path / "program.db")
+    try:
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'checkins_answered'").fetchone()
+        assert "WHERE answered_at IS NOT NULL" in sql
+        for where in ("c.answered_at IS NOT NULL AND c.answered_at <= ?", "c.answered_at > ?"):
+            plan = db.execute(f"EXPLAIN QUERY PLAN SELECT c.id FROM checkins c WHERE {where}", ["2026"]).fetchall()
+            assert any("INDEX checkins_answered (answered_at" in row[3] for row in plan), plan
+    finally:
+        db.close()
