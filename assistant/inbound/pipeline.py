@@ -68,7 +68,7 @@ def process_pending(
                 outcomes[_one(handling, group[0])] += 1
             else:
                 outcomes.update(_process_batch(handling, group))
-        if len(page) < PAGE:  # the last page: no query more to learn it (what comes in now waits for the next poll)
+        if len(page) < PAGE:  # a short page is the last: mail stored meanwhile waits for the next poll
             return outcomes
         last = page[-1][0]
 
