@@ -3,7 +3,7 @@ row fewer than Python's judgement keeps, and found by an index rather than a pas
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +119,94 @@ def test_the_tick_keeps_the_planners_statistics(program: Program) -> None:
     assert program.db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] == 0  # not again that day
     program.run("2026-12-02T09:10")
     assert program.db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0  # the next day
+
+
+COHORTS = [  # (name, start, midpoint, end): one over, one under way, one about to begin, one far ahead
+    ("spring", "2027-03-01", "2027-05-31", "2027-08-31"),
+    ("autumn", "2027-09-01", "2027-11-30", "2028-02-29"),
+    ("winter", "2027-12-20", "2028-02-14", "2028-05-15"),
+    ("later", "2028-09-01", "2028-11-30", "2029-02-28"),
+]
+
+
+@pytest.fixture(scope="module")
+def cohorts(tmp_path_factory: pytest.TempPathFactory) -> Database:
+    """Pairs in each of four cohorts and pairs in none, begun before, with and after their cohort's start."""
+    db = open_db(Path(tmp_path_factory.mktemp("cohorts")) / "p.db")
+    for name, start, midpoint, end in COHORTS:
+        db["cohorts"].insert(
+            {"name": name, "starts_at": f"{start}T00:00:00+00:00", "midpoint_at": f"{midpoint}T00:00:00+00:00",
+             "ends_at": f"{end}T00:00:00+00:00", "start_day": start, "end_day": end, "start_month": 0,
+             "end_month": 0, "updated_at": "2027-01-01T00:00:00+00:00"}
+        )  # fmt: skip
+    n = 0
+    for cohort in [*(c[0] for c in COHORTS), None]:
+        for started in ("2027-02-01", "2027-09-01", "2027-10-15", "2027-12-20", "2028-01-10", None):
+            for status in ("active", "closed"):
+                n += 1
+                for role, offset in (("mentor", 1), ("mentee", 2)):
+                    db["participants"].insert(
+                        {"id": 2 * n + offset, "email": f"{role}{n}@example.org", "name": f"P {n}", "role": role,
+                         "created_at": "2027-01-01T00:00:00+00:00", "updated_at": "2027-01-01T00:00:00+00:00"}
+                    )  # fmt: skip
+                db["pairings"].insert(
+                    {"id": n, "mentor_id": 2 * n + 1, "mentee_id": 2 * n + 2, "cohort": cohort, "status": status,
+                     "started_at": f"{started}T00:00:00+00:00" if started else None,
+                     "ended_at": "2028-06-01T00:00:00+00:00" if status == "closed" else None,
+                     "created_at": "2027-01-01T00:00:00+00:00"}
+                )  # fmt: skip
+    return db
+
+
+@pytest.mark.parametrize("day", ["2027-03-05", "2027-09-10", "2027-12-01", "2027-12-22", "2028-01-04",
+                                 "2028-02-20", "2028-03-05", "2028-09-03", "2029-03-10"])  # fmt: skip
+def test_a_cohort_rules_candidates_are_exactly_the_pairs_its_cohort_tests_keep(cohorts: Database, day: str) -> None:
+    """The cohort rules' narrowings (the `since` and the conditions, each testing the pair's cohort) are one term,
+    their tests joined (conditions.Narrowings): the SQL keeps every pair Python judges due, and none of another
+    cohort. Judged with no firing recorded, so each rule's candidates are what its `since` and `when` select."""
+    from assistant.engine.evaluate import Firings, evaluate
+    from assistant.engine.facts import candidate_ids, load_facts
+    from assistant.engine.schema import load_rules
+    from tests.conftest import ROOT
+
+    keys = ("met", "meetings", "topics", "rating", "help")
+    rules = [r for r in load_rules(ROOT / "rules", form_keys=keys) if "cohort" in r.name]
+    assert len(rules) >= 6
+    now = at(f"{day}T10:00")
+    every = [r[0] for r in cohorts.execute("SELECT id FROM pairings")]
+    facts = {"pairing": load_facts(cohorts, PAIRING, every, now, keys)}
+    for rule in rules:
+        due = {i.fact.entity for i in evaluate([rule], facts, Firings(), now, UTC)}
+        selected = {f"pairing:{i}" for i in candidate_ids(cohorts, rule, now)}
+        assert due <= selected, (rule.name, day)
+        in_cohorts = {
+            f"pairing:{pid}"
+            for (pid,) in cohorts.execute(
+                "SELECT pr.id FROM pairings pr JOIN cohorts co ON co.name = pr.cohort"
+                " WHERE co.starts_at <= :now OR co.midpoint_at <= :now OR co.ends_at <= :now",
+                {"now": iso(now)},
+            )
+        }
+        assert selected <= in_cohorts, (rule.name, day)
+
+
+def test_a_cohort_rules_tests_of_its_cohort_make_one_list_to_walk(cohorts: Database) -> None:
+    """`cohort-start` tests its cohort three times (its `since`, the days since the start, the pair's own start): one
+    list of pairs, of the cohorts that pass all three, where there were three lists and SQLite walked the first."""
+    from assistant.engine.facts import candidate_ids
+    from assistant.engine.schema import load_rules
+    from tests.conftest import ROOT
+
+    keys = ("met", "meetings", "topics", "rating", "help")
+    rule = next(r for r in load_rules(ROOT / "rules", form_keys=keys) if r.name == "cohort-start")
+    seen: list[str] = []
+
+    class Spy:
+        def execute(self, sql: str, params: dict[str, Any]) -> Any:
+            seen.append(sql)
+            return cohorts.execute(sql, params)
+
+    found = candidate_ids(Spy(), rule, at("2027-12-22T10:00"))  # type: ignore[arg-type]
+    assert seen[0].count("SELECT co.name FROM cohorts co") == 1, seen[0]
+    winter = {pid for (pid,) in cohorts.execute("SELECT id FROM pairings WHERE cohort = 'winter'")}
+    assert found and set(found) <= winter

@@ -77,20 +77,51 @@ def number(value: Any) -> float | None:
         return None
 
 
-def to_sql(condition: Condition, entity: Entity, params: dict[str, Any]) -> str | None:
-    """An exact SQL translation of the condition, or None when there is none (the caller then keeps all rows)."""
+class Narrowings:
+    """The narrowing terms of one query's conjuncts that select through one row (`Field.one_row`: a pairing's
+    cohort), kept aside and given back as one term per kind, their tests joined: `pr.id IN (the pairs of cohorts
+    where A) AND pr.id IN (the pairs of cohorts where B)` is `pr.id IN (the pairs of cohorts where A AND B)`, as a
+    pair has one cohort. SQLite walks one IN list and only tests the others: with a list per test it walked the
+    first, every pair of every cohort begun so far, for a rule about a cohort that begins this week."""
+
+    def __init__(self) -> None:
+        self._tests: dict[str, list[str]] = {}
+
+    def present(self, column: Field, where: str) -> str | None:
+        """The field's `present` term (conditions.present), or None when it is kept aside to be joined."""
+        if not (column.one_row and column.present):
+            return present(column, where)
+        self._tests.setdefault(column.present, []).append(column.present_where or where)
+        return None
+
+    def terms(self) -> list[str]:
+        return [
+            template.format(where=" AND ".join(f"({test})" for test in dict.fromkeys(tests)))
+            for template, tests in self._tests.items()
+        ]
+
+
+def to_sql(
+    condition: Condition, entity: Entity, params: dict[str, Any], narrowings: Narrowings | None = None
+) -> str | None:
+    """An exact SQL translation of the condition, or None when there is none (the caller then keeps all rows).
+    `narrowings`: the condition is a conjunct of the query, and the narrowings of its conjuncts that can be joined
+    are kept there for the caller to add (an `any` or a `not` keeps its own)."""
     if isinstance(condition, Group):
-        parts = [to_sql(item, entity, params) for item in condition.items]
+        inner = narrowings if condition.kind == "all" else None
+        parts = [to_sql(item, entity, params, inner) for item in condition.items]
         if condition.kind == "all":
             kept = [p for p in parts if p is not None]  # dropping a conjunct only widens: still a superset
             return " AND ".join(f"({p})" for p in kept) if kept else None
         if any(p is None for p in parts):
             return None
         return " OR ".join(f"({p})" for p in parts) if condition.kind == "any" else f"NOT ({parts[0]})"
-    return _compare_sql(condition, entity, params)
+    return _compare_sql(condition, entity, params, narrowings)
 
 
-def _compare_sql(condition: Compare, entity: Entity, params: dict[str, Any]) -> str | None:
+def _compare_sql(
+    condition: Compare, entity: Entity, params: dict[str, Any], narrowings: Narrowings | None = None
+) -> str | None:
     """Only the comparisons whose SQL meaning is exactly the Python one: text equality on plain text fields
     (case-sensitive values like statuses), NULL tests, and numbers on number fields. A comparison an empty field
     fails is narrowed first by the field's `present` term (and a yearly day's window), which an index answers."""
@@ -102,11 +133,11 @@ def _compare_sql(condition: Compare, entity: Entity, params: dict[str, Any]) -> 
     exact = _exact_sql(condition, column, params)
     if exact is None:
         return None
-    narrowing = _window(condition, column, params) or _present(condition, column, exact)
+    narrowing = _window(condition, column, params) or _present(condition, column, exact, narrowings)
     return exact if narrowing is None else f"({narrowing}) AND ({exact})"
 
 
-def _present(condition: Compare, column: Field, exact: str) -> str | None:
+def _present(condition: Compare, column: Field, exact: str, narrowings: Narrowings | None) -> str | None:
     """The field's `present` term when the comparison cannot hold on an empty field (Python: None fails an order,
     an `eq`/`in` of a value, and `exists: true`), with the comparison inside it where the field says so."""
     op, value = condition.op, condition.value
@@ -116,12 +147,14 @@ def _present(condition: Compare, column: Field, exact: str) -> str | None:
         or (op == "eq" and value is not None)
         or (op == "in" and None not in value)
     )
-    return present(column, exact) if fails_empty else None
+    if not fails_empty:
+        return None
+    return narrowings.present(column, exact) if narrowings is not None else present(column, exact)
 
 
 def present(column: Field, where: str) -> str | None:
     """The field's `present` term, `where` (SQL that holds only where the field has a value) tested inside it."""
-    return column.present.format(where=where) if column.present else None
+    return column.present.format(where=column.present_where or where) if column.present else None
 
 
 def _window(condition: Compare, column: Field, params: dict[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from assistant.clock import from_iso, iso
-from assistant.engine.conditions import present, to_sql
+from assistant.engine.conditions import Narrowings, to_sql
 from assistant.engine.evaluate import Fact, Firings, Intent
 from assistant.engine.fields import ENTITIES, Entity
 from assistant.engine.schema import Compare, Condition, Rule
@@ -35,18 +35,19 @@ def candidate_ids(db: Database, rule: Rule, now: datetime, narrow: Narrowing | N
     """The ids of the entities this rule could act on now: a superset, selected with indexes where possible."""
     entity = rule.entity
     params: dict[str, Any] = {"now": iso(now), "rule": rule.name, "prefix": f"{entity.name}:"}
-    when = to_sql(rule.when, entity, params) if rule.when else None
+    narrowings = Narrowings()  # the `since` and the conditions are conjuncts: their cohort tests make one term
+    when = to_sql(rule.when, entity, params, narrowings) if rule.when else None
     where, episode = [], "''"
     if rule.since:
         since = entity.fields[rule.since]
         params["cutoff"] = iso(now - rule.wait)
         reached = f"{since.sql} IS NOT NULL AND {since.sql} <= :cutoff"
-        where += [present(since, reached), reached]
+        where += [narrowings.present(since, reached), reached]
         episode = f"COALESCE({since.sql}, '')"
     where += _not_finished(rule, entity.key, episode, now, params)
     # SQLite tests the terms in this order: the conditions last, as they may read other tables for every row.
     where += [narrow(rule, params) if narrow else None, when]
-    clause = " AND ".join(f"({w})" for w in where if w)
+    clause = " AND ".join(f"({w})" for w in [*narrowings.terms(), *where] if w)
     return [row[0] for row in db.execute(f"SELECT {entity.key} FROM {entity.source} WHERE {clause}", params)]
 
 

@@ -28,6 +28,13 @@ class Field:
     # that an empty field fails (and a rule's `since`) is narrowed by it, so a rule about a few rows reads only those.
     # `{where}` in it stands for the comparison itself, when the field is computed from the rows the term selects.
     present: str | None = None
+    # What `present`'s `{where}` tests instead of the comparison, when the field is computed from other rows too
+    # (a pair's start beside its cohort's: "1", in a cohort at all).
+    present_where: str | None = None
+    # `present` selects through one row of another table the entity has at most one of (a pairing's cohort), and
+    # tests `{where}` on that row: the narrowings of one query's conjuncts are then one, their tests joined by AND
+    # (conditions.Narrowings), rather than a list per test that the planner would choose one of to walk.
+    one_row: bool = False
     # For "days until a yearly date" fields: an SQL term true of the rows whose MM-DD is one of `{days}`, written so
     # an index finds them, so `lte N` is narrowed to the rows whose date is in the N + 1 days ahead.
     yearly: str | None = None
@@ -151,7 +158,7 @@ _IN_COHORT = "pr.id IN (SELECT p.id FROM pairings p WHERE p.cohort IN (SELECT co
 
 
 def _cohort(sql: str, kind: str = "text", **more: Any) -> Field:
-    return Field(sql, kind, present=_IN_COHORT, **more)
+    return Field(sql, kind, present=_IN_COHORT, one_row=True, **more)
 
 
 _COHORT = {
@@ -161,8 +168,8 @@ _COHORT = {
     "cohort.ends_at": _cohort("co.ends_at", "time"),
     "cohort.start_day": _cohort("co.start_day"),  # the config's days, 2027-08-31
     "cohort.end_day": _cohort("co.end_day"),
-    "cohort.days_since_start": replace(_days_since("co.starts_at"), present=_IN_COHORT),
-    "cohort.days_since_midpoint": replace(_days_since("co.midpoint_at"), present=_IN_COHORT),
+    "cohort.days_since_start": replace(_days_since("co.starts_at"), present=_IN_COHORT, one_row=True),
+    "cohort.days_since_midpoint": replace(_days_since("co.midpoint_at"), present=_IN_COHORT, one_row=True),
     "cohort.days_to_end": _cohort("(julianday(co.ends_at) - julianday(:now))", "number"),
     "cohort.midpoint_passed": _cohort(
         "CASE WHEN co.name IS NULL THEN NULL WHEN co.midpoint_at <= :now THEN 'yes' ELSE 'no' END", lowercase=True
@@ -172,7 +179,9 @@ _COHORT = {
     "pairing.cohort_days_late": Field(  # the pair's own start too: only "in a cohort" narrows it
         "(julianday(COALESCE(pr.started_at, pr.created_at)) - julianday(co.starts_at))",
         "number",
-        present=_IN_COHORT.format(where="1"),
+        present=_IN_COHORT,
+        present_where="1",
+        one_row=True,
     ),
 }
 _STATUS = {
