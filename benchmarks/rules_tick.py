@@ -23,7 +23,9 @@ Each round runs in a fresh process on a fresh copy of the settled program, and m
   peak     the process's peak resident set size (VmHWM; getrusage ru_maxrss where there is none) at the end of
            the round, interpreter and imports included; `base` is the same figure just before the program is opened.
   report   `mentor-assistant report` (every list in full) in its own fresh process: figures and the text.
-Each figure is the median of the rounds, with the lowest and highest in brackets. Times are wall-clock.
+Each figure is the median of the rounds, with the lowest and highest in brackets. Times are wall-clock; the plan
+and the ticks also give their CPU time (user and system), which a busy machine inflates less. Each copy is written
+back to disk (sync) before its round starts, so a round does not also time the disk writing a 2 GB copy.
 
 Usage: python benchmarks/rules_tick.py [--rounds R] [N ...]     (default: 1000 10000 100000, 3 rounds)
 """
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -404,17 +407,17 @@ def round_tick(folder: Path) -> dict[str, Any]:
 
     base = _rss_mb()
     app = app_module.App(load_config(folder / "config.yaml"), FixedClock(NOW))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     intents = plan(app.db, app.config, app.form, app.rules, NOW)
-    planned = time.perf_counter() - started
+    planned, planned_cpu = time.perf_counter() - started, time.process_time() - cpu
     parts: dict[str, float] = {}
     for name in ("run_cycle", "schedule", "apply", "send_digest_if_due", "purge_raw"):
         setattr(app_module, name, _timed(parts, name, getattr(app_module, name)))
-    result = {"plan": planned, "intents": len(intents), "base": base}
+    result = {"plan": planned, "plan_cpu": planned_cpu, "intents": len(intents), "base": base}
     for label in ("tick", "warm"):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         counts = app_module.tick(app.db, app.config, app.form, app.rules, app.outbox, NOW)
-        result[label] = time.perf_counter() - started
+        result[label], result[f"{label}_cpu"] = time.perf_counter() - started, time.process_time() - cpu
         assert counts["digests"] == 1, "the digest was not due"
         result.setdefault("counts", counts)
         result.setdefault("parts", dict(parts))
@@ -456,6 +459,7 @@ def in_fresh_process(kind: str, folder: Path) -> dict[str, Any]:
     try:
         shutil.copy(folder / "config.yaml", work)
         shutil.copy(folder / "program.db", work)
+        os.sync()  # the copy written back before the round: its timing is the tick's, not the disk's
         out = subprocess.run(
             [sys.executable, __file__, "--round", kind, str(work)], capture_output=True, text=True, check=True
         )
@@ -473,6 +477,12 @@ def spread(values: list[float], unit: str = "ms", scale: float = 1000) -> str:
     return f"{mid:6.0f} {unit} [{low:.0f}-{high:.0f}]" if len(values) > 1 else f"{mid:6.0f} {unit}"
 
 
+def cpu(runs: list[dict[str, Any]], name: str) -> str:
+    """The CPU time (user and system) of that part, as `spread` writes it: on a busy machine, the wall clock also
+    counts the time the process waited for a core."""
+    return spread([r[f"{name}_cpu"] for r in runs]).strip()
+
+
 def measure(pairs: int, rounds: int) -> None:
     folder = cached(pairs)
     db = sqlite3.connect(folder / "program.db")
@@ -481,10 +491,10 @@ def measure(pairs: int, rounds: int) -> None:
     runs = [in_fresh_process("tick", folder) for _ in range(rounds)]
     first = runs[0]
     print(f"{pairs:>7} pairings, {checkins:>9} check-ins ({rounds} rounds, fresh process and copy each):")
-    print(f"    plan   {spread([r['plan'] for r in runs])}   ({first['intents']} intents)")
+    print(f"    plan   {spread([r['plan'] for r in runs])}   CPU {cpu(runs, 'plan')}   ({first['intents']} intents)")
     print(
-        f"    tick   {spread([r['tick'] for r in runs])}   ({first['counts']['rule_mails']} rule mails,"
-        f" {first['counts']['digests']} digest)"
+        f"    tick   {spread([r['tick'] for r in runs])}   CPU {cpu(runs, 'tick')}"
+        f"   ({first['counts']['rule_mails']} rule mails, {first['counts']['digests']} digest)"
     )
     names = {"run_cycle": "cycle", "schedule": "plan", "apply": "apply", "send_digest_if_due": "digest",
              "purge_raw": "retention"}  # fmt: skip
@@ -492,7 +502,10 @@ def measure(pairs: int, rounds: int) -> None:
         f"{label} {statistics.median(r['parts'].get(n, 0) for r in runs) * 1000:.0f}" for n, label in names.items()
     )
     print(f"           of which (medians, ms): {parts}")
-    print(f"    warm   {spread([r['warm'] for r in runs])}   (the same tick again in that process, digest due again)")
+    print(
+        f"    warm   {spread([r['warm'] for r in runs])}   CPU {cpu(runs, 'warm')}"
+        "   (the same tick again in that process, digest due again)"
+    )
     print(f"    cycle  {spread([r['cycle_week'] for r in runs])}   (the check-in cycle on a tick of its catch-up week)")
     print(
         f"    peak   {spread([r['peak'] for r in runs], 'MB', 1)}   RSS (ru_maxrss of the round's process;"
