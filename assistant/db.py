@@ -797,6 +797,54 @@ def _indexed_when_done(db: Database) -> None:
     )
 
 
+# How many pairings in hand (proposed, active or paused: program/matching.TAKEN) each person has, as mentor and as
+# mentee, kept by triggers as pairings are written (whatever writes them: an introduction, an import, a close, an
+# erasure). The digest's waiting list and its mentors with room were a pass over every participant with a search of
+# the pairings for each (at 100,000 pairings, 0.2 s each); with the counts on the row, two partial indexes hold
+# exactly those people, in the order the digest lists them.
+_IN_HAND = "('proposed', 'active', 'paused')"
+_PAIRINGS_IN_HAND = (
+    "ALTER TABLE participants ADD COLUMN mentees_now INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE participants ADD COLUMN mentors_now INTEGER NOT NULL DEFAULT 0",
+    f"""UPDATE participants SET
+        mentees_now = (SELECT count(*) FROM pairings x WHERE x.mentor_id = participants.id
+            AND x.status IN {_IN_HAND}),
+        mentors_now = (SELECT count(*) FROM pairings x WHERE x.mentee_id = participants.id
+            AND x.status IN {_IN_HAND})""",
+    f"""CREATE TRIGGER pairings_in_hand_added AFTER INSERT ON pairings WHEN NEW.status IN {_IN_HAND} BEGIN
+        UPDATE participants SET mentees_now = mentees_now + 1 WHERE id = NEW.mentor_id;
+        UPDATE participants SET mentors_now = mentors_now + 1 WHERE id = NEW.mentee_id;
+    END""",
+    f"""CREATE TRIGGER pairings_in_hand_gone AFTER DELETE ON pairings WHEN OLD.status IN {_IN_HAND} BEGIN
+        UPDATE participants SET mentees_now = mentees_now - 1 WHERE id = OLD.mentor_id;
+        UPDATE participants SET mentors_now = mentors_now - 1 WHERE id = OLD.mentee_id;
+    END""",
+    f"""CREATE TRIGGER pairings_in_hand_changed AFTER UPDATE OF status, mentor_id, mentee_id ON pairings
+    WHEN (OLD.status IN {_IN_HAND}) != (NEW.status IN {_IN_HAND})
+        OR OLD.mentor_id IS NOT NEW.mentor_id OR OLD.mentee_id IS NOT NEW.mentee_id BEGIN
+        UPDATE participants SET mentees_now = mentees_now - (OLD.status IN {_IN_HAND}) WHERE id = OLD.mentor_id;
+        UPDATE participants SET mentees_now = mentees_now + (NEW.status IN {_IN_HAND}) WHERE id = NEW.mentor_id;
+        UPDATE participants SET mentors_now = mentors_now - (OLD.status IN {_IN_HAND}) WHERE id = OLD.mentee_id;
+        UPDATE participants SET mentors_now = mentors_now + (NEW.status IN {_IN_HAND}) WHERE id = NEW.mentee_id;
+    END""",
+    # Who waits for a match (coordinator/digest.WAITING, in its order): a mentee (or both) with no mentor in hand, a
+    # mentor with no mentee. The query repeats these terms word for word, so SQLite may use the index.
+    """CREATE INDEX participants_waiting ON participants(created_at)
+    WHERE status = 'active' AND bounced_at IS NULL
+        AND ((role IN ('mentee', 'both') AND mentors_now = 0) OR (role = 'mentor' AND mentees_now = 0))""",
+    # Mentors with room (program/matching.MENTORS, by name): 1 is matching.DEFAULT_CAPACITY.
+    """CREATE INDEX participants_room ON participants(name)
+    WHERE role IN ('mentor', 'both') AND status = 'active' AND bounced_at IS NULL
+        AND mentees_now < COALESCE(capacity, 1)""",
+)
+
+
+@migrations(name="0026_pairings_in_hand")
+def _pairings_in_hand(db: Database) -> None:
+    for statement in _PAIRINGS_IN_HAND:
+        db.execute(statement)
+
+
 class DatabaseError(Exception):
     """The database cannot be opened or used; the message says which file and why."""
 

@@ -49,6 +49,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "invited_to_mentor_at": "when pay it forward invited her to mentor (UTC): once per person, ever",
             "bounced_at": "when mail to this address last bounced (UTC)",
             "birthday": "MM-DD, month and day only (a year is never stored); empty when not given",
+            "mentees_now": "her pairings in hand (proposed, active or paused) as mentor; kept by triggers",
+            "mentors_now": "her pairings in hand (proposed, active or paused) as mentee; kept by triggers",
             "created_at": "when the person was added (UTC)",
             "updated_at": "last change (UTC)",
         },

@@ -84,19 +84,17 @@ class Mentor:
         }
 
 
-_TAKEN = ", ".join(f"'{s}'" for s in TAKEN)
-# `spare > 0` in SQL: only mentors with room become rows, however many mentors the program has. (`+x.status`: one
-# seek to her pairings in pairings_mentor, the status read there, rather than a seek per status; NOT INDEXED:
-# one pass over the table, rather than through the index of bounced addresses to nearly every row.)
+# Read from the partial index that holds exactly the active mentors with room (db.py, 0026), by name: its terms are
+# the index's own, word for word, and `mentees_now` counts her pairings in hand (TAKEN), kept by triggers. INDEXED
+# BY makes a query that no longer matches them (DEFAULT_CAPACITY changed, say) fail at once rather than read every
+# participant.
 MENTORS = f"""
-SELECT * FROM (
-    SELECT p.id, p.name, p.email, p.skills, {{industry}} AS industry,
-           COALESCE(p.capacity, {DEFAULT_CAPACITY})
-           - (SELECT count(*) FROM pairings x WHERE x.mentor_id = p.id AND +x.status IN ({_TAKEN})) AS spare
-    FROM participants p NOT INDEXED
-    WHERE p.role IN ('mentor', 'both') AND p.status = 'active' AND +p.bounced_at IS NULL
-) WHERE spare > 0
-ORDER BY name, id
+SELECT p.id, p.name, p.email, p.skills, {{industry}} AS industry,
+       COALESCE(p.capacity, {DEFAULT_CAPACITY}) - p.mentees_now AS spare
+FROM participants p INDEXED BY participants_room
+WHERE p.role IN ('mentor', 'both') AND p.status = 'active' AND p.bounced_at IS NULL
+    AND p.mentees_now < COALESCE(p.capacity, {DEFAULT_CAPACITY})
+ORDER BY p.name, p.id
 """
 
 
