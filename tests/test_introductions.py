@@ -177,6 +177,24 @@ def test_an_ambiguous_request_gets_a_question_not_a_guess(trusting: Program) -> 
     assert program.db.execute("SELECT count(*) FROM introductions").fetchone()[0] == 0
 
 
+def test_an_unclear_request_lists_the_mentors_with_room_the_digest_would(trusting: Program) -> None:
+    """The question's "mentors with room right now" are the digest's (matching.mentors_with_room): capacity against
+    the pairings in hand, a mentor who gave none taking one mentee at a time, an address that bounced left out."""
+    program = trusting
+    program.db.execute("UPDATE participants SET bounced_at = '2026-11-29T10:00:00+00:00' WHERE email = ?", [PRIYA[1]])
+    program.db.execute("UPDATE participants SET capacity = NULL WHERE email = 'sofia.marquez@example.org'")  # has one
+    program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> someone good in product", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    [question] = program.outbox(template="intro_request_unclear")
+    text = email.message_from_bytes(question["raw"], policy=email.policy.default).get_body(("plain",)).get_content()
+    listed = text.split("Mentors with room right now:")[1].split("\n")[0]
+    assert listed == (
+        " Dana Okafor <dana.okafor@example.org> (product strategy, negotiating promotions, leading teams);"
+        " Ruth Adeyemi <ruth.adeyemi@example.org> (data science, hiring)."
+    )
+    assert "Priya" not in listed and "Sofia" not in listed and "Helen" not in listed  # bounced; full; full
+
+
 def test_a_spoofed_coordinator_executes_nothing_and_the_real_one_is_asked(program: Program) -> None:
     program.deliver(_mail(GRACE, "intro: maya.patel@example.org -> priya.raman@example.org"))
     program.run("2026-11-30T13:00")

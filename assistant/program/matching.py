@@ -103,9 +103,10 @@ def has_industry(db: Database) -> bool:
     return any(row[1] == "industry" for row in db.execute("PRAGMA table_info(participants)"))
 
 
-def mentors_with_room(db: Database) -> list[Mentor]:
+def mentors_with_room(db: Database, limit: int | None = None) -> list[Mentor]:
+    """The active mentors with room, by name (the first `limit` of them)."""
     sql = MENTORS.replace("{industry}", "COALESCE(p.industry, '')" if has_industry(db) else "''")
-    return [Mentor(**row) for row in db.query(sql)]
+    return [Mentor(**row) for row in db.query(f"{sql} LIMIT ?", [-1 if limit is None else limit])]
 
 
 class Pool:

@@ -26,6 +26,7 @@ from assistant.program import wishlist
 from assistant.program.context import Inbound
 from assistant.program.introductions import asks as introductions
 from assistant.program.introductions.words import her_words, split_note
+from assistant.program.matching import mentors_with_room
 
 _INTRO_LINE = re.compile(r"^\s*intro(?:duce)?\s*:\s*(.+?)\s*(?:->|→|=>)\s*(.+?)\s*$", re.I | re.M)
 # `intro: maya@example.org` (an address, no mentors): ask the mentors on her wish list, in her order.
@@ -213,7 +214,7 @@ def _with_cohort(inbound: Inbound, request: dict[str, Any], named: list[str]) ->
         request["cohort"] = found[0].name
     if problems:
         request["problems"] = [*request.get("problems", []), *problems]
-        request.setdefault("suggestions", _suggestions(inbound, request.get("mentee")))
+        request.setdefault("suggestions", _suggestions(inbound))
     return request
 
 
@@ -309,7 +310,7 @@ def _result(
     }
     if problems:
         result["problems"] = problems
-        result["suggestions"] = _suggestions(inbound, mentee)
+        result["suggestions"] = _suggestions(inbound)
     return result
 
 
@@ -335,11 +336,7 @@ def _wished(wish: dict[str, Any]) -> str:
     return f"{mentor['name']} <{mentor['email']}>" if mentor else repr(wish["wrote"])
 
 
-def _suggestions(inbound: Inbound, mentee: dict[str, str] | None) -> list[dict[str, Any]]:
-    """Mentors with room, for the coordinator to choose from (the digest ranks them properly)."""
-    rows = inbound.db.query(
-        "SELECT m.name, m.email, m.skills, m.capacity, (SELECT count(*) FROM pairings p WHERE p.mentor_id = m.id"
-        " AND p.status = 'active') AS taken FROM participants m WHERE m.role IN ('mentor', 'both')"
-        " AND m.status = 'active' ORDER BY m.name"
-    )
-    return [dict(r) for r in rows if r["capacity"] is None or r["taken"] < r["capacity"]][:5]
+def _suggestions(inbound: Inbound) -> list[dict[str, Any]]:
+    """Mentors with room, the first five by name, for the coordinator to choose from: the digest's (matching.py:
+    pairings in hand against capacity, bounced addresses left out), which the digest ranks for each mentee."""
+    return [{"name": m.name, "email": m.email, "skills": m.skills} for m in mentors_with_room(inbound.db, 5)]
