@@ -800,7 +800,7 @@ def _indexed_when_done(db: Database) -> None:
 # How many pairings in hand (proposed, active or paused: program/matching.TAKEN) each person has, as mentor and as
 # mentee, kept by triggers as pairings are written (whatever writes them: an introduction, an import, a close, an
 # erasure). The digest's waiting list and its mentors with room were a pass over every participant with a search of
-# the pairings for each (at 100,000 pairings, 0.2 s each); with the counts on the row, two partial indexes hold
+# the pairings for each (at 100,000 pairings, 0.2 to 0.3 s each); with the counts on the row, two partial indexes hold
 # exactly those people, in the order the digest lists them.
 _IN_HAND = "('proposed', 'active', 'paused')"
 _PAIRINGS_IN_HAND = (
