@@ -160,7 +160,7 @@ def cohorts(tmp_path_factory: pytest.TempPathFactory) -> Database:
 
 @pytest.mark.parametrize("day", ["2027-03-05", "2027-09-10", "2027-12-01", "2027-12-22", "2028-01-04",
                                  "2028-02-20", "2028-03-05", "2028-09-03", "2029-03-10"])  # fmt: skip
-def test_a_cohort_rules_candidates_are_exactly_the_pairs_its_cohort_tests_keep(cohorts: Database, day: str) -> None:
+def test_a_cohort_rules_candidates_hold_every_pair_due_and_none_outside_cohorts(cohorts: Database, day: str) -> None:
     """The cohort rules' narrowings (the `since` and the conditions, each testing the pair's cohort) are one term,
     their tests joined (conditions.Narrowings): the SQL keeps every pair Python judges due, and none of another
     cohort. Judged with no firing recorded, so each rule's candidates are what its `since` and `when` select."""
