@@ -13,9 +13,11 @@ from sqlite_utils import Database
 from assistant.clock import iso
 from assistant.db import open_db
 from assistant.engine.conditions import compare, to_sql
+from assistant.engine.evaluate import Firings, evaluate
+from assistant.engine.facts import candidate_ids, load_facts
 from assistant.engine.fields import PAIRING
-from assistant.engine.schema import Compare
-from tests.conftest import Program, at
+from assistant.engine.schema import Compare, Rule, load_rules
+from tests.conftest import ROOT, Program, at
 
 EVERY_DAY = [f"{d:%m-%d}" for d in (date(2028, 1, 1) + timedelta(days=n) for n in range(366))]  # 29 Feb too
 
@@ -121,6 +123,13 @@ def test_the_tick_keeps_the_planners_statistics(program: Program) -> None:
     assert program.db.execute("SELECT count(*) FROM sqlite_stat1").fetchone()[0] > 0  # the next day
 
 
+FORM_KEYS = ("met", "meetings", "topics", "rating", "help")  # the default form's
+
+
+def _default_rules() -> list[Rule]:
+    return load_rules(ROOT / "rules", form_keys=FORM_KEYS)
+
+
 COHORTS = [  # (name, start, midpoint, end): one over, one under way, one about to begin, one far ahead
     ("spring", "2027-03-01", "2027-05-31", "2027-08-31"),
     ("autumn", "2027-09-01", "2027-11-30", "2028-02-29"),
@@ -164,17 +173,11 @@ def test_a_cohort_rules_candidates_hold_every_pair_due_and_none_outside_cohorts(
     """The cohort rules' narrowings (the `since` and the conditions, each testing the pair's cohort) are one term,
     their tests joined (conditions.Narrowings): the SQL keeps every pair Python judges due, and none of another
     cohort. Judged with no firing recorded, so each rule's candidates are what its `since` and `when` select."""
-    from assistant.engine.evaluate import Firings, evaluate
-    from assistant.engine.facts import candidate_ids, load_facts
-    from assistant.engine.schema import load_rules
-    from tests.conftest import ROOT
-
-    keys = ("met", "meetings", "topics", "rating", "help")
-    rules = [r for r in load_rules(ROOT / "rules", form_keys=keys) if "cohort" in r.name]
+    rules = [r for r in _default_rules() if "cohort" in r.name]
     assert len(rules) >= 6
     now = at(f"{day}T10:00")
     every = [r[0] for r in cohorts.execute("SELECT id FROM pairings")]
-    facts = {"pairing": load_facts(cohorts, PAIRING, every, now, keys)}
+    facts = {"pairing": load_facts(cohorts, PAIRING, every, now, FORM_KEYS)}
     for rule in rules:
         due = {i.fact.entity for i in evaluate([rule], facts, Firings(), now, UTC)}
         selected = {f"pairing:{i}" for i in candidate_ids(cohorts, rule, now)}
@@ -193,12 +196,7 @@ def test_a_cohort_rules_candidates_hold_every_pair_due_and_none_outside_cohorts(
 def test_a_cohort_rules_tests_of_its_cohort_make_one_list_to_walk(cohorts: Database) -> None:
     """`cohort-start` tests its cohort three times (its `since`, the days since the start, the pair's own start): one
     list of pairs, of the cohorts that pass all three, where there were three lists and SQLite walked the first."""
-    from assistant.engine.facts import candidate_ids
-    from assistant.engine.schema import load_rules
-    from tests.conftest import ROOT
-
-    keys = ("met", "meetings", "topics", "rating", "help")
-    rule = next(r for r in load_rules(ROOT / "rules", form_keys=keys) if r.name == "cohort-start")
+    rule = next(r for r in _default_rules() if r.name == "cohort-start")
     seen: list[str] = []
 
     class Spy:
