@@ -137,6 +137,52 @@ def test_a_mentor_at_capacity_is_skipped(trusting: Program) -> None:
     assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
 
 
+def _pairing_of(program: Program, mentor: tuple[str, str], mentee: tuple[str, str]) -> str:
+    sql = """SELECT p.status FROM pairings p JOIN participants m ON m.id = p.mentor_id
+        JOIN participants e ON e.id = p.mentee_id WHERE m.email = ? AND e.email = ?"""
+    return program.db.execute(sql, [mentor[1], mentee[1]]).fetchone()[0]
+
+
+@pytest.mark.parametrize("status", ["paused", "proposed"])
+def test_a_pairing_in_hand_uses_the_mentors_capacity_as_the_suggestions_count_it(
+    trusting: Program, status: str
+) -> None:
+    """Paused or proposed, her pairing with Maya is hers (matching.TAKEN): the asks count it as the digest does."""
+    program = trusting
+    program.db.execute("UPDATE participants SET capacity = 1 WHERE email = ?", [DANA[1]])
+    program.db.execute(
+        "UPDATE pairings SET status = ? WHERE mentor_id = (SELECT id FROM participants WHERE email = ?)",
+        [status, DANA[1]],
+    )
+    assert _pairing_of(program, DANA, MAYA) == status
+    program.deliver(_mail(GRACE, f"intro: lena.fischer@example.org -> {DANA[1]}, {PRIYA[1]}", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    assert _sent_templates(program, DANA[1]) == []
+    assert _sent_templates(program, PRIYA[1]) == ["intro_ask"]
+    [reason] = program.db.execute("SELECT reason FROM intro_asks WHERE status = 'skipped'").fetchone()
+    assert reason == "no capacity (1 of 1 mentees)"
+
+
+def test_a_paused_pair_introduced_again_takes_up_its_own_pairing(trusting: Program) -> None:
+    """The pairing in hand with this very mentee is not counted against her: a yes takes it up again, no second."""
+    program = trusting
+    program.db.execute("UPDATE participants SET capacity = 1 WHERE email = ?", [DANA[1]])
+    program.db.execute(
+        "UPDATE pairings SET status = 'paused' WHERE mentor_id = (SELECT id FROM participants WHERE email = ?)",
+        [DANA[1]],
+    )
+    program.deliver(_mail(GRACE, f"intro: {MAYA[1]} -> {DANA[1]}", headers=TRUSTED))
+    program.run("2026-11-30T13:00")
+    ask = program.last_to(DANA[1], "intro_ask")
+    text = email.message_from_bytes(ask, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "you mentor 0 now" in " ".join(text.split())
+    program.deliver(reply(ask, DANA, "Yes, happy to!"))
+    program.run("2026-11-30T15:00")
+    assert _pairing_of(program, DANA, MAYA) == "active"
+    count = "SELECT count(*) FROM pairings WHERE mentor_id = (SELECT id FROM participants WHERE email = ?)"
+    assert program.db.execute(count, [DANA[1]]).fetchone()[0] == 1
+
+
 FORWARDS = {
     "gmail": "---------- Forwarded message ---------\nFrom: Zoe Mensah <zoe.mensah@example.net>\n"
     "Date: Mon, 30 Nov 2026 at 09:12\nSubject: Looking for a mentor\nTo: Grace Hopper <grace@example.org>\n",

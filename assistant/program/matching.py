@@ -53,6 +53,15 @@ def phrases(text: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"[,;/\n]+|\band\b", text or "") if p.strip()]
 
 
+def mentees_in_hand(db: Database, mentor_id: int, other_than: int | None = None) -> int:
+    """How much of a mentor's capacity is used: her pairings in hand (TAKEN), as the suggestions count them. A
+    proposed or paused pairing with `other_than` is left out: an introduction to that mentee takes it up again."""
+    taken = ", ".join(f"'{status}'" for status in TAKEN)
+    sql = f"""SELECT count(*) FROM pairings WHERE mentor_id = ? AND status IN ({taken})
+        AND (mentee_id IS NOT ? OR status = 'active')"""
+    return db.execute(sql, [mentor_id, other_than]).fetchone()[0]
+
+
 @dataclass(frozen=True)
 class Mentor:
     id: int

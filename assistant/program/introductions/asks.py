@@ -2,7 +2,8 @@
 
 A request names the mentee and a wish list of mentors, in order. Each mentor is asked in turn: a no, or silence
 for `introductions.answer_days` after one reminder, moves on to the next, and the mentee never learns who
-declined. A mentor at capacity is skipped. When everyone has declined, the coordinator is told.
+declined. A mentor at capacity (her pairings in hand: active, proposed or paused, as `matching` counts them) is
+skipped. When everyone has declined, the coordinator is told.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.identity import token_for
 from assistant.outbox import Mail, Outbox
 from assistant.program.closure import reopened
 from assistant.program.introductions.words import in_her_words
+from assistant.program.matching import mentees_in_hand
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,6 @@ def start(
     return intro_id
 
 
-def active_mentees(db: Database, mentor_id: int) -> int:
-    return db.execute(
-        "SELECT count(*) FROM pairings WHERE mentor_id = ? AND status = 'active'", [mentor_id]
-    ).fetchone()[0]
-
-
 def advance(db: Database, config: Config, outbox: Outbox, intro_id: int, now: datetime) -> None:
     """Ask the next waiting mentor; tell the coordinator when nobody is left."""
     while True:
@@ -79,7 +75,7 @@ def advance(db: Database, config: Config, outbox: Outbox, intro_id: int, now: da
         if ask is None:
             _declined_by_all(db, config, outbox, intro_id, now)
             return
-        taken = active_mentees(db, ask["mentor_id"])
+        taken = mentees_in_hand(db, ask["mentor_id"], ask["mentee_id"])
         if ask["mentor_status"] != "active":
             _skip(db, ask["id"], f"the mentor is {ask['mentor_status']}")
         elif ask["capacity"] is not None and taken >= ask["capacity"]:
@@ -166,7 +162,7 @@ def accept(
 ) -> str:
     """The mentor said yes: the pairing starts, both are introduced, the other asks are withdrawn. `mentor_note`: what
     came with her yes ("but not until March"), passed on in the introduction."""
-    taken = active_mentees(db, ask["mentor_id"])
+    taken = mentees_in_hand(db, ask["mentor_id"], ask["mentee_id"])
     if ask["capacity"] is not None and taken >= ask["capacity"]:
         return "at_capacity"
     at = iso(now)
@@ -273,7 +269,7 @@ def tick(db: Database, config: Config, outbox: Outbox, now: datetime) -> int:
                         key=f"intro-ask:{ask['id']}:reminder",
                         template="intro_ask_reminder",
                         to=[(ask["mentor_name"], ask["mentor_email"])],
-                        context=_context(ask, active_mentees(db, ask["mentor_id"]), config),
+                        context=_context(ask, mentees_in_hand(db, ask["mentor_id"], ask["mentee_id"]), config),
                         reply_token=token,
                         entity=f"intro_ask:{ask['id']}",
                     )
