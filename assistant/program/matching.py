@@ -54,12 +54,12 @@ def phrases(text: str | None) -> list[str]:
 
 
 def mentees_in_hand(db: Database, mentor_id: int, other_than: int | None = None) -> int:
-    """How much of a mentor's capacity is used: her pairings in hand (TAKEN), as the suggestions count them. A
-    proposed or paused pairing with `other_than` is left out: an introduction to that mentee takes it up again."""
-    taken = ", ".join(f"'{status}'" for status in TAKEN)
-    sql = f"""SELECT count(*) FROM pairings WHERE mentor_id = ? AND status IN ({taken})
-        AND (mentee_id IS NOT ? OR status = 'active')"""
-    return db.execute(sql, [mentor_id, other_than]).fetchone()[0]
+    """How much of a mentor's capacity is used: her pairings in hand (TAKEN), the count the suggestions read
+    (`participants.mentees_now`, kept by triggers). A proposed or paused pairing with `other_than` is left out: an
+    introduction to that mentee takes it up again."""
+    sql = """SELECT p.mentees_now - (SELECT count(*) FROM pairings x WHERE x.mentor_id = p.id AND x.mentee_id IS ?
+        AND x.status IN ('proposed', 'paused')) FROM participants p WHERE p.id = ?"""
+    return db.execute(sql, [other_than, mentor_id]).fetchone()[0]
 
 
 @dataclass(frozen=True)
